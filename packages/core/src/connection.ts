@@ -1,0 +1,576 @@
+import {
+  CloseCode,
+  WebSocketError,
+  invalidArgument,
+  invalidState,
+  protocolError,
+} from './errors.js';
+import { encodeClosePayload, parseClosePayload } from './frames/close-payload.js';
+import { encodeFrame, encodeTextFrame } from './frames/frame-encoder.js';
+import { type FrameSink, FrameParser } from './frames/frame-parser.js';
+import { MAX_CONTROL_PAYLOAD, Opcode } from './frames/opcodes.js';
+import { GrowableBuffer } from './messages/growable-buffer.js';
+import { MaskSource, type RandomBytes } from './messages/mask-source.js';
+import { utf8Encoder } from './text/utf8.js';
+import { Utf8Validator, isValidUtf8 } from './text/utf8-validator.js';
+
+/** RFC 6455 §4 / §7: where a connection is in its life. */
+export type ConnectionState = 'open' | 'closing' | 'closed';
+
+export interface CloseInfo {
+  /** The peer's status code, 1005 if its close frame had none, 1006 if none arrived. */
+  readonly code: number;
+  readonly reason: string;
+  /** True when close frames went both ways before the transport ended (RFC 6455 §7.1.4). */
+  readonly wasClean: boolean;
+}
+
+/**
+ * What the connection reports, called synchronously from `receiveData`/`receiveEof`.
+ * Callbacks rather than event objects: the hot path allocates nothing but the message itself.
+ */
+export interface ConnectionHandler {
+  /** A whole message. Text arrives as bytes already validated as UTF-8 (RFC 6455 §8.1). */
+  onMessage(data: Uint8Array, isBinary: boolean): void;
+  /**
+   * A whole message whose first frame had RSV1 set (RFC 7692 §6). The adapter decompresses it,
+   * in order, and hands the result to `Connection.deliverDecompressed`.
+   */
+  onCompressedMessage?(data: Uint8Array, isBinary: boolean): void;
+  onPing?(data: Uint8Array): void;
+  onPong?(data: Uint8Array): void;
+  /** The peer's close frame arrived (the echo, if needed, is already queued). */
+  onCloseFrame?(code: number, reason: string): void;
+  /** The peer broke the protocol; a close frame with `error.closeCode` is queued. */
+  onError?(error: WebSocketError): void;
+  /** The transport ended (`receiveEof`): the last callback, called once. */
+  onClosed?(info: CloseInfo): void;
+}
+
+export interface ConnectionLimits {
+  /** Largest message accepted, in bytes, across all its fragments. Default 32 MiB. */
+  readonly maxMessageSize?: number;
+  /** Largest single frame payload accepted. Default: `maxMessageSize`. */
+  readonly maxFrameSize?: number;
+}
+
+export interface ConnectionOptions extends ConnectionLimits {
+  readonly role: 'client' | 'server';
+  readonly handler: ConnectionHandler;
+  /** True when permessage-deflate (or another RSV1 extension) was negotiated. */
+  readonly perMessageCompression?: boolean;
+  /** Answer pings with pongs automatically (RFC 6455 §5.5.2). Default true. */
+  readonly autoPong?: boolean;
+  /** Source of masking keys. Default `crypto.getRandomValues`. */
+  readonly randomBytes?: RandomBytes;
+  /**
+   * A faster whole-buffer UTF-8 check an adapter may inject (Node: `buffer.isUtf8`), used for
+   * text messages that arrive in one piece. Pieces are always checked by the streaming
+   * validator so invalid text fails fast.
+   */
+  readonly isUtf8?: (bytes: Uint8Array) => boolean;
+}
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One side of an open WebSocket connection as a sans-I/O state machine (RFC 6455 §5-§7).
+ *
+ * Bytes in (`receiveData`, `receiveEof`), callbacks and bytes out (`takeOutput`). It never
+ * touches a socket, a timer or a clock: `closeExpected()` and `transportCloseRequested` tell
+ * the adapter when to arm its timer and when to end the transport.
+ *
+ * Local misuse (sending after close, bad arguments) throws a `WebSocketError`; a remote
+ * protocol violation never throws: it queues a close frame with the right code and reports
+ * through `onError`.
+ */
+export class Connection implements FrameSink {
+  readonly role: 'client' | 'server';
+  readonly maxMessageSize: number;
+  readonly maxFrameSize: number;
+  readonly perMessageCompression: boolean;
+
+  readonly #handler: ConnectionHandler;
+  readonly #parser: FrameParser;
+  readonly #autoPong: boolean;
+  readonly #masks: MaskSource | undefined;
+  readonly #isUtf8: (bytes: Uint8Array) => boolean;
+
+  #state: ConnectionState = 'open';
+  #output: Uint8Array[] = [];
+  #outputBytes = 0;
+  #closeSent = false;
+  #closeReceived = false;
+  #failed = false;
+  #transportCloseRequested = false;
+  #receivedCloseCode: number = CloseCode.NO_STATUS_RECEIVED;
+  #receivedCloseReason = '';
+  #sentCloseCode: number | undefined;
+
+  // Receive side: the frame being read and the message being reassembled.
+  #frameOpcode = 0;
+  #frameLength = 0;
+  /** The current frame is a whole unfragmented message: deliver its payload without copying. */
+  #frameIsWholeMessage = false;
+  #directPayload: Uint8Array | undefined;
+  #messageInProgress = false;
+  #messageIsBinary = false;
+  #messageCompressed = false;
+  #messageLength = 0;
+  readonly #messageBuffer: GrowableBuffer;
+  readonly #utf8 = new Utf8Validator();
+  #validateText = false;
+  readonly #controlBuffer = new GrowableBuffer(MAX_CONTROL_PAYLOAD);
+
+  // Send side: an outgoing fragmented message in progress.
+  #sendingFragmented = false;
+
+  constructor(options: ConnectionOptions) {
+    if (options.role !== 'client' && options.role !== 'server') {
+      throw invalidArgument(`role must be 'client' or 'server', got ${String(options.role)}`);
+    }
+    if (options.handler === undefined || typeof options.handler.onMessage !== 'function') {
+      throw invalidArgument('handler.onMessage must be a function');
+    }
+    this.maxMessageSize = checkLimit('maxMessageSize', options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE);
+    this.maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.maxMessageSize);
+    this.role = options.role;
+    this.perMessageCompression = options.perMessageCompression === true;
+    this.#handler = options.handler;
+    this.#autoPong = options.autoPong !== false;
+    this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
+    // §5.3: only the client masks.
+    this.#masks = this.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
+    this.#messageBuffer = new GrowableBuffer(this.maxMessageSize);
+    this.#parser = new FrameParser(this, {
+      role: this.role,
+      rsv1Allowed: this.perMessageCompression,
+      maxFrameSize: this.maxFrameSize,
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Bytes queued by send calls and not yet taken by `takeOutput`. */
+  get outputBytes(): number {
+    return this.#outputBytes;
+  }
+
+  /**
+   * True once the adapter should end the transport after writing the queued output: the
+   * server after the closing handshake (RFC 6455 §7.1.1: "the server MUST close the
+   * underlying TCP connection"), and either side after failing the connection (§7.1.7).
+   */
+  get transportCloseRequested(): boolean {
+    return this.#transportCloseRequested;
+  }
+
+  /**
+   * True while the core waits for the peer to finish closing: the adapter should arm a timer
+   * and end the transport itself if the peer does not (a client waits for the server to close
+   * TCP, §7.1.1; a side that sent a close waits for the answer, §7.1.2).
+   */
+  closeExpected(): boolean {
+    return this.#state === 'closing';
+  }
+
+  /** The status code of the close frame we sent, if any. */
+  get sentCloseCode(): number | undefined {
+    return this.#sentCloseCode;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Input
+
+  /**
+   * Feeds bytes read from the transport. Takes ownership of `chunk`: on the server side masked
+   * payloads are unmasked in place, and messages may be views into it.
+   */
+  receiveData(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) {
+      throw invalidArgument('receiveData expects a Uint8Array');
+    }
+    // §5.5.1: after a close frame has been received, "the endpoint ... MUST NOT" expect more;
+    // anything the peer sends afterwards is discarded, as is input after a failure.
+    if (this.#state === 'closed' || this.#closeReceived || this.#failed) return;
+    this.#parser.write(chunk);
+  }
+
+  /** The transport ended (TCP FIN, reset, or the adapter closed it). Idempotent. */
+  receiveEof(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#parser.stop();
+    this.#messageBuffer.clear();
+    const wasClean = this.#closeSent && this.#closeReceived;
+    // §7.1.5/§7.1.6: without a received close frame the status is 1006, "abnormal closure".
+    const info: CloseInfo = this.#closeReceived
+      ? { code: this.#receivedCloseCode, reason: this.#receivedCloseReason, wasClean }
+      : { code: CloseCode.ABNORMAL_CLOSURE, reason: '', wasClean: false };
+    this.#handler.onClosed?.(info);
+  }
+
+  /**
+   * Hands back a message reported by `onCompressedMessage` after the adapter decompressed it.
+   * Checks the size limit and, for text, UTF-8; then calls `onMessage` or fails the
+   * connection (1009 / 1007).
+   */
+  deliverDecompressed(data: Uint8Array, isBinary: boolean): void {
+    if (this.#state === 'closed' || this.#failed) return;
+    if (data.length > this.maxMessageSize) {
+      this.#failWith(
+        protocolError(
+          'WS_ERR_MESSAGE_TOO_BIG',
+          `decompressed message exceeds maxMessageSize (${this.maxMessageSize})`,
+          CloseCode.MESSAGE_TOO_BIG,
+        ),
+      );
+      return;
+    }
+    if (!isBinary && !this.#isUtf8(data)) {
+      this.#failWith(invalidUtf8Error());
+      return;
+    }
+    this.#handler.onMessage(data, isBinary);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // FrameSink: called by the parser. Not part of the public API.
+
+  /** @internal */
+  frameStart(fin: boolean, rsv1: boolean, opcode: number, length: number): void {
+    this.#frameOpcode = opcode;
+    this.#frameLength = length;
+    if (opcode >= Opcode.CLOSE) return; // control frame: buffered separately (≤ 125 bytes)
+
+    if (opcode === Opcode.CONTINUATION) {
+      // §5.4: a continuation frame needs a message in progress.
+      if (!this.#messageInProgress) {
+        return this.#failWith(
+          protocolError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message'),
+        );
+      }
+      // RFC 7692 §6.1: RSV1 is set on the first frame of a message only.
+      if (rsv1) {
+        return this.#failWith(
+          protocolError('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 set on a continuation frame'),
+        );
+      }
+    } else {
+      // §5.4: fragments of one message must not be interleaved with another message.
+      if (this.#messageInProgress) {
+        return this.#failWith(
+          protocolError(
+            'WS_ERR_EXPECTED_CONTINUATION',
+            'new data frame while a fragmented message is in progress',
+          ),
+        );
+      }
+      this.#messageInProgress = true;
+      this.#messageIsBinary = opcode === Opcode.BINARY;
+      this.#messageCompressed = rsv1;
+      this.#messageLength = 0;
+      this.#validateText = !this.#messageIsBinary && !rsv1;
+      if (this.#validateText) this.#utf8.reset();
+    }
+    // Limits are checked against the announced length, before anything is buffered.
+    if (this.#messageLength + length > this.maxMessageSize) {
+      return this.#failWith(
+        protocolError(
+          'WS_ERR_MESSAGE_TOO_BIG',
+          `message exceeds maxMessageSize (${this.maxMessageSize})`,
+          CloseCode.MESSAGE_TOO_BIG,
+        ),
+      );
+    }
+    this.#messageLength += length;
+    this.#frameIsWholeMessage = fin && this.#messageLength === length;
+    this.#directPayload = undefined;
+    if (fin) this.#messageInProgress = false;
+  }
+
+  /** @internal */
+  framePayload(piece: Uint8Array): void {
+    if (this.#frameOpcode >= Opcode.CLOSE) {
+      this.#controlBuffer.append(piece);
+      return;
+    }
+    if (this.#frameIsWholeMessage && piece.length === this.#frameLength) {
+      // The whole message arrived in one piece: hand out a view, copy nothing. UTF-8 is
+      // checked once at the end of the frame, with the injected fast validator.
+      this.#directPayload = piece;
+      return;
+    }
+    if (this.#validateText && !this.#utf8.write(piece)) {
+      // §8.1 and Autobahn 6.4: fail at the first invalid byte, not at the end of the message.
+      return this.#failWith(invalidUtf8Error());
+    }
+    this.#messageBuffer.append(piece);
+  }
+
+  /** @internal */
+  frameEnd(): void {
+    const opcode = this.#frameOpcode;
+    if (opcode >= Opcode.CLOSE) {
+      this.#handleControlFrame(opcode, this.#controlBuffer.take());
+      return;
+    }
+    if (this.#messageInProgress) return; // more fragments to come
+    let data: Uint8Array;
+    if (this.#directPayload !== undefined) {
+      data = this.#directPayload;
+      this.#directPayload = undefined;
+      if (this.#validateText && !this.#isUtf8(data)) return this.#failWith(invalidUtf8Error());
+    } else {
+      data = this.#frameIsWholeMessage && this.#frameLength === 0 ? EMPTY : this.#messageBuffer.take();
+      if (this.#validateText && !this.#utf8.isComplete()) return this.#failWith(invalidUtf8Error());
+    }
+    const isBinary = this.#messageIsBinary;
+    if (this.#messageCompressed) {
+      const handler = this.#handler.onCompressedMessage;
+      if (handler === undefined) {
+        throw invalidState('perMessageCompression is on but handler.onCompressedMessage is missing');
+      }
+      handler.call(this.#handler, data, isBinary);
+    } else {
+      this.#handler.onMessage(data, isBinary);
+    }
+  }
+
+  /** @internal */
+  frameError(error: WebSocketError): void {
+    this.#failWith(error);
+  }
+
+  #handleControlFrame(opcode: number, payload: Uint8Array): void {
+    if (opcode === Opcode.PING) {
+      // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response,
+      // unless it already received a Close frame" — and nothing may follow our own close.
+      if (this.#autoPong && !this.#closeSent) {
+        this.#queueFrame(Opcode.PONG, payload, true, false);
+      }
+      this.#handler.onPing?.(payload);
+      return;
+    }
+    if (opcode === Opcode.PONG) {
+      // §5.5.3: an unsolicited pong is allowed and needs no response.
+      this.#handler.onPong?.(payload);
+      return;
+    }
+    const parsed = parseClosePayload(payload);
+    if (parsed instanceof WebSocketError) return this.#failWith(parsed);
+    this.#closeReceived = true;
+    this.#receivedCloseCode = parsed.code;
+    this.#receivedCloseReason = parsed.reason;
+    this.#parser.stop();
+    this.#messageBuffer.clear();
+    if (!this.#closeSent) {
+      // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
+      // frame, the endpoint MUST send a Close frame in response ... typically echoing the
+      // status code it received." 1005 is never sent: answer with an empty body.
+      const echo = parsed.code === CloseCode.NO_STATUS_RECEIVED ? undefined : parsed.code;
+      this.#queueClose(echo, '');
+    }
+    // §7.1.1: the server closes TCP first; the client waits for it (closeExpected()).
+    if (this.role === 'server') this.#transportCloseRequested = true;
+    this.#handler.onCloseFrame?.(parsed.code, parsed.reason);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output
+
+  /** Sends a text message. `text` is encoded as UTF-8 (lone surrogates become U+FFFD). */
+  sendText(text: string): void {
+    if (typeof text !== 'string') throw invalidArgument('sendText expects a string');
+    this.#assertCanSendMessage('sendText');
+    this.#pushChunks(encodeTextFrame(Opcode.TEXT, text, true, this.#nextMask()));
+  }
+
+  /** Sends a binary message. The caller must not modify `data` until it has been written. */
+  sendBinary(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw invalidArgument('sendBinary expects a Uint8Array');
+    this.#assertCanSendMessage('sendBinary');
+    this.#pushChunks(encodeFrame(Opcode.BINARY, data, true, false, this.#nextMask()));
+  }
+
+  /**
+   * Sends one fragment of a message (RFC 6455 §5.4), for streaming. The first fragment picks
+   * the message type (`binary`, default: true for bytes, false for a string); `fin: true`
+   * ends the message. Text fragments given as bytes must together form valid UTF-8.
+   */
+  sendFragment(data: string | Uint8Array, options: { fin: boolean; binary?: boolean }): void {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      throw invalidArgument('sendFragment expects a string or a Uint8Array');
+    }
+    if (options === null || typeof options !== 'object' || typeof options.fin !== 'boolean') {
+      throw invalidArgument('sendFragment expects options { fin: boolean }');
+    }
+    this.#assertOpen('sendFragment');
+    let opcode: number = Opcode.CONTINUATION;
+    if (!this.#sendingFragmented) {
+      const binary = options.binary ?? typeof data !== 'string';
+      opcode = binary ? Opcode.BINARY : Opcode.TEXT;
+    }
+    const mask = this.#nextMask();
+    this.#pushChunks(
+      typeof data === 'string'
+        ? encodeTextFrame(opcode, data, options.fin, mask)
+        : encodeFrame(opcode, data, options.fin, false, mask),
+    );
+    this.#sendingFragmented = !options.fin;
+  }
+
+  /**
+   * Sends a message already compressed by the adapter's codec (trailer removed, RFC 7692
+   * §7.2.1) as one frame with RSV1 set.
+   */
+  sendCompressed(data: Uint8Array, isBinary: boolean): void {
+    if (!(data instanceof Uint8Array)) throw invalidArgument('sendCompressed expects a Uint8Array');
+    if (!this.perMessageCompression) {
+      throw invalidState('sendCompressed needs permessage-deflate to have been negotiated');
+    }
+    this.#assertCanSendMessage('sendCompressed');
+    const opcode = isBinary ? Opcode.BINARY : Opcode.TEXT;
+    this.#pushChunks(encodeFrame(opcode, data, true, true, this.#nextMask()));
+  }
+
+  sendPing(data: Uint8Array | string = EMPTY): void {
+    this.#assertOpen('sendPing');
+    this.#queueFrame(Opcode.PING, controlPayload('sendPing', data), true, false);
+  }
+
+  sendPong(data: Uint8Array | string = EMPTY): void {
+    this.#assertOpen('sendPong');
+    this.#queueFrame(Opcode.PONG, controlPayload('sendPong', data), true, false);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2). Without a code the close frame has an
+   * empty body. Does nothing if a close frame was already sent.
+   */
+  close(code?: number, reason = ''): void {
+    const payload = encodeClosePayload(code, reason); // validates even when already closing
+    if (this.#closeSent || this.#state === 'closed') return;
+    this.#sentCloseCode = code;
+    this.#closeSent = true;
+    this.#state = 'closing';
+    this.#queueFrame(Opcode.CLOSE, payload, true, false);
+  }
+
+  /**
+   * _Fail the WebSocket Connection_ (RFC 6455 §7.1.7): send a close frame with `code` if none
+   * was sent, stop reading, and ask the adapter to end the transport.
+   */
+  fail(code: number = CloseCode.PROTOCOL_ERROR, reason = ''): void {
+    const payload = encodeClosePayload(code, truncateReason(reason));
+    if (this.#state === 'closed') return;
+    this.#failed = true;
+    this.#parser.stop();
+    this.#messageBuffer.clear();
+    if (!this.#closeSent) {
+      this.#sentCloseCode = code;
+      this.#closeSent = true;
+      this.#queueFrame(Opcode.CLOSE, payload, true, false);
+    }
+    this.#state = 'closing';
+    this.#transportCloseRequested = true;
+  }
+
+  /** Takes the queued output (in order). An adapter writes it with `writev`/`cork`. */
+  takeOutput(): Uint8Array[] {
+    const output = this.#output;
+    if (output.length === 0) return output;
+    this.#output = [];
+    this.#outputBytes = 0;
+    return output;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  #failWith(error: WebSocketError): void {
+    if (this.#failed || this.#state === 'closed') return;
+    this.#handler.onError?.(error);
+    this.fail(error.closeCode ?? CloseCode.PROTOCOL_ERROR, error.message);
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#state === 'closed') {
+      throw invalidState(`${operation}: the connection is closed`);
+    }
+    // §5.5.1: "after sending a Close frame, the endpoint MUST NOT send any more data frames."
+    if (this.#closeSent) {
+      throw invalidState(`${operation}: a close frame was already sent`);
+    }
+  }
+
+  #assertCanSendMessage(operation: string): void {
+    this.#assertOpen(operation);
+    if (this.#sendingFragmented) {
+      throw invalidState(
+        `${operation}: a fragmented message is in progress; finish it with sendFragment(data, { fin: true })`,
+      );
+    }
+  }
+
+  #queueClose(code: number | undefined, reason: string): void {
+    this.#sentCloseCode = code;
+    this.#closeSent = true;
+    this.#state = 'closing';
+    this.#queueFrame(Opcode.CLOSE, encodeClosePayload(code, reason), true, false);
+  }
+
+  #queueFrame(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean): void {
+    this.#pushChunks(encodeFrame(opcode, payload, fin, rsv1, this.#nextMask()));
+  }
+
+  #pushChunks(chunks: Uint8Array[]): void {
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as Uint8Array;
+      this.#output.push(chunk);
+      this.#outputBytes += chunk.length;
+    }
+  }
+
+  #nextMask(): Uint8Array | undefined {
+    return this.#masks?.next();
+  }
+}
+
+function invalidUtf8Error(): WebSocketError {
+  return protocolError('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message', CloseCode.INVALID_PAYLOAD);
+}
+
+function controlPayload(operation: string, data: Uint8Array | string): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof data === 'string') bytes = utf8Encoder.encode(data);
+  else if (data instanceof Uint8Array) bytes = data;
+  else throw invalidArgument(`${operation} expects a Uint8Array or a string`);
+  // §5.5: control frame payloads are at most 125 bytes.
+  if (bytes.length > MAX_CONTROL_PAYLOAD) {
+    throw invalidArgument(`${operation}: payload is ${bytes.length} bytes; the limit is 125`);
+  }
+  return bytes;
+}
+
+/** Close reasons from error messages are cut to fit 123 bytes without splitting a character. */
+function truncateReason(reason: string): string {
+  if (utf8Encoder.encode(reason).length <= 123) return reason;
+  let cut = reason.slice(0, 123);
+  while (utf8Encoder.encode(cut).length > 123) cut = cut.slice(0, -1);
+  // Avoid ending on a lone high surrogate.
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut;
+}
+
+function checkLimit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalidArgument(`${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
