@@ -1,5 +1,8 @@
+import '../../scripts/vitest-node20-shims.mjs';
 import { defineConfig } from 'vitest/config';
 
+// Node run: every colocated test, including the Node-only `*.node.test.ts` files.
+// `vitest.edge.config.ts` runs the same tests (minus `*.node.test.ts`) in an edge runtime.
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],

@@ -4,7 +4,10 @@ import { drain, recordingConnection } from '../test/peers.js';
 
 /** One thing a client can send; a valid stream is any sequence of these. */
 const action = fc.oneof(
-  fc.record({ kind: fc.constant('text' as const), value: fc.string({ unit: 'binary', maxLength: 300 }) }),
+  fc.record({
+    kind: fc.constant('text' as const),
+    value: fc.string({ unit: 'binary', maxLength: 300 }),
+  }),
   fc.record({ kind: fc.constant('binary' as const), value: fc.uint8Array({ maxLength: 70_000 }) }),
   fc.record({ kind: fc.constant('ping' as const), value: fc.uint8Array({ maxLength: 125 }) }),
   fc.record({
@@ -22,7 +25,9 @@ function clientStream(actions: Action[]): Uint8Array {
     else if (a.kind === 'binary') connection.sendBinary(a.value);
     else if (a.kind === 'ping') connection.sendPing(a.value);
     else {
-      a.value.forEach((piece, i) => connection.sendFragment(piece, { fin: i === a.value.length - 1, binary: true }));
+      for (const [i, piece] of a.value.entries()) {
+        connection.sendFragment(piece, { fin: i === a.value.length - 1, binary: true });
+      }
     }
   }
   return drain(connection);
@@ -43,16 +48,20 @@ function feed(bytes: Uint8Array, cuts: number[]) {
 describe('RFC 6455 §5 property: chunking does not change what is received', () => {
   test('any valid stream in arbitrary chunk splits yields the same events and output', () => {
     fc.assert(
-      fc.property(fc.array(action, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 20 }), (actions, cuts) => {
-        const bytes = clientStream(actions);
-        const whole = feed(bytes, []);
-        const split = feed(bytes, cuts);
-        expect(split.events).toEqual(whole.events);
-        expect(split.output).toEqual(whole.output);
-        expect(whole.events.some((e) => e.type === 'error')).toBe(false);
-        // Every action produced exactly one message or ping.
-        expect(whole.events).toHaveLength(actions.length);
-      }),
+      fc.property(
+        fc.array(action, { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (actions, cuts) => {
+          const bytes = clientStream(actions);
+          const whole = feed(bytes, []);
+          const split = feed(bytes, cuts);
+          expect(split.events).toEqual(whole.events);
+          expect(split.output).toEqual(whole.output);
+          expect(whole.events.some((e) => e.type === 'error')).toBe(false);
+          // Every action produced exactly one message or ping.
+          expect(whole.events).toHaveLength(actions.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -70,24 +79,27 @@ describe('RFC 6455 §5 property: chunking does not change what is received', () 
 });
 
 describe('RFC 6455 §5.2 property: encode → decode round-trips for every length class', () => {
-  test.each([0, 1, 125, 126, 127, 65535, 65536, 100_000])('a %i-byte binary and text message, both directions', (size) => {
-    const payload = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0x7f);
-    const textValue = new TextDecoder().decode(payload);
-    for (const [senderRole, receiverRole] of [
-      ['client', 'server'],
-      ['server', 'client'],
-    ] as const) {
-      const sender = recordingConnection({ role: senderRole });
-      const receiver = recordingConnection({ role: receiverRole });
-      sender.connection.sendBinary(payload);
-      sender.connection.sendText(textValue);
-      receiver.connection.receiveData(drain(sender.connection));
-      expect(receiver.events).toEqual([
-        { type: 'message', data: payload, isBinary: true },
-        { type: 'message', data: payload, isBinary: false },
-      ]);
-    }
-  });
+  test.each([0, 1, 125, 126, 127, 65535, 65536, 100_000])(
+    'a %i-byte binary and text message, both directions',
+    (size) => {
+      const payload = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0x7f);
+      const textValue = new TextDecoder().decode(payload);
+      for (const [senderRole, receiverRole] of [
+        ['client', 'server'],
+        ['server', 'client'],
+      ] as const) {
+        const sender = recordingConnection({ role: senderRole });
+        const receiver = recordingConnection({ role: receiverRole });
+        sender.connection.sendBinary(payload);
+        sender.connection.sendText(textValue);
+        receiver.connection.receiveData(drain(sender.connection));
+        expect(receiver.events).toEqual([
+          { type: 'message', data: payload, isBinary: true },
+          { type: 'message', data: payload, isBinary: false },
+        ]);
+      }
+    },
+  );
 });
 
 describe('property: malformed input never throws out of the core', () => {

@@ -9,13 +9,17 @@ import {
   text,
   toHex,
 } from '../test/peers.js';
-import { Connection } from './connection.js';
+import { Connection, prepareServerMessage } from './connection.js';
 import { encodeFrame } from './frames/frame-encoder.js';
 import { Opcode } from './frames/opcodes.js';
 
 const server = (options = {}) => recordingConnection({ role: 'server', ...options });
 const client = (options = {}) =>
-  recordingConnection({ role: 'client', randomBytes: fixedRandom([0x37, 0xfa, 0x21, 0x3d]), ...options });
+  recordingConnection({
+    role: 'client',
+    randomBytes: fixedRandom([0x37, 0xfa, 0x21, 0x3d]),
+    ...options,
+  });
 
 /** A masked client frame, as a server receives it. */
 function clientFrame(opcode: number, payload: Uint8Array, fin = true, rsv1 = false): Uint8Array {
@@ -117,13 +121,26 @@ function failureOf(bytes: Uint8Array, options = {}) {
   connection.receiveData(bytes);
   const output = drain(connection);
   const error = events.find((e) => e.type === 'error') as { code: string } | undefined;
-  const closeCode = output.length >= 4 && output[0] === 0x88 ? ((output[2] as number) << 8) | (output[3] as number) : undefined;
-  return { closeCode, code: error?.code, requested: connection.transportCloseRequested, connection };
+  const closeCode =
+    output.length >= 4 && output[0] === 0x88
+      ? ((output[2] as number) << 8) | (output[3] as number)
+      : undefined;
+  return {
+    closeCode,
+    code: error?.code,
+    requested: connection.transportCloseRequested,
+    connection,
+  };
 }
 
 describe('protocol violations fail the connection with the right close code', () => {
   test.each([
-    ['§5.2 RSV1 without an extension', clientFrame(Opcode.TEXT, text('x'), true, true), 1002, 'WS_ERR_UNEXPECTED_RSV_1'],
+    [
+      '§5.2 RSV1 without an extension',
+      clientFrame(Opcode.TEXT, text('x'), true, true),
+      1002,
+      'WS_ERR_UNEXPECTED_RSV_1',
+    ],
     ['§5.2 RSV2', hex('a18001020304'), 1002, 'WS_ERR_UNEXPECTED_RSV_2_3'],
     ['§5.2 RSV3', hex('918001020304'), 1002, 'WS_ERR_UNEXPECTED_RSV_2_3'],
     ['§5.2 reserved data opcode 3', hex('838001020304'), 1002, 'WS_ERR_INVALID_OPCODE'],
@@ -132,26 +149,96 @@ describe('protocol violations fail the connection with the right close code', ()
     ['§5.2 reserved control opcode 0xF', hex('8f8001020304'), 1002, 'WS_ERR_INVALID_OPCODE'],
     ['§5.1 an unmasked client frame', hex('810548656c6c6f'), 1002, 'WS_ERR_EXPECTED_MASK'],
     ['§5.5 a fragmented ping', hex('098001020304'), 1002, 'WS_ERR_FRAGMENTED_CONTROL_FRAME'],
-    ['§5.5 a 126-byte ping', clientFrame(Opcode.PING, new Uint8Array(126)), 1002, 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH'],
-    ['§5.4 continuation without a message', clientFrame(Opcode.CONTINUATION, text('x')), 1002, 'WS_ERR_UNEXPECTED_CONTINUATION'],
+    [
+      '§5.5 a 126-byte ping',
+      clientFrame(Opcode.PING, new Uint8Array(126)),
+      1002,
+      'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
+    ],
+    [
+      '§5.4 continuation without a message',
+      clientFrame(Opcode.CONTINUATION, text('x')),
+      1002,
+      'WS_ERR_UNEXPECTED_CONTINUATION',
+    ],
     [
       '§5.4 a new message inside a fragmented one',
       concat([clientFrame(Opcode.TEXT, text('a'), false), clientFrame(Opcode.TEXT, text('b'))]),
       1002,
       'WS_ERR_EXPECTED_CONTINUATION',
     ],
-    ['§5.2 64-bit length with the top bit set', hex('82ff800000000000000001020304'), 1002, 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH'],
-    ['§8.1 invalid UTF-8 in a text message', clientFrame(Opcode.TEXT, hex('cebae1bdb9cf83ceb5eda080656469746564')), 1007, 'WS_ERR_INVALID_UTF8'],
-    ['§8.1 a text message ending mid-sequence', clientFrame(Opcode.TEXT, hex('e282')), 1007, 'WS_ERR_INVALID_UTF8'],
-    ['§5.5.1 a 1-byte close body', clientFrame(Opcode.CLOSE, hex('03')), 1002, 'WS_ERR_INVALID_CLOSE_PAYLOAD'],
-    ['§7.4 close code 999', clientFrame(Opcode.CLOSE, hex('03e7')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 1004', clientFrame(Opcode.CLOSE, hex('03ec')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 1005', clientFrame(Opcode.CLOSE, hex('03ed')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 1006', clientFrame(Opcode.CLOSE, hex('03ee')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 1015', clientFrame(Opcode.CLOSE, hex('03f7')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 2999', clientFrame(Opcode.CLOSE, hex('0bb7')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§7.4 close code 5000', clientFrame(Opcode.CLOSE, hex('1388')), 1002, 'WS_ERR_INVALID_CLOSE_CODE'],
-    ['§5.5.1 invalid UTF-8 in a close reason', clientFrame(Opcode.CLOSE, hex('03e8ff')), 1007, 'WS_ERR_INVALID_UTF8'],
+    [
+      '§5.2 64-bit length with the top bit set',
+      hex('82ff800000000000000001020304'),
+      1002,
+      'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+    ],
+    [
+      '§8.1 invalid UTF-8 in a text message',
+      clientFrame(Opcode.TEXT, hex('cebae1bdb9cf83ceb5eda080656469746564')),
+      1007,
+      'WS_ERR_INVALID_UTF8',
+    ],
+    [
+      '§8.1 a text message ending mid-sequence',
+      clientFrame(Opcode.TEXT, hex('e282')),
+      1007,
+      'WS_ERR_INVALID_UTF8',
+    ],
+    [
+      '§5.5.1 a 1-byte close body',
+      clientFrame(Opcode.CLOSE, hex('03')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_PAYLOAD',
+    ],
+    [
+      '§7.4 close code 999',
+      clientFrame(Opcode.CLOSE, hex('03e7')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 1004',
+      clientFrame(Opcode.CLOSE, hex('03ec')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 1005',
+      clientFrame(Opcode.CLOSE, hex('03ed')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 1006',
+      clientFrame(Opcode.CLOSE, hex('03ee')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 1015',
+      clientFrame(Opcode.CLOSE, hex('03f7')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 2999',
+      clientFrame(Opcode.CLOSE, hex('0bb7')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§7.4 close code 5000',
+      clientFrame(Opcode.CLOSE, hex('1388')),
+      1002,
+      'WS_ERR_INVALID_CLOSE_CODE',
+    ],
+    [
+      '§5.5.1 invalid UTF-8 in a close reason',
+      clientFrame(Opcode.CLOSE, hex('03e8ff')),
+      1007,
+      'WS_ERR_INVALID_UTF8',
+    ],
   ])('%s → %i', (_, bytes, expectedClose, expectedCode) => {
     const result = failureOf(bytes);
     expect(result.closeCode).toBe(expectedClose);
@@ -224,11 +311,13 @@ describe('limits are checked before buffering', () => {
   });
 
   test('invalid limits are rejected with a clear error', () => {
-    expect(() => new Connection({ role: 'server', handler: { onMessage() {} }, maxMessageSize: -1 })).toThrow(
-      /maxMessageSize must be a non-negative integer/,
-    );
+    expect(
+      () => new Connection({ role: 'server', handler: { onMessage() {} }, maxMessageSize: -1 }),
+    ).toThrow(/maxMessageSize must be a non-negative integer/);
     // @ts-expect-error: wrong role on purpose
-    expect(() => new Connection({ role: 'peer', handler: { onMessage() {} } })).toThrow(/role must be/);
+    expect(() => new Connection({ role: 'peer', handler: { onMessage() {} } })).toThrow(
+      /role must be/,
+    );
   });
 });
 
@@ -294,7 +383,9 @@ describe('RFC 6455 §7 closing handshake', () => {
 
   test('data after the peer’s close frame is discarded', () => {
     const s = server();
-    s.connection.receiveData(concat([clientFrame(Opcode.CLOSE, hex('03e8')), clientFrame(Opcode.TEXT, text('x'))]));
+    s.connection.receiveData(
+      concat([clientFrame(Opcode.CLOSE, hex('03e8')), clientFrame(Opcode.TEXT, text('x'))]),
+    );
     s.connection.receiveData(clientFrame(Opcode.TEXT, text('y')));
     expect(s.events.map((e) => e.type)).toEqual(['closeFrame']);
   });
@@ -303,7 +394,9 @@ describe('RFC 6455 §7 closing handshake', () => {
     const { connection } = server();
     expect(() => connection.close(1005)).toThrow(/close code 1005 cannot be sent/);
     expect(() => connection.close(999)).toThrow(/cannot be sent/);
-    expect(() => connection.close(1000, 'é'.repeat(62))).toThrow(/124 bytes of UTF-8; the limit is 123/);
+    expect(() => connection.close(1000, 'é'.repeat(62))).toThrow(
+      /124 bytes of UTF-8; the limit is 123/,
+    );
     expect(() => connection.close(undefined, 'reason')).toThrow(/requires a close code/);
     connection.close(4999, 'x'.repeat(123));
     expect(connection.state).toBe('closing');
@@ -320,7 +413,10 @@ describe('RFC 6455 §7 closing handshake', () => {
 
 describe('sending', () => {
   test('a client masks every frame with a fresh key from the injected source', () => {
-    const c = recordingConnection({ role: 'client', randomBytes: (n) => Uint8Array.from({ length: n }, (_, i) => i) });
+    const c = recordingConnection({
+      role: 'client',
+      randomBytes: (n) => Uint8Array.from({ length: n }, (_, i) => i),
+    });
     c.connection.sendText('a');
     c.connection.sendText('a');
     const [first, second] = c.connection.takeOutput();
@@ -341,7 +437,14 @@ describe('sending', () => {
     c.connection.sendFragment(new Uint8Array([1]), { fin: false });
     c.connection.sendFragment(new Uint8Array([2]), { fin: true });
     s.connection.receiveData(drain(c.connection));
-    expect(s.events.map((e) => e.type)).toEqual(['message', 'message', 'ping', 'pong', 'message', 'message']);
+    expect(s.events.map((e) => e.type)).toEqual([
+      'message',
+      'message',
+      'ping',
+      'pong',
+      'message',
+      'message',
+    ]);
     expect(decode((s.events[0] as { data: Uint8Array }).data)).toBe('héllo 🌍');
     expect(decode((s.events[4] as { data: Uint8Array }).data)).toBe('stream');
     expect(s.events[5]).toEqual({ type: 'message', data: new Uint8Array([1, 2]), isBinary: true });
@@ -364,7 +467,9 @@ describe('sending', () => {
     expect(() => connection.sendText(42)).toThrow(/sendText expects a string/);
     // @ts-expect-error: wrong type on purpose
     expect(() => connection.sendBinary('x')).toThrow(/sendBinary expects a Uint8Array/);
-    expect(() => connection.sendPing(new Uint8Array(126))).toThrow(/sendPing: payload is 126 bytes/);
+    expect(() => connection.sendPing(new Uint8Array(126))).toThrow(
+      /sendPing: payload is 126 bytes/,
+    );
     expect(() => connection.sendCompressed(new Uint8Array(1), true)).toThrow(/permessage-deflate/);
     // @ts-expect-error: wrong type on purpose
     expect(() => connection.receiveData('bytes')).toThrow(/receiveData expects a Uint8Array/);
@@ -400,5 +505,28 @@ describe('RFC 7692 compressed messages are handed to the adapter', () => {
     const { connection } = server({ perMessageCompression: true });
     connection.sendCompressed(hex('f248cdc9c90700'), false);
     expect(toHex(drain(connection))).toBe('c107f248cdc9c90700');
+  });
+});
+
+describe('prepared messages (pub/sub frames a message once)', () => {
+  test('one prepared frame is queued unchanged on several server connections', () => {
+    const prepared = prepareServerMessage('Hello');
+    const a = server();
+    const b = server();
+    a.connection.sendPrepared(prepared);
+    b.connection.sendPrepared(prepared);
+    expect(toHex(drain(a.connection))).toBe('810548656c6c6f');
+    expect(toHex(drain(b.connection))).toBe('810548656c6c6f');
+    expect(prepareServerMessage(new Uint8Array([1])).isBinary).toBe(true);
+  });
+
+  test('clients cannot send prepared frames, and closed connections refuse them', () => {
+    const prepared = prepareServerMessage('x');
+    expect(() => client().connection.sendPrepared(prepared)).toThrow(
+      /client frames must be masked/,
+    );
+    const s = server();
+    s.connection.close();
+    expect(() => s.connection.sendPrepared(prepared)).toThrow(/close frame was already sent/);
   });
 });

@@ -1,18 +1,19 @@
 import {
   CloseCode,
-  WebSocketError,
   invalidArgument,
   invalidState,
   protocolError,
+  WebSocketError,
 } from './errors.js';
 import { encodeClosePayload, parseClosePayload } from './frames/close-payload.js';
 import { encodeFrame, encodeTextFrame } from './frames/frame-encoder.js';
-import { type FrameSink, FrameParser } from './frames/frame-parser.js';
+import { FrameParser, type FrameSink } from './frames/frame-parser.js';
 import { MAX_CONTROL_PAYLOAD, Opcode } from './frames/opcodes.js';
 import { GrowableBuffer } from './messages/growable-buffer.js';
-import { MaskSource, type RandomBytes } from './messages/mask-source.js';
+import { MaskSource } from './messages/mask-source.js';
+import type { RandomBytes } from './random.js';
 import { utf8Encoder } from './text/utf8.js';
-import { Utf8Validator, isValidUtf8 } from './text/utf8-validator.js';
+import { isValidUtf8, Utf8Validator } from './text/utf8-validator.js';
 
 /** RFC 6455 §4 / §7: where a connection is in its life. */
 export type ConnectionState = 'open' | 'closing' | 'closed';
@@ -134,7 +135,11 @@ export class Connection implements FrameSink {
     if (options.handler === undefined || typeof options.handler.onMessage !== 'function') {
       throw invalidArgument('handler.onMessage must be a function');
     }
-    this.maxMessageSize = checkLimit('maxMessageSize', options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE);
+    this.maxMessageSize = checkLimit(
+      'maxMessageSize',
+      options.maxMessageSize,
+      DEFAULT_MAX_MESSAGE_SIZE,
+    );
     this.maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.maxMessageSize);
     this.role = options.role;
     this.perMessageCompression = options.perMessageCompression === true;
@@ -250,25 +255,28 @@ export class Connection implements FrameSink {
     if (opcode === Opcode.CONTINUATION) {
       // §5.4: a continuation frame needs a message in progress.
       if (!this.#messageInProgress) {
-        return this.#failWith(
+        this.#failWith(
           protocolError('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message'),
         );
+        return;
       }
       // RFC 7692 §6.1: RSV1 is set on the first frame of a message only.
       if (rsv1) {
-        return this.#failWith(
+        this.#failWith(
           protocolError('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 set on a continuation frame'),
         );
+        return;
       }
     } else {
       // §5.4: fragments of one message must not be interleaved with another message.
       if (this.#messageInProgress) {
-        return this.#failWith(
+        this.#failWith(
           protocolError(
             'WS_ERR_EXPECTED_CONTINUATION',
             'new data frame while a fragmented message is in progress',
           ),
         );
+        return;
       }
       this.#messageInProgress = true;
       this.#messageIsBinary = opcode === Opcode.BINARY;
@@ -279,13 +287,14 @@ export class Connection implements FrameSink {
     }
     // Limits are checked against the announced length, before anything is buffered.
     if (this.#messageLength + length > this.maxMessageSize) {
-      return this.#failWith(
+      this.#failWith(
         protocolError(
           'WS_ERR_MESSAGE_TOO_BIG',
           `message exceeds maxMessageSize (${this.maxMessageSize})`,
           CloseCode.MESSAGE_TOO_BIG,
         ),
       );
+      return;
     }
     this.#messageLength += length;
     this.#frameIsWholeMessage = fin && this.#messageLength === length;
@@ -307,7 +316,8 @@ export class Connection implements FrameSink {
     }
     if (this.#validateText && !this.#utf8.write(piece)) {
       // §8.1 and Autobahn 6.4: fail at the first invalid byte, not at the end of the message.
-      return this.#failWith(invalidUtf8Error());
+      this.#failWith(invalidUtf8Error());
+      return;
     }
     this.#messageBuffer.append(piece);
   }
@@ -324,16 +334,25 @@ export class Connection implements FrameSink {
     if (this.#directPayload !== undefined) {
       data = this.#directPayload;
       this.#directPayload = undefined;
-      if (this.#validateText && !this.#isUtf8(data)) return this.#failWith(invalidUtf8Error());
+      if (this.#validateText && !this.#isUtf8(data)) {
+        this.#failWith(invalidUtf8Error());
+        return;
+      }
     } else {
-      data = this.#frameIsWholeMessage && this.#frameLength === 0 ? EMPTY : this.#messageBuffer.take();
-      if (this.#validateText && !this.#utf8.isComplete()) return this.#failWith(invalidUtf8Error());
+      data =
+        this.#frameIsWholeMessage && this.#frameLength === 0 ? EMPTY : this.#messageBuffer.take();
+      if (this.#validateText && !this.#utf8.isComplete()) {
+        this.#failWith(invalidUtf8Error());
+        return;
+      }
     }
     const isBinary = this.#messageIsBinary;
     if (this.#messageCompressed) {
       const handler = this.#handler.onCompressedMessage;
       if (handler === undefined) {
-        throw invalidState('perMessageCompression is on but handler.onCompressedMessage is missing');
+        throw invalidState(
+          'perMessageCompression is on but handler.onCompressedMessage is missing',
+        );
       }
       handler.call(this.#handler, data, isBinary);
     } else {
@@ -362,7 +381,10 @@ export class Connection implements FrameSink {
       return;
     }
     const parsed = parseClosePayload(payload);
-    if (parsed instanceof WebSocketError) return this.#failWith(parsed);
+    if (parsed instanceof WebSocketError) {
+      this.#failWith(parsed);
+      return;
+    }
     this.#closeReceived = true;
     this.#receivedCloseCode = parsed.code;
     this.#receivedCloseReason = parsed.reason;
@@ -436,6 +458,21 @@ export class Connection implements FrameSink {
     this.#assertCanSendMessage('sendCompressed');
     const opcode = isBinary ? Opcode.BINARY : Opcode.TEXT;
     this.#pushChunks(encodeFrame(opcode, data, true, true, this.#nextMask()));
+  }
+
+  /**
+   * Queues a message framed once by `prepareServerMessage` for many connections (pub/sub).
+   * Server role only: server frames are unmasked, so the same bytes suit every peer (§5.1).
+   */
+  sendPrepared(message: PreparedMessage): void {
+    if (this.role !== 'server') {
+      throw invalidState('sendPrepared is for servers: client frames must be masked per frame');
+    }
+    if (!(message instanceof PreparedMessage)) {
+      throw invalidArgument('sendPrepared expects a message from prepareServerMessage()');
+    }
+    this.#assertCanSendMessage('sendPrepared');
+    this.#pushChunks(message.chunks);
   }
 
   sendPing(data: Uint8Array | string = EMPTY): void {
@@ -540,8 +577,39 @@ export class Connection implements FrameSink {
   }
 }
 
+/** A message framed once, unmasked, to be queued on many server connections. */
+export class PreparedMessage {
+  readonly chunks: Uint8Array[];
+  readonly byteLength: number;
+  readonly isBinary: boolean;
+
+  /** @internal Use `prepareServerMessage`. */
+  constructor(chunks: Uint8Array[], isBinary: boolean) {
+    this.chunks = chunks;
+    this.isBinary = isBinary;
+    let total = 0;
+    for (const chunk of chunks) total += chunk.length;
+    this.byteLength = total;
+  }
+}
+
+/** Frames a message once (a string as text, bytes as binary) for `Connection.sendPrepared`. */
+export function prepareServerMessage(data: string | Uint8Array): PreparedMessage {
+  if (typeof data === 'string') {
+    return new PreparedMessage(encodeTextFrame(Opcode.TEXT, data, true, undefined), false);
+  }
+  if (data instanceof Uint8Array) {
+    return new PreparedMessage(encodeFrame(Opcode.BINARY, data, true, false, undefined), true);
+  }
+  throw invalidArgument('prepareServerMessage expects a string or a Uint8Array');
+}
+
 function invalidUtf8Error(): WebSocketError {
-  return protocolError('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message', CloseCode.INVALID_PAYLOAD);
+  return protocolError(
+    'WS_ERR_INVALID_UTF8',
+    'invalid UTF-8 in a text message',
+    CloseCode.INVALID_PAYLOAD,
+  );
 }
 
 function controlPayload(operation: string, data: Uint8Array | string): Uint8Array {

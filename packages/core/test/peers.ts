@@ -45,7 +45,8 @@ export function recordingConnection(
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/[\s:]/g, '');
   const bytes = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
   return bytes;
 }
 

@@ -59,7 +59,9 @@ describe('RFC 6455 §5.2 payload length encoding', () => {
   ])('a %i-byte payload uses the minimal %i-byte header', (length, size) => {
     expect(headerSize(length, false)).toBe(size);
     expect(headerSize(length, true)).toBe(size + 4);
-    const frame = concat(encodeFrame(Opcode.BINARY, new Uint8Array(length), true, false, undefined));
+    const frame = concat(
+      encodeFrame(Opcode.BINARY, new Uint8Array(length), true, false, undefined),
+    );
     expect(frame.length).toBe(size + length);
   });
 

@@ -1,5 +1,5 @@
-import { applyMask, copyMasked } from './mask.js';
 import { utf8Encoder } from '../text/utf8.js';
+import { applyMask, copyMasked } from './mask.js';
 
 /**
  * Frame encoding, RFC 6455 §5.2.

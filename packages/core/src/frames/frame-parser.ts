@@ -1,6 +1,6 @@
 import { CloseCode, protocolError, type WebSocketError } from '../errors.js';
 import { applyMask } from './mask.js';
-import { MAX_CONTROL_PAYLOAD, isControlOpcode, isKnownOpcode } from './opcodes.js';
+import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD } from './opcodes.js';
 
 /**
  * Receives what the frame parser finds. Payload arrives in pieces (already unmasked) as the
@@ -130,47 +130,54 @@ export class FrameParser {
     // §5.2: "RSV1, RSV2, RSV3: MUST be 0 unless an extension is negotiated that defines
     // meanings for non-zero values."
     if ((first & 0x30) !== 0) {
-      return this.#fail(protocolError('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear'));
+      this.#fail(protocolError('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear'));
+      return;
     }
     if (rsv1 && !this.#rsv1Allowed) {
-      return this.#fail(protocolError('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear'));
+      this.#fail(protocolError('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear'));
+      return;
     }
     // §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket
     // Connection_."
     if (!isKnownOpcode(opcode)) {
-      return this.#fail(protocolError('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
+      this.#fail(protocolError('WS_ERR_INVALID_OPCODE', `invalid opcode ${opcode}`));
+      return;
     }
     if (isControlOpcode(opcode)) {
       // §5.5: "Control frames themselves MUST NOT be fragmented."
       if (!fin) {
-        return this.#fail(
+        this.#fail(
           protocolError('WS_ERR_FRAGMENTED_CONTROL_FRAME', 'control frames must not be fragmented'),
         );
+        return;
       }
       // §5.5: "All control frames MUST have a payload length of 125 bytes or less."
       if (length > MAX_CONTROL_PAYLOAD) {
-        return this.#fail(
+        this.#fail(
           protocolError(
             'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH',
             'control frame payload exceeds 125 bytes',
           ),
         );
+        return;
       }
       // RFC 7692 §6.1: the "Per-Message Compressed" bit is never set on control frames.
       if (rsv1) {
-        return this.#fail(
+        this.#fail(
           protocolError('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on control frames'),
         );
+        return;
       }
     }
     // §5.1: "The server MUST close the connection upon receiving a frame that is not masked"
     // and "A client MUST close a connection if it detects a masked frame."
     if (masked !== this.#expectMask) {
-      return this.#fail(
+      this.#fail(
         masked
           ? protocolError('WS_ERR_UNEXPECTED_MASK', 'server frames must not be masked')
           : protocolError('WS_ERR_EXPECTED_MASK', 'client frames must be masked'),
       );
+      return;
     }
 
     if (length === 126) {
@@ -192,23 +199,25 @@ export class FrameParser {
       position += 8;
       // §5.2: "the most significant bit MUST be 0".
       if (high >= 0x80000000) {
-        return this.#fail(
+        this.#fail(
           protocolError(
             'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
             'the most significant bit of a 64-bit payload length must be 0',
           ),
         );
+        return;
       }
       length = high * 0x100000000 + low;
     }
     if (length > this.#maxFrameSize) {
-      return this.#fail(
+      this.#fail(
         protocolError(
           'WS_ERR_FRAME_TOO_BIG',
           `frame payload of ${length} bytes exceeds maxFrameSize (${this.#maxFrameSize})`,
           CloseCode.MESSAGE_TOO_BIG,
         ),
       );
+      return;
     }
     if (masked) {
       const mask = this.#mask;

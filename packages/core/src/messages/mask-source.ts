@@ -1,8 +1,4 @@
-/** Source of random bytes: keys and masking keys are injectable for tests and runtimes. */
-export type RandomBytes = (length: number) => Uint8Array;
-
-export const defaultRandomBytes: RandomBytes = (length) =>
-  globalThis.crypto.getRandomValues(new Uint8Array(length));
+import { defaultRandomBytes, type RandomBytes } from '../random.js';
 
 const POOL_SIZE = 8192;
 

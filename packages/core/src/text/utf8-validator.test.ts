@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Utf8Validator, isValidUtf8 } from './utf8-validator.js';
+import { isValidUtf8, Utf8Validator } from './utf8-validator.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 

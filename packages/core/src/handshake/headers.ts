@@ -1,0 +1,97 @@
+/**
+ * A small case-insensitive, read-only view over the header shapes adapters already have, so
+ * the handshake functions do not care which runtime produced the request or response.
+ */
+
+/** A WHATWG `Headers`, or anything with the same `get` (Deno, Bun, fetch, undici). */
+export interface HeadersGetter {
+  get(name: string): string | null;
+}
+
+/** Node's `IncomingMessage.headers` style: lowercase names, repeated lines as arrays. */
+export type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Ordered `[name, value]` pairs, as `HttpHeadParser` produces them. */
+export type HeaderPairs = ReadonlyArray<readonly [name: string, value: string]>;
+
+export type HeadersInput = HeadersGetter | HeaderRecord | HeaderPairs;
+
+export interface HeaderView {
+  /**
+   * The value of `name` (any case), repeated lines joined with ", " (RFC 7230 §3.2.2), or
+   * `undefined` when absent.
+   */
+  get(name: string): string | undefined;
+  /**
+   * How many header lines named `name` there were: 0 when absent, the exact count when the
+   * input keeps lines apart (pairs, record arrays), and `undefined` when the input has already
+   * joined them (a WHATWG `Headers` or a record string) so the count cannot be known.
+   */
+  count(name: string): number | undefined;
+}
+
+/** Builds a case-insensitive view over `input`. The view reads a snapshot of pairs and records. */
+export function headerView(input: HeadersInput): HeaderView {
+  if (Array.isArray(input)) return viewOfLines(input as HeaderPairs);
+  if (typeof (input as HeadersGetter).get === 'function')
+    return viewOfGetter(input as HeadersGetter);
+  return viewOfRecord(input as HeaderRecord);
+}
+
+function viewOfGetter(headers: HeadersGetter): HeaderView {
+  return {
+    get: (name) => headers.get(name) ?? undefined,
+    count: (name) => (headers.get(name) === null ? 0 : undefined),
+  };
+}
+
+interface Collected {
+  values: string[];
+  /** False once a joined string was seen, which hides how many lines it held. */
+  countKnown: boolean;
+}
+
+function viewOfCollected(collected: Map<string, Collected>): HeaderView {
+  return {
+    get: (name) => collected.get(name.toLowerCase())?.values.join(', '),
+    count: (name) => {
+      const entry = collected.get(name.toLowerCase());
+      if (entry === undefined) return 0;
+      return entry.countKnown ? entry.values.length : undefined;
+    },
+  };
+}
+
+function viewOfLines(pairs: HeaderPairs): HeaderView {
+  const collected = new Map<string, Collected>();
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    const entry = collected.get(key);
+    if (entry === undefined) collected.set(key, { values: [value], countKnown: true });
+    else entry.values.push(value);
+  }
+  return viewOfCollected(collected);
+}
+
+function viewOfRecord(record: HeaderRecord): HeaderView {
+  const collected = new Map<string, Collected>();
+  for (const name of Object.keys(record)) {
+    const value = record[name];
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const values: readonly string[] = typeof value === 'string' ? [value] : value;
+    // Node joins most repeated headers into one string, so a string says nothing about how
+    // many lines there were; an array keeps them apart.
+    const countKnown = typeof value !== 'string';
+    const entry = collected.get(key);
+    if (entry === undefined) {
+      collected.set(key, { values: [...values], countKnown });
+    } else {
+      entry.values.push(...values);
+      entry.countKnown &&= countKnown;
+    }
+  }
+  // An empty array means no line at all.
+  for (const [key, entry] of collected) if (entry.values.length === 0) collected.delete(key);
+  return viewOfCollected(collected);
+}
