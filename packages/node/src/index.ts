@@ -1,0 +1,29 @@
+/**
+ * @wskit/node: WebSocket server and client for Node.js on the @wskit/core protocol engine.
+ */
+
+export {
+  CloseCode,
+  type CloseDetails,
+  defineHooks,
+  type Hooks,
+  type Message,
+  type Peer,
+  type PerMessageDeflateOptions,
+  type UpgradeRequest,
+  type UpgradeResult,
+  WebSocketError,
+  type WebSocketErrorCode,
+} from '@wskit/core';
+export { type ClientOptions, connect, UnexpectedResponseError } from './client.js';
+export type { ConnectionOptions, HeartbeatOptions } from './options.js';
+export { proxyForUrl } from './proxy.js';
+export {
+  type CloseServerOptions,
+  type OriginPolicy,
+  type ServerOptions,
+  WebSocketServer,
+} from './server.js';
+export { NodeUpgradeRequest } from './upgrade-request.js';
+export { type SendCallback, WebSocket } from './websocket.js';
+export { createZlibCodec, type ZlibCodecOptions } from './zlib-codec.js';

@@ -1,0 +1,175 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { HttpHeadParser, WebSocketError } from '@wskit/core';
+
+/**
+ * HTTP proxies for the client: a WebSocket behind a proxy first asks it to open a tunnel with
+ * `CONNECT host:port` (RFC 9110 §9.3.6), then speaks WebSocket (and TLS, for wss) inside it.
+ */
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The proxy to use for `target`: the explicit option wins (`false` means none), otherwise
+ * HTTPS_PROXY (wss) or HTTP_PROXY (ws), lowercase variants too, unless NO_PROXY matches.
+ */
+export function proxyForUrl(
+  target: URL,
+  explicit: string | URL | false | undefined,
+  env: Environment = process.env,
+): URL | undefined {
+  if (explicit === false) return undefined;
+  if (explicit !== undefined) return parseProxyUrl(String(explicit));
+  const secure = target.protocol === 'wss:' || target.protocol === 'https:';
+  const value = secure
+    ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.ALL_PROXY ?? env.all_proxy)
+    : (env.HTTP_PROXY ?? env.http_proxy ?? env.ALL_PROXY ?? env.all_proxy);
+  if (value === undefined || value.trim() === '') return undefined;
+  if (isExcluded(target, env.NO_PROXY ?? env.no_proxy ?? '')) return undefined;
+  return parseProxyUrl(value.trim());
+}
+
+function parseProxyUrl(value: string): URL {
+  // Environment values are often written without a scheme ("proxy:3128").
+  const url = new URL(value.includes('://') ? value : `http://${value}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new WebSocketError(
+      'WS_ERR_INVALID_ARGUMENT',
+      `proxy must be an http: or https: URL, got ${url.protocol}`,
+    );
+  }
+  return url;
+}
+
+/** NO_PROXY: comma/space separated hosts, `.domain` or `*.domain` suffixes, host:port, or `*`. */
+export function isExcluded(target: URL, noProxy: string): boolean {
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port =
+    target.port || (target.protocol === 'wss:' || target.protocol === 'https:' ? '443' : '80');
+  for (const raw of noProxy.split(/[\s,]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    if (entry === '*') return true;
+    let pattern = entry;
+    let entryPort: string | undefined;
+    const portMatch = /^(.*):(\d+)$/.exec(entry);
+    if (portMatch !== null && !entry.startsWith('[')) {
+      pattern = portMatch[1] as string;
+      entryPort = portMatch[2];
+    }
+    if (entryPort !== undefined && entryPort !== port) continue;
+    pattern = pattern.replace(/^\*/, '');
+    if (pattern.startsWith('.')) {
+      if (host === pattern.slice(1) || host.endsWith(pattern)) return true;
+    } else if (host === pattern || host.endsWith(`.${pattern}`)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+export interface TunnelOptions {
+  readonly signal?: AbortSignal;
+  /** TLS options for an https: proxy itself. */
+  readonly proxyTls?: tls.ConnectionOptions;
+  readonly maxHeadBytes?: number;
+}
+
+/** Opens a CONNECT tunnel through `proxy` to host:port; resolves with the raw socket. */
+export function openTunnel(
+  proxy: URL,
+  host: string,
+  port: number,
+  options: TunnelOptions = {},
+): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80);
+    const proxyHost = proxy.hostname.replace(/^\[|\]$/g, '');
+    const socket: net.Socket =
+      proxy.protocol === 'https:'
+        ? tls.connect({
+            host: proxyHost,
+            port: proxyPort,
+            servername: net.isIP(proxyHost) ? undefined : proxyHost,
+            ...options.proxyTls,
+          })
+        : net.connect({ host: proxyHost, port: proxyPort });
+    const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const parser = new HttpHeadParser({
+      kind: 'response',
+      maxHeadBytes: options.maxHeadBytes ?? 16384,
+    });
+    const fail = (error: Error) => {
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = () =>
+      fail(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+    const onError = (error: Error) =>
+      fail(
+        new WebSocketError(
+          'WS_ERR_PROXY_FAILED',
+          `cannot reach the proxy ${proxy.host}: ${error.message}`,
+          { cause: error },
+        ),
+      );
+    const onClose = () =>
+      fail(
+        new WebSocketError(
+          'WS_ERR_PROXY_FAILED',
+          `the proxy ${proxy.host} closed the connection during CONNECT`,
+        ),
+      );
+    const onData = (chunk: Buffer) => {
+      let parsed: ReturnType<typeof parser.feed>;
+      try {
+        parsed = parser.feed(chunk);
+      } catch (error) {
+        fail(
+          new WebSocketError(
+            'WS_ERR_PROXY_FAILED',
+            `invalid CONNECT response from the proxy: ${(error as Error).message}`,
+          ),
+        );
+        return;
+      }
+      if (parsed === undefined) return;
+      const { head, rest } = parsed;
+      if (head.status < 200 || head.status > 299) {
+        fail(
+          new WebSocketError(
+            'WS_ERR_PROXY_FAILED',
+            `the proxy refused CONNECT ${authority}: ${head.status} ${head.statusText}`,
+            {
+              status: head.status,
+            },
+          ),
+        );
+        return;
+      }
+      cleanup();
+      socket.pause();
+      // Bytes after the proxy's head already belong to the tunnel.
+      if (rest.length > 0) socket.unshift(Buffer.from(rest));
+      resolve(socket);
+    };
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
+    if (proxy.username !== '' || proxy.password !== '') {
+      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+      lines.push(`Proxy-Authorization: Basic ${Buffer.from(credentials).toString('base64')}`);
+    }
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
+}

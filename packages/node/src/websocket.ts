@@ -1,0 +1,645 @@
+import { isUtf8 } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  type CloseDetails,
+  Connection,
+  type Hooks,
+  type Message,
+  type NegotiatedDeflate,
+  type Peer,
+  PeerState,
+  type PeerStateValue,
+  type PerMessageCodec,
+  type PreparedMessage,
+  type SendData,
+  type SendOptions,
+  type UpgradeRequest,
+  WebSocketError,
+  WebSocketMessage,
+} from '@wskit/core';
+import type { LivenessMonitor, Monitored } from './liveness-monitor.js';
+import type { ResolvedConnectionOptions } from './options.js';
+import type { TopicRegistry } from './topics.js';
+
+export type SendCallback = (error?: Error | null) => void;
+
+/** Everything the server or the client hands to a new connection. */
+export interface WebSocketInit<Data> {
+  readonly socket: Duplex;
+  /** Bytes read past the handshake head (frames may arrive with the 101). */
+  readonly head: Uint8Array | undefined;
+  readonly role: 'client' | 'server';
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+  readonly options: ResolvedConnectionOptions;
+  readonly monitor: LivenessMonitor;
+  readonly id: string;
+  readonly data: Data;
+  readonly request: UpgradeRequest | undefined;
+  readonly hooks: Hooks<Data> | undefined;
+  readonly topics: TopicRegistry | undefined;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** A Node Buffer over the same memory: `ws` users expect Buffers in 'message' events. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function toBytes(data: SendData, operation: string): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new WebSocketError(
+    'WS_ERR_INVALID_ARGUMENT',
+    `${operation} expects a string, an ArrayBuffer or an ArrayBufferView, got ${data === null ? 'null' : typeof data}`,
+  );
+}
+
+interface PendingSend {
+  readonly data: string | Uint8Array;
+  readonly compress: boolean;
+  readonly callback: SendCallback | undefined;
+  readonly size: number;
+  /** A pub/sub message framed once, queued behind a message being compressed. */
+  readonly prepared?: PreparedMessage;
+}
+
+interface InboundEvent {
+  ready: boolean;
+  run: () => void;
+}
+
+const noop = (): void => {};
+
+/**
+ * One WebSocket connection on Node: the driver loop around a `@wskit/core` Connection
+ * (socket data → core → writes → events → hooks), shared by server peers and clients.
+ *
+ * Two faces on one object: the shared hooks API's `Peer` (send, close, subscribe, data...)
+ * and an EventEmitter familiar to `ws` users ('message' with `(data: Buffer, isBinary)`,
+ * 'close' with `(code, reason: Buffer)`, 'ping', 'pong', 'error', 'drain').
+ */
+export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data>, Monitored {
+  static readonly CONNECTING = PeerState.CONNECTING;
+  static readonly OPEN = PeerState.OPEN;
+  static readonly CLOSING = PeerState.CLOSING;
+  static readonly CLOSED = PeerState.CLOSED;
+  readonly CONNECTING = PeerState.CONNECTING;
+  readonly OPEN = PeerState.OPEN;
+  readonly CLOSING = PeerState.CLOSING;
+  readonly CLOSED = PeerState.CLOSED;
+
+  readonly id: string;
+  readonly data: Data;
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly #request: UpgradeRequest | undefined;
+
+  readonly #socket: Duplex;
+  readonly #connection: Connection;
+  readonly #options: ResolvedConnectionOptions;
+  readonly #monitor: LivenessMonitor;
+  readonly #hooks: Hooks<Data> | undefined;
+  readonly #topicRegistry: TopicRegistry | undefined;
+  #topics: Set<string> | undefined;
+
+  readonly #codec: PerMessageCodec | undefined;
+  readonly #compressThreshold: number;
+  /** Events held back while a compressed message is inflating, to keep their order. */
+  #inbound: InboundEvent[] | undefined;
+  /** Sends held back behind a message being compressed, to keep their order. */
+  #outbound: PendingSend[] | undefined;
+  #outboundBytes = 0;
+
+  #pendingHead: Uint8Array | undefined;
+  #readyState: PeerStateValue = PeerState.OPEN;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #ended = false;
+  #backpressured = false;
+  lastReceivedAt = Date.now();
+  pingSentAt = 0;
+
+  /** @internal Built by the server and by `connect()`. */
+  constructor(init: WebSocketInit<Data>) {
+    super();
+    this.id = init.id;
+    this.data = init.data;
+    this.url = init.url;
+    this.protocol = init.protocol;
+    this.extensions = init.extensions;
+    this.#request = init.request;
+    this.#socket = init.socket;
+    this.#options = init.options;
+    this.#monitor = init.monitor;
+    this.#hooks = init.hooks;
+    this.#topicRegistry = init.topics;
+    this.#codec = init.deflate?.codec;
+    this.#compressThreshold = init.deflate?.negotiated.threshold ?? Number.POSITIVE_INFINITY;
+    this.#connection = new Connection({
+      role: init.role,
+      maxMessageSize: init.options.maxMessageSize,
+      maxFrameSize: init.options.maxFrameSize,
+      perMessageCompression: init.deflate !== undefined,
+      isUtf8,
+      handler: this.#handler,
+    });
+    const socket = this.#socket;
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    socket.on('data', this.#onData);
+    socket.on('close', this.#onSocketClose);
+    socket.on('error', this.#onSocketError);
+    socket.on('drain', this.#onSocketDrain);
+    socket.on('end', this.#onSocketEnd);
+    // Nothing is read until `start()`: the user's listeners must be in place first.
+    socket.pause();
+    this.#pendingHead = init.head;
+    this.#monitor.add(this);
+  }
+
+  /** @internal Starts reading, first the bytes that came with the handshake. */
+  start(): void {
+    const head = this.#pendingHead;
+    this.#pendingHead = undefined;
+    if (head !== undefined && head.length > 0) this.#onData(asBuffer(head));
+    if (this.#inbound === undefined && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  get request(): UpgradeRequest {
+    if (this.#request === undefined) {
+      throw new WebSocketError('WS_ERR_INVALID_STATE', 'request is only known on server peers');
+    }
+    return this.#request;
+  }
+
+  get readyState(): PeerStateValue {
+    return this.#readyState;
+  }
+
+  /** Bytes accepted by `send` and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#socket.writableLength + this.#connection.outputBytes + this.#outboundBytes;
+  }
+
+  get topics(): ReadonlySet<string> {
+    return this.#topics ?? EMPTY_TOPICS;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Sends a message: a string as text, bytes as binary. `callback` runs once the data is
+   * handed to the kernel (or with an error if the connection ended first).
+   */
+  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+    if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
+    }
+    const payload = toBytes(data, 'send');
+    if (this.#readyState !== PeerState.OPEN) {
+      const error = new WebSocketError(
+        'WS_ERR_INVALID_STATE',
+        `send: the connection is ${this.#readyState === PeerState.CLOSING ? 'closing' : 'closed'}`,
+      );
+      if (callback === undefined) throw error;
+      process.nextTick(callback, error);
+      return;
+    }
+    const size = typeof payload === 'string' ? payload.length : payload.byteLength;
+    const compress =
+      this.#codec !== undefined && (options?.compress ?? size >= this.#compressThreshold);
+    if (compress || this.#outbound !== undefined) {
+      this.#enqueueSend({ data: payload, compress, callback, size });
+      return;
+    }
+    if (typeof payload === 'string') this.#connection.sendText(payload);
+    else this.#connection.sendBinary(payload);
+    this.#flush(callback);
+  }
+
+  /** Like `send`, as a promise that settles once the data is handed to the kernel. */
+  sendAsync(data: SendData, options?: SendOptions): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.send(data, options ?? {}, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  ping(data?: SendData, callback?: SendCallback): void {
+    this.#assertOpen('ping');
+    this.#connection.sendPing(data === undefined ? EMPTY_BUFFER : toBytes(data, 'ping'));
+    this.#flush(callback);
+  }
+
+  pong(data?: SendData, callback?: SendCallback): void {
+    this.#assertOpen('pong');
+    this.#connection.sendPong(data === undefined ? EMPTY_BUFFER : toBytes(data, 'pong'));
+    this.#flush(callback);
+  }
+
+  /** Starts the closing handshake (RFC 6455 §7.1.2); 'close' follows when it completes. */
+  close(code?: number, reason?: string): void {
+    if (this.#readyState === PeerState.CLOSED) return;
+    this.#connection.close(code, reason ?? '');
+    if (this.#readyState === PeerState.OPEN) this.#readyState = PeerState.CLOSING;
+    this.#flush(undefined);
+    this.#afterInput();
+  }
+
+  /** Destroys the socket at once: no closing handshake; 'close' reports 1006. */
+  terminate(): void {
+    if (this.#readyState === PeerState.CLOSED) return;
+    this.#readyState = PeerState.CLOSING;
+    this.#socket.destroy();
+  }
+
+  subscribe(topic: string): void {
+    const registry = this.#requireTopics('subscribe');
+    if (typeof topic !== 'string')
+      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'subscribe expects a topic string');
+    if (this.#readyState !== PeerState.OPEN) return;
+    this.#topics ??= new Set();
+    if (this.#topics.has(topic)) return;
+    this.#topics.add(topic);
+    registry.add(topic, this as WebSocket<unknown>);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.#topics === undefined || !this.#topics.delete(topic)) return;
+    this.#topicRegistry?.remove(topic, this as WebSocket<unknown>);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.#topics?.has(topic) ?? false;
+  }
+
+  /** Sends to every subscriber of `topic` except this peer. */
+  publish(topic: string, data: SendData, options?: SendOptions): void {
+    this.#requireTopics('publish').publish(topic, data, options, this as WebSocket<unknown>);
+  }
+
+  /** @internal Pub/sub: queue a message framed once for all subscribers. */
+  sendPrepared(message: PreparedMessage): void {
+    if (this.#readyState !== PeerState.OPEN) return;
+    if (this.#outbound !== undefined) {
+      // Keep order behind a message being compressed.
+      this.#enqueueSend({
+        data: EMPTY_BUFFER,
+        compress: false,
+        callback: undefined,
+        size: message.byteLength,
+        prepared: message,
+      });
+      return;
+    }
+    this.#connection.sendPrepared(message);
+    this.#flush(undefined);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Monitored (heartbeat and idle timeout, driven by LivenessMonitor)
+
+  /** @internal */
+  sendHeartbeatPing(): void {
+    if (this.#readyState !== PeerState.OPEN) return;
+    this.#connection.sendPing(EMPTY_BUFFER);
+    this.#flush(undefined);
+  }
+
+  /** @internal */
+  onPongTimeout(): void {
+    this.#emitError(
+      new WebSocketError('WS_ERR_PONG_TIMEOUT', 'no pong received within the heartbeat timeout'),
+    );
+    this.terminate();
+  }
+
+  /** @internal */
+  onIdleTimeout(): void {
+    this.#monitor.delete(this);
+    if (this.#readyState === PeerState.OPEN) this.close(CloseCode.GOING_AWAY, 'idle timeout');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Driver loop
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.lastReceivedAt = Date.now();
+    this.#connection.receiveData(chunk);
+    this.#flush(undefined);
+    this.#afterInput();
+  };
+
+  /** After any input or close: end the transport or arm the close timer as the core asks. */
+  #afterInput(): void {
+    const connection = this.#connection;
+    if (connection.transportCloseRequested && !this.#ended && this.#inbound === undefined) {
+      this.#ended = true;
+      // RFC 6455 §7.1.1: the server closes the TCP connection first; a failing side too.
+      this.#socket.end();
+    }
+    if (connection.closeExpected() && this.#closeTimer === undefined) {
+      this.#closeTimer = setTimeout(this.#onCloseTimeout, this.#options.closeTimeout);
+      this.#closeTimer.unref?.();
+    }
+  }
+
+  readonly #onCloseTimeout = (): void => {
+    this.#socket.destroy();
+  };
+
+  #flush(callback: SendCallback | undefined): void {
+    const chunks = this.#connection.takeOutput();
+    const socket = this.#socket;
+    if (chunks.length === 0) {
+      if (callback !== undefined) process.nextTick(callback);
+      return;
+    }
+    if (socket.destroyed || !socket.writable) {
+      if (callback !== undefined) {
+        process.nextTick(
+          callback,
+          new WebSocketError('WS_ERR_INVALID_STATE', 'the socket is closed'),
+        );
+      }
+      return;
+    }
+    let ok = true;
+    if (chunks.length === 1) {
+      ok = socket.write(chunks[0] as Uint8Array, callback);
+    } else {
+      socket.cork();
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) socket.write(chunks[i] as Uint8Array);
+      ok = socket.write(chunks[last] as Uint8Array, callback);
+      socket.uncork();
+    }
+    if (!ok) this.#onBackpressure();
+  }
+
+  #onBackpressure(): void {
+    this.#backpressured = true;
+    if (this.bufferedAmount > this.#options.maxBufferedAmount) {
+      // A peer that does not read must not make us buffer without bound. The close frame
+      // would sit behind the data it is not reading, so the socket is dropped at once.
+      this.#emitError(
+        new WebSocketError(
+          'WS_ERR_SEND_BUFFER_FULL',
+          `bufferedAmount passed maxBufferedAmount (${this.#options.maxBufferedAmount} bytes): the peer is not reading`,
+          { closeCode: CloseCode.POLICY_VIOLATION },
+        ),
+      );
+      try {
+        this.#connection.fail(CloseCode.POLICY_VIOLATION, 'send buffer limit exceeded');
+      } catch {}
+      this.#socket.destroy();
+    }
+  }
+
+  readonly #onSocketDrain = (): void => {
+    if (!this.#backpressured || this.#socket.writableLength > 0) return;
+    this.#backpressured = false;
+    this.emit('drain');
+    this.#callHook('drain', () => this.#hooks?.drain?.(this));
+  };
+
+  readonly #onSocketEnd = (): void => {
+    // The peer half-closed (TCP FIN). A WebSocket has no half-open state: finish our side.
+    if (!this.#socket.destroyed) this.#socket.end();
+  };
+
+  readonly #onSocketError = (): void => {
+    // ECONNRESET and the like: 'close' follows and reports 1006. Nothing to rethrow: a
+    // transport error is not the user's bug.
+  };
+
+  readonly #onSocketClose = (): void => {
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#closeTimer = undefined;
+    this.#monitor.delete(this);
+    if (this.#topics !== undefined) {
+      for (const topic of this.#topics)
+        this.#topicRegistry?.remove(topic, this as WebSocket<unknown>);
+      this.#topics = undefined;
+    }
+    this.#codec?.close();
+    const pending = this.#outbound;
+    this.#outbound = undefined;
+    this.#outboundBytes = 0;
+    if (pending !== undefined) {
+      const error = new WebSocketError(
+        'WS_ERR_INVALID_STATE',
+        'the connection closed before the message was sent',
+      );
+      for (const item of pending) if (item.callback) process.nextTick(item.callback, error);
+    }
+    this.#dispatchInbound(() => this.#connection.receiveEof());
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Core callbacks
+
+  readonly #handler = {
+    onMessage: (data: Uint8Array, isBinary: boolean): void => {
+      this.#dispatchInbound(() => this.#emitMessage(data, isBinary));
+    },
+    onCompressedMessage: (data: Uint8Array, isBinary: boolean): void => {
+      // Copy: the view points into a socket chunk and inflating is asynchronous.
+      const compressed = Buffer.from(data);
+      const entry: InboundEvent = { ready: false, run: noop };
+      this.#inbound ??= [];
+      this.#inbound.push(entry);
+      // The adapter runs compressed messages through the codec in order and stops reading
+      // meanwhile, so a fast sender cannot queue unbounded work (ARCHITECTURE.md).
+      this.#socket.pause();
+      const codec = this.#codec as PerMessageCodec;
+      codec.decompress(compressed, this.#connection.maxMessageSize).then(
+        (inflated) => {
+          entry.run = () => this.#connection.deliverDecompressed(inflated, isBinary);
+          this.#inboundReady(entry);
+        },
+        (error: unknown) => {
+          entry.run = () => this.#failDecompression(error);
+          this.#inboundReady(entry);
+        },
+      );
+    },
+    onPing: (data: Uint8Array): void => {
+      this.#dispatchInbound(() => this.emit('ping', asBuffer(data)));
+    },
+    onPong: (data: Uint8Array): void => {
+      this.#dispatchInbound(() => this.emit('pong', asBuffer(data)));
+    },
+    onCloseFrame: (): void => {
+      this.#dispatchInbound(() => {
+        if (this.#readyState === PeerState.OPEN) this.#readyState = PeerState.CLOSING;
+      });
+    },
+    onError: (error: WebSocketError): void => {
+      this.#dispatchInbound(() => {
+        if (this.#readyState === PeerState.OPEN) this.#readyState = PeerState.CLOSING;
+        this.#emitError(error);
+      });
+    },
+    onClosed: (info: { code: number; reason: string; wasClean: boolean }): void => {
+      this.#readyState = PeerState.CLOSED;
+      const details: CloseDetails = info;
+      this.emit('close', info.code, Buffer.from(info.reason), info.wasClean);
+      this.#callHook('close', () => this.#hooks?.close?.(this, details));
+    },
+  };
+
+  /** Runs `event` now, or after the messages still inflating, so order is kept. */
+  #dispatchInbound(event: () => void): void {
+    if (this.#inbound === undefined) event();
+    else this.#inbound.push({ ready: true, run: event });
+  }
+
+  /** A compressed message finished inflating: run every event that is now in order. */
+  #inboundReady(entry: InboundEvent): void {
+    entry.ready = true;
+    const inbound = this.#inbound;
+    if (inbound === undefined) return;
+    while (inbound.length > 0 && (inbound[0] as InboundEvent).ready) {
+      (inbound.shift() as InboundEvent).run();
+    }
+    if (inbound.length > 0) return;
+    this.#inbound = undefined;
+    this.#flush(undefined);
+    this.#afterInput();
+    if (!this.#socket.destroyed) this.#socket.resume();
+  }
+
+  #failDecompression(error: unknown): void {
+    const failure =
+      error instanceof WebSocketError
+        ? error
+        : new WebSocketError('WS_ERR_DECOMPRESSION_FAILED', 'invalid compressed data', {
+            closeCode: CloseCode.INVALID_PAYLOAD,
+          });
+    if (this.#connection.state === 'closed') return;
+    this.#handler.onError(failure);
+    try {
+      this.#connection.fail(failure.closeCode ?? CloseCode.INVALID_PAYLOAD, failure.message);
+    } catch {
+      this.#connection.fail(CloseCode.INVALID_PAYLOAD);
+    }
+  }
+
+  #emitMessage(data: Uint8Array, isBinary: boolean): void {
+    if (this.listenerCount('message') > 0) this.emit('message', asBuffer(data), isBinary);
+    const hook = this.#hooks?.message;
+    if (hook !== undefined) {
+      const message: Message = new WebSocketMessage(asBuffer(data), isBinary);
+      this.#callHook('message', () => hook(this, message));
+    }
+  }
+
+  #emitError(error: Error): void {
+    // 'error' without a listener would crash the process; bad input must never do that.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    const hook = this.#hooks?.error;
+    if (hook !== undefined) {
+      try {
+        hook(this, error);
+      } catch {}
+    }
+  }
+
+  /** Runs a user hook; a throw or a rejection goes to the error hook, never up the stack. */
+  #callHook(name: string, run: () => unknown): void {
+    try {
+      const result = run();
+      if (result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, (error: unknown) =>
+          this.#hookFailed(name, error),
+        );
+      }
+    } catch (error) {
+      this.#hookFailed(name, error);
+    }
+  }
+
+  #hookFailed(name: string, error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    if (this.#hooks?.error !== undefined && name !== 'error') {
+      try {
+        this.#hooks.error(this, failure);
+      } catch {}
+    } else {
+      this.emit('error', failure);
+    }
+  }
+
+  /** @internal Runs the open hook. */
+  runOpenHook(): void {
+    this.#callHook('open', () => this.#hooks?.open?.(this));
+  }
+
+  #enqueueSend(item: PendingSend): void {
+    this.#outbound ??= [];
+    this.#outbound.push(item);
+    this.#outboundBytes += item.size;
+    if (this.#outbound.length === 1) void this.#drainOutbound();
+  }
+
+  async #drainOutbound(): Promise<void> {
+    const queue = this.#outbound;
+    if (queue === undefined) return;
+    while (queue.length > 0 && this.#outbound === queue) {
+      const item = queue[0] as PendingSend;
+      try {
+        if (this.#connection.state !== 'open')
+          throw new WebSocketError('WS_ERR_INVALID_STATE', 'send: the connection is closing');
+        if (item.prepared !== undefined) {
+          this.#connection.sendPrepared(item.prepared);
+        } else if (item.compress) {
+          const bytes = typeof item.data === 'string' ? Buffer.from(item.data) : item.data;
+          const compressed = await (this.#codec as PerMessageCodec).compress(bytes);
+          if (this.#outbound !== queue) return; // closed meanwhile: callbacks already failed
+          this.#connection.sendCompressed(compressed, typeof item.data !== 'string');
+        } else if (typeof item.data === 'string') {
+          this.#connection.sendText(item.data);
+        } else {
+          this.#connection.sendBinary(item.data);
+        }
+        queue.shift();
+        this.#outboundBytes -= item.size;
+        this.#flush(item.callback);
+      } catch (error) {
+        queue.shift();
+        this.#outboundBytes -= item.size;
+        if (item.callback) process.nextTick(item.callback, error as Error);
+      }
+    }
+    if (this.#outbound === queue) this.#outbound = undefined;
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#readyState !== PeerState.OPEN) {
+      throw new WebSocketError('WS_ERR_INVALID_STATE', `${operation}: the connection is not open`);
+    }
+  }
+
+  #requireTopics(operation: string): TopicRegistry {
+    if (this.#topicRegistry === undefined) {
+      throw new WebSocketError(
+        'WS_ERR_INVALID_STATE',
+        `${operation}: topics are only available on server peers`,
+      );
+    }
+    return this.#topicRegistry;
+  }
+}
+
+const EMPTY_TOPICS: ReadonlySet<string> = new Set();

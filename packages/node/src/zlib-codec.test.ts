@@ -1,0 +1,638 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
+import {
+  acceptDeflateResponse,
+  createDeflateOffer,
+  DEFLATE_TRAILER,
+  type ExtensionElement,
+  type NegotiatedDeflate,
+  negotiateDeflate,
+  type PerMessageCodec,
+  type PerMessageCodecConfig,
+  type PerMessageDeflateOptions,
+  WebSocketError,
+} from '@wskit/core';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { createZlibCodec, DEFAULT_ZLIB_CONCURRENCY, zlibLimiter } from './zlib-codec.js';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const TRAILER = Buffer.from(DEFLATE_TRAILER);
+const MiB = 1024 * 1024;
+
+function fromHex(hex: string): Uint8Array {
+  return Buffer.from(hex.replaceAll(' ', ''), 'hex');
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+const text = (value: string): Uint8Array => Buffer.from(value);
+
+/** JSON messages alike enough for context takeover to pay off, different enough to matter. */
+function chatMessage(index: number): Uint8Array {
+  return text(
+    JSON.stringify({
+      type: 'message',
+      room: 'general',
+      id: index,
+      author: { id: index % 7, name: `user-${index % 7}` },
+      body: `This is message number ${index} in the conversation about compression.`,
+      sentAt: new Date(Date.UTC(2025, 0, 1, 0, 0, index)).toISOString(),
+    }),
+  );
+}
+
+/**
+ * About `size` bytes of text that compresses well but needs distances up to 32 KiB: a
+ * deterministic mix of words and numbers.
+ */
+function largeText(size: number, seed = 1): Uint8Array {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'window', 'deflate', 'frame', 'socket'];
+  let state = seed;
+  let result = '';
+  while (result.length < size) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    result += `${words[state % words.length]}${state % 1000} `;
+  }
+  return text(result.slice(0, size));
+}
+
+/** What a fresh decompressor makes of one message: no shared window. */
+function inflateAlone(message: Uint8Array, windowBits = 15): Buffer {
+  return inflateRawSync(Buffer.concat([message, TRAILER]), {
+    windowBits,
+    finishFlush: constants.Z_SYNC_FLUSH,
+  });
+}
+
+function configFor(negotiated: NegotiatedDeflate, role: 'client' | 'server') {
+  return { deflate: negotiated.deflateParamsFor(role), inflate: negotiated.inflateParamsFor(role) };
+}
+
+/** A client codec and a server codec, negotiated by @wskit/core with `options` on both sides. */
+function codecPair(options: PerMessageDeflateOptions = {}, limiter?: ConcurrencyLimiter) {
+  const accepted = negotiateDeflate([createDeflateOffer(options)], options);
+  if (accepted === undefined) throw new Error('negotiation failed');
+  const clientNegotiated = acceptDeflateResponse(accepted.response, options);
+  const codecs = {
+    client: createZlibCodec(configFor(clientNegotiated, 'client'), { limiter }),
+    server: createZlibCodec(configFor(accepted.negotiated, 'server'), { limiter }),
+  };
+  opened.push(codecs.client, codecs.server);
+  return codecs;
+}
+
+function codecFor(config: PerMessageCodecConfig, limiter?: ConcurrencyLimiter): PerMessageCodec {
+  const codec = createZlibCodec(config, { limiter });
+  opened.push(codec);
+  return codec;
+}
+
+const plainConfig: PerMessageCodecConfig = {
+  deflate: { noContextTakeover: false, maxWindowBits: 15, windowBits: 15 },
+  inflate: { noContextTakeover: false, maxWindowBits: 15 },
+};
+
+const opened: PerMessageCodec[] = [];
+afterEach(() => {
+  for (const codec of opened.splice(0)) codec.close();
+});
+
+async function expectRejection(promise: Promise<unknown>, code: string): Promise<WebSocketError> {
+  const error = await promise.then(
+    () => expect.unreachable('expected a rejection'),
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(WebSocketError);
+  expect((error as WebSocketError).code).toBe(code);
+  return error as WebSocketError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ws's implementation, for interop. Its lib/ files are not in its exports map.
+
+interface WsPerMessageDeflate {
+  offer(): Record<string, number | true>;
+  accept(params: Record<string, (string | true)[]>[]): Record<string, number | true>;
+  compress(
+    data: Buffer,
+    fin: boolean,
+    callback: (error: Error | null, result?: Buffer) => void,
+  ): void;
+  decompress(
+    data: Buffer,
+    fin: boolean,
+    callback: (error: Error | null, result?: Buffer) => void,
+  ): void;
+  cleanup(): void;
+}
+type WsPerMessageDeflateClass = new (
+  options: Record<string, unknown>,
+  isServer: boolean,
+  maxPayload: number,
+) => WsPerMessageDeflate;
+
+const require = createRequire(import.meta.url);
+const WsDeflate = require(
+  join(dirname(require.resolve('ws/package.json')), 'lib/permessage-deflate.js'),
+) as WsPerMessageDeflateClass;
+
+function wsCall(
+  ws: WsPerMessageDeflate,
+  method: 'compress' | 'decompress',
+  data: Uint8Array,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    ws[method](Buffer.from(data), true, (error, result) => {
+      if (error) reject(error);
+      else resolve(result as Buffer);
+    });
+  });
+}
+
+/** ws's `{ name: [value] }` parameters from an extension element, and back. */
+function toWsParams(element: ExtensionElement): Record<string, (string | true)[]> {
+  return Object.fromEntries(element.params.map(([name, value]) => [name, [value]]));
+}
+function fromWsParams(params: Record<string, number | true>): ExtensionElement {
+  return {
+    name: 'permessage-deflate',
+    params: Object.entries(params).map(([name, value]) => [
+      name,
+      value === true ? true : String(value),
+    ]),
+  };
+}
+
+/** Our server and a ws client, negotiated from the ws client's offer. */
+function withWsClient(options: Record<string, unknown>) {
+  const ws = new WsDeflate(options, false, 0);
+  const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
+  if (accepted === undefined) throw new Error('negotiation failed');
+  ws.accept([toWsParams(accepted.response)]);
+  return { ws, ours: codecFor(configFor(accepted.negotiated, 'server')) };
+}
+
+/** Our client and a ws server, negotiated from our offer. */
+function withWsServer(options: PerMessageDeflateOptions) {
+  const ws = new WsDeflate({}, true, 0);
+  const response = fromWsParams(ws.accept([toWsParams(createDeflateOffer(options))]));
+  const negotiated = acceptDeflateResponse(response, options);
+  return { ws, ours: codecFor(configFor(negotiated, 'client')) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('createZlibCodec: RFC 7692 §7.2.3 examples', () => {
+  test('§7.2.3.1: "Hello" compresses to f2 48 cd c9 c9 07 00 and back', async () => {
+    const codec = codecFor(plainConfig);
+    expect(toHex(await codec.compress(text('Hello')))).toBe('f248cdc9c90700');
+    expect(Buffer.from(await codec.decompress(fromHex('f2 48 cd c9 c9 07 00'), 100))).toEqual(
+      Buffer.from('Hello'),
+    );
+  });
+
+  test('§7.2.3.2: with context takeover the second "Hello" refers back: f2 00 11 00 00', async () => {
+    const codec = codecFor(plainConfig);
+    expect(toHex(await codec.compress(text('Hello')))).toBe('f248cdc9c90700');
+    expect(toHex(await codec.compress(text('Hello')))).toBe('f200110000');
+
+    const receiver = codecFor(plainConfig);
+    for (const payload of ['f2 48 cd c9 c9 07 00', 'f2 00 11 00 00']) {
+      expect(Buffer.from(await receiver.decompress(fromHex(payload), 100)).toString()).toBe(
+        'Hello',
+      );
+    }
+  });
+
+  test('§7.2.3.2: without context takeover both "Hello"s compress the same', async () => {
+    const codec = codecFor({
+      ...plainConfig,
+      deflate: { ...plainConfig.deflate, noContextTakeover: true },
+    });
+    expect(toHex(await codec.compress(text('Hello')))).toBe('f248cdc9c90700');
+    expect(toHex(await codec.compress(text('Hello')))).toBe('f248cdc9c90700');
+  });
+
+  test('§7.2.3.3: a stored (uncompressed) block inflates', async () => {
+    const codec = codecFor(plainConfig);
+    const payload = fromHex('00 05 00 fa ff 48 65 6c 6c 6f 00');
+    expect(Buffer.from(await codec.decompress(payload, 100)).toString()).toBe('Hello');
+  });
+
+  test('§7.2.3.4: a message ending the DEFLATE stream with BFINAL does not break the next', async () => {
+    const codec = codecFor(plainConfig);
+    const payload = fromHex('f3 48 cd c9 c9 07 00 00');
+    expect(Buffer.from(await codec.decompress(payload, 100)).toString()).toBe('Hello');
+    // An ended zlib stream would inflate this to nothing; the codec starts a new one.
+    expect(Buffer.from(await codec.decompress(payload, 100)).toString()).toBe('Hello');
+    expect(Buffer.from(await codec.decompress(fromHex('f248cdc9c90700'), 100)).toString()).toBe(
+      'Hello',
+    );
+  });
+
+  test('§7.2.3.5: two DEFLATE blocks in one message', async () => {
+    const codec = codecFor(plainConfig);
+    const payload = fromHex('f2 48 05 00 00 00 ff ff ca c9 c9 07 00');
+    expect(Buffer.from(await codec.decompress(payload, 100)).toString()).toBe('Hello');
+  });
+
+  test('§7.2.3.6: an empty message compresses to 00, also after other messages', async () => {
+    const codec = codecFor(plainConfig);
+    expect(toHex(await codec.compress(new Uint8Array(0)))).toBe('00');
+    await codec.compress(text('Hello'));
+    expect(toHex(await codec.compress(new Uint8Array(0)))).toBe('00');
+    expect(toHex(await codec.compress(new Uint8Array(0)))).toBe('00');
+
+    const receiver = codecFor(plainConfig);
+    expect((await receiver.decompress(fromHex('00'), 0)).length).toBe(0);
+    // An empty payload (no 0x00) is accepted as an empty message and leaves zlib alone.
+    expect((await receiver.decompress(new Uint8Array(0), 0)).length).toBe(0);
+    expect(Buffer.from(await receiver.decompress(fromHex('f248cdc9c90700'), 5)).toString()).toBe(
+      'Hello',
+    );
+  });
+});
+
+describe('createZlibCodec: context takeover (RFC 7692 §7.1.1)', () => {
+  test('round-trips many messages; later ones compress smaller thanks to the shared window', async () => {
+    const { client, server } = codecPair();
+    const sizes: number[] = [];
+    for (let index = 0; index < 100; index++) {
+      const message = chatMessage(index);
+      const compressed = await client.compress(message);
+      sizes.push(compressed.length);
+      expect(Buffer.from(await server.decompress(compressed, message.length))).toEqual(
+        Buffer.from(message),
+      );
+    }
+    const first = sizes[0] as number;
+    const later = sizes.slice(10);
+    expect(Math.max(...later)).toBeLessThan(first * 0.6);
+
+    // A later message needs the earlier ones: a fresh inflater cannot decode it alone.
+    const next = await client.compress(chatMessage(100));
+    expect(() => inflateAlone(next)).toThrow();
+  });
+
+  test('client_no_context_takeover and server_no_context_takeover: each message stands alone', async () => {
+    const { client, server } = codecPair({
+      clientNoContextTakeover: true,
+      serverNoContextTakeover: true,
+    });
+    const repeated = chatMessage(1);
+    const fromClient = [await client.compress(repeated), await client.compress(repeated)];
+    const fromServer = [await server.compress(repeated), await server.compress(repeated)];
+    expect(toHex(fromClient[1] as Uint8Array)).toBe(toHex(fromClient[0] as Uint8Array));
+    expect(toHex(fromServer[1] as Uint8Array)).toBe(toHex(fromServer[0] as Uint8Array));
+
+    for (let index = 0; index < 30; index++) {
+      const message = chatMessage(index);
+      for (const [sender, receiver] of [
+        [client, server],
+        [server, client],
+      ] as const) {
+        const compressed = await sender.compress(message);
+        expect(inflateAlone(compressed)).toEqual(Buffer.from(message));
+        expect(
+          Buffer.from(await receiver.decompress(compressed, Number.POSITIVE_INFINITY)),
+        ).toEqual(Buffer.from(message));
+      }
+    }
+  });
+
+  test('only the side that promised resets: client_no_context_takeover alone', async () => {
+    const { client, server } = codecPair({ clientNoContextTakeover: true });
+    const message = chatMessage(3);
+    const first = await server.compress(message);
+    const second = await server.compress(message);
+    expect(second.length).toBeLessThan(first.length / 4);
+    expect(toHex(await client.compress(message))).toBe(toHex(await client.compress(message)));
+  });
+});
+
+describe('createZlibCodec: window bits (RFC 7692 §7.1.2)', () => {
+  test.each([8, 9, 10, 11, 12, 13, 14, 15])('round-trips with a %i-bit window', async (bits) => {
+    const { client, server } = codecPair({ serverMaxWindowBits: bits, clientMaxWindowBits: bits });
+    for (let index = 0; index < 3; index++) {
+      const message = largeText(40_000, bits * 10 + index);
+      const toServer = await client.compress(message);
+      expect(Buffer.from(await server.decompress(toServer, message.length))).toEqual(
+        Buffer.from(message),
+      );
+      const toClient = await server.compress(message);
+      expect(Buffer.from(await client.decompress(toClient, message.length))).toEqual(
+        Buffer.from(message),
+      );
+    }
+  });
+
+  test('data that needs a larger window than negotiated fails with 1007', async () => {
+    const wide = codecFor(plainConfig);
+    const narrow = codecFor({
+      ...plainConfig,
+      inflate: { noContextTakeover: false, maxWindowBits: 8 },
+    });
+    const error = await expectRejection(
+      narrow.decompress(await wide.compress(largeText(20_000)), Number.POSITIVE_INFINITY),
+      'WS_ERR_DECOMPRESSION_FAILED',
+    );
+    expect(error.closeCode).toBe(1007);
+    expect(String((error.cause as Error).message)).toMatch(/too far back/);
+  });
+});
+
+describe('createZlibCodec: interop with ws', () => {
+  const cases = [8, 9, 10, 11, 12, 13, 14, 15].flatMap((bits) =>
+    [false, true].map((noContextTakeover) => ({ bits, noContextTakeover })),
+  );
+
+  test.each(cases)(
+    'our server, ws client: $bits bits, no context takeover $noContextTakeover',
+    async ({ bits, noContextTakeover }) => {
+      const { ws, ours } = withWsClient({
+        serverMaxWindowBits: bits,
+        clientMaxWindowBits: bits,
+        serverNoContextTakeover: noContextTakeover,
+        clientNoContextTakeover: noContextTakeover,
+      });
+      try {
+        for (let index = 0; index < 4; index++) {
+          const message = index % 2 === 0 ? chatMessage(index) : largeText(50_000, index);
+          const fromUs = await ours.compress(message);
+          expect(await wsCall(ws, 'decompress', fromUs)).toEqual(Buffer.from(message));
+          const fromWs = await wsCall(ws, 'compress', message);
+          expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(
+            Buffer.from(message),
+          );
+        }
+      } finally {
+        ws.cleanup();
+      }
+    },
+  );
+
+  test.each(cases)(
+    'our client, ws server: $bits bits, no context takeover $noContextTakeover',
+    async ({ bits, noContextTakeover }) => {
+      const { ws, ours } = withWsServer({
+        serverMaxWindowBits: bits,
+        clientMaxWindowBits: bits,
+        serverNoContextTakeover: noContextTakeover,
+        clientNoContextTakeover: noContextTakeover,
+      });
+      try {
+        for (let index = 0; index < 4; index++) {
+          const message = index % 2 === 0 ? largeText(50_000, index) : chatMessage(index);
+          const fromWs = await wsCall(ws, 'compress', message);
+          expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(
+            Buffer.from(message),
+          );
+          const fromUs = await ours.compress(message);
+          expect(await wsCall(ws, 'decompress', fromUs)).toEqual(Buffer.from(message));
+        }
+      } finally {
+        ws.cleanup();
+      }
+    },
+  );
+});
+
+describe('createZlibCodec: limits and errors', () => {
+  test('a decompression bomb (100 MiB of zeros) ends in 1009 with memory near maxSize, printing nothing', async () => {
+    const printed: unknown[] = [];
+    const onWarning = (warning: Error) => printed.push(warning);
+    process.on('warning', onWarning);
+    const spies = [
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => printed.push(chunk) > 0),
+      vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => printed.push(chunk) > 0),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+        vi.spyOn(console, method).mockImplementation((...args) => void printed.push(args)),
+      ),
+    ];
+    try {
+      const bomb = await compressZeros(100 * MiB);
+      expect(bomb.length).toBeLessThan(200 * 1024);
+
+      const maxSize = 1 * MiB;
+      const codec = codecFor(plainConfig);
+      const gc = exposeGc();
+      gc();
+      const before = process.memoryUsage();
+      let peakArrayBuffers = before.arrayBuffers;
+      let peakRss = before.rss;
+      let sampling = true;
+      const sample = (): void => {
+        const usage = process.memoryUsage();
+        peakArrayBuffers = Math.max(peakArrayBuffers, usage.arrayBuffers);
+        peakRss = Math.max(peakRss, usage.rss);
+        // zlib hands back one chunk per thread-pool round trip, so sampling every turn of
+        // the event loop sees the memory at each step.
+        if (sampling) setImmediate(sample);
+      };
+      sample();
+
+      const error = await expectRejection(
+        codec.decompress(bomb, maxSize),
+        'WS_ERR_MESSAGE_TOO_BIG',
+      );
+      sampling = false;
+      sample();
+
+      expect(error.closeCode).toBe(1009);
+      const arrayBufferGrowth = peakArrayBuffers - before.arrayBuffers;
+      const rssGrowth = peakRss - before.rss;
+      // Buffers: maxSize plus a chunk or two (the input is 100 KiB). Unstopped, 100 MiB.
+      expect(arrayBufferGrowth).toBeLessThan(maxSize + 512 * 1024);
+      // RSS also counts zlib's native state and whatever V8 does; still far below 100 MiB.
+      expect(rssGrowth).toBeLessThan(16 * MiB);
+
+      // The codec is done after the error, and says so.
+      await expectRejection(
+        codec.decompress(fromHex('f248cdc9c90700'), 100),
+        'WS_ERR_INVALID_STATE',
+      );
+      await expectRejection(codec.compress(text('Hello')), 'WS_ERR_INVALID_STATE');
+      // Let any late event from the destroyed stream fire while we still listen.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      process.off('warning', onWarning);
+    }
+    expect(printed).toEqual([]);
+  });
+
+  test('output exactly at maxSize is allowed; one byte more is 1009', async () => {
+    const sender = codecFor(plainConfig);
+    const message = largeText(100_000);
+    const compressed = await sender.compress(message);
+    const exact = codecFor(plainConfig);
+    expect((await exact.decompress(compressed, message.length)).length).toBe(message.length);
+    const tooSmall = codecFor(plainConfig);
+    await expectRejection(
+      tooSmall.decompress(compressed, message.length - 1),
+      'WS_ERR_MESSAGE_TOO_BIG',
+    );
+  });
+
+  test('corrupt data rejects with 1007, then the codec only rejects', async () => {
+    const codec = codecFor(plainConfig);
+    const error = await expectRejection(
+      codec.decompress(fromHex('ff ff ff ff'), 100),
+      'WS_ERR_DECOMPRESSION_FAILED',
+    );
+    expect(error.closeCode).toBe(1007);
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('Z_DATA_ERROR');
+
+    const later = await expectRejection(
+      codec.decompress(fromHex('f248cdc9c90700'), 100),
+      'WS_ERR_INVALID_STATE',
+    );
+    expect(later.cause).toBe(error);
+    await expectRejection(codec.compress(text('Hello')), 'WS_ERR_INVALID_STATE');
+    codec.close();
+    codec.close();
+  });
+
+  test('maxSize must be a non-negative number', async () => {
+    const codec = codecFor(plainConfig);
+    await expectRejection(codec.decompress(fromHex('00'), Number.NaN), 'WS_ERR_INVALID_ARGUMENT');
+    await expectRejection(codec.decompress(fromHex('00'), -1), 'WS_ERR_INVALID_ARGUMENT');
+    // Misuse does not break the codec.
+    expect((await codec.decompress(fromHex('00'), 0)).length).toBe(0);
+  });
+
+  test('close() rejects the running and queued calls and every later one, and is idempotent', async () => {
+    const codec = codecFor(plainConfig);
+    await codec.compress(text('warm up'));
+    const running = codec.compress(largeText(2 * MiB));
+    const queued = codec.compress(text('queued'));
+    const inflating = codec.decompress(fromHex('f248cdc9c90700'), 100);
+    codec.close();
+    await expectRejection(running, 'WS_ERR_INVALID_STATE');
+    await expectRejection(queued, 'WS_ERR_INVALID_STATE');
+    await expectRejection(inflating, 'WS_ERR_INVALID_STATE');
+    await expectRejection(codec.compress(text('after')), 'WS_ERR_INVALID_STATE');
+    await expectRejection(codec.decompress(fromHex('00'), 1), 'WS_ERR_INVALID_STATE');
+    codec.close();
+  });
+});
+
+describe('createZlibCodec: ordering and concurrency', () => {
+  test('calls made without awaiting run one at a time, in call order', async () => {
+    const { client, server } = codecPair();
+    const messages = Array.from({ length: 40 }, (_, index) =>
+      index % 5 === 0 ? largeText(30_000, index) : chatMessage(index),
+    );
+    const finished: number[] = [];
+    const compressed = await Promise.all(
+      messages.map((message, index) =>
+        client.compress(message).then((result) => {
+          finished.push(index);
+          return result;
+        }),
+      ),
+    );
+    expect(finished).toEqual(messages.map((_, index) => index));
+
+    // With context takeover any reordering would make these fail or differ.
+    const decompressed = await Promise.all(
+      compressed.map((payload) => server.decompress(payload, Number.POSITIVE_INFINITY)),
+    );
+    expect(decompressed.map((bytes) => Buffer.from(bytes))).toEqual(
+      messages.map((message) => Buffer.from(message)),
+    );
+  });
+
+  test('a failed call fails the calls queued after it', async () => {
+    const codec = codecFor(plainConfig);
+    const results = await Promise.allSettled([
+      codec.decompress(fromHex('f248cdc9c90700'), 100),
+      codec.decompress(fromHex('ff ff ff ff'), 100),
+      codec.decompress(fromHex('f200110000'), 100),
+    ]);
+    expect(results[0]).toMatchObject({ status: 'fulfilled' });
+    expect(results[1]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'WS_ERR_DECOMPRESSION_FAILED' },
+    });
+    expect(results[2]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'WS_ERR_INVALID_STATE' },
+    });
+  });
+
+  test('all codecs share the limiter: never more than its limit of zlib operations at once', async () => {
+    const limiter = new RecordingLimiter(2);
+    const pairs = Array.from({ length: 8 }, () => codecPair({}, limiter));
+    await Promise.all(
+      pairs.flatMap(({ client, server }, index) =>
+        [0, 1, 2].map(async (step) => {
+          const message = largeText(20_000, index * 3 + step);
+          const payload = await client.compress(message);
+          expect(Buffer.from(await server.decompress(payload, message.length))).toEqual(
+            Buffer.from(message),
+          );
+        }),
+      ),
+    );
+    expect(limiter.maxRunning).toBe(2);
+    expect(limiter.running).toBe(0);
+  });
+
+  test('by default the process-wide limiter of 10 is used', async () => {
+    expect(zlibLimiter.limit).toBe(DEFAULT_ZLIB_CONCURRENCY);
+    expect(DEFAULT_ZLIB_CONCURRENCY).toBe(10);
+    const codecs = Array.from({ length: 30 }, () => codecFor(plainConfig));
+    let maxRunning = 0;
+    let maxWaiting = 0;
+    let sampling = true;
+    const sample = (): void => {
+      maxRunning = Math.max(maxRunning, zlibLimiter.running);
+      maxWaiting = Math.max(maxWaiting, zlibLimiter.waiting);
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    await Promise.all(codecs.map((codec, index) => codec.compress(largeText(200_000, index))));
+    sampling = false;
+    expect(maxRunning).toBe(10);
+    expect(maxWaiting).toBeGreaterThan(0);
+  });
+});
+
+class RecordingLimiter extends ConcurrencyLimiter {
+  maxRunning = 0;
+
+  override run<T>(job: () => Promise<T>): Promise<T> {
+    return super.run(() => {
+      this.maxRunning = Math.max(this.maxRunning, this.running);
+      return job();
+    });
+  }
+}
+
+/** `size` zero bytes, deflated and trailer-stripped, without ever holding them all at once. */
+async function compressZeros(size: number): Promise<Buffer> {
+  const deflate = createDeflateRaw({ level: 9 });
+  const chunks: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const zeros = Buffer.alloc(MiB);
+  for (let written = 0; written < size; written += zeros.length) deflate.write(zeros);
+  await new Promise<void>((resolve) => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+  deflate.close();
+  const output = Buffer.concat(chunks);
+  return output.subarray(0, output.length - TRAILER.length);
+}
+
+/** `gc()` without restarting the test worker with --expose-gc. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}

@@ -1,0 +1,325 @@
+/**
+ * permessage-deflate (RFC 7692) on `node:zlib`: the `PerMessageCodec` that the core runs each
+ * compressed message through. The core negotiates, sets RSV1 and enforces limits; this file
+ * only turns whole message payloads into raw DEFLATE and back.
+ */
+import {
+  constants,
+  createDeflateRaw,
+  createInflateRaw,
+  type DeflateRaw,
+  type InflateRaw,
+  type ZlibOptions,
+} from 'node:zlib';
+import {
+  DEFLATE_TRAILER,
+  decompressedMessageTooBig,
+  decompressionFailed,
+  type PerMessageCodec,
+  type PerMessageCodecConfig,
+  stripDeflateTrailer,
+  WebSocketError,
+} from '@wskit/core';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+
+/** How many zlib operations run at once in the process by default, as in `ws`. */
+export const DEFAULT_ZLIB_CONCURRENCY = 10;
+
+/**
+ * The limiter every codec uses unless given another.
+ *
+ * Global on purpose. Each async zlib call runs on libuv's shared thread pool and allocates
+ * its own native buffers; with many calls in flight at once (one per busy connection) the
+ * allocator fragments the heap badly and RSS climbs into gigabytes that are never given
+ * back, while throughput drops. Capping concurrency process-wide avoids it: see
+ * https://github.com/nodejs/node/issues/8871#issuecomment-250915913 (the zlib "leak"),
+ * https://github.com/websockets/ws/issues/1202 (measurements, and the limiter `ws` added as
+ * `concurrencyLimit`, default 10) and https://github.com/websockets/ws/issues/1369 (it still
+ * fragments under heavy load, so keep the limit low). The problem is the one shared thread
+ * pool, so a per-connection limit would not help.
+ */
+export const zlibLimiter: ConcurrencyLimiter = /* @__PURE__ */ new ConcurrencyLimiter(
+  DEFAULT_ZLIB_CONCURRENCY,
+);
+
+/**
+ * zlib settings for the compressor. `windowBits` is not among them: it is negotiated
+ * (RFC 7692 §7.1.2) and comes from the config. Nor are `dictionary` or the flush modes, which
+ * would break the format.
+ */
+export type ZlibDeflateOptions = Pick<ZlibOptions, 'level' | 'memLevel' | 'strategy' | 'chunkSize'>;
+
+/**
+ * zlib settings for the decompressor. `chunkSize` (default 16 KiB) is also how far past the
+ * size limit a decompression bomb can get before it is stopped.
+ */
+export type ZlibInflateOptions = Pick<ZlibOptions, 'chunkSize'>;
+
+export interface ZlibCodecOptions {
+  zlibDeflateOptions?: ZlibDeflateOptions;
+  zlibInflateOptions?: ZlibInflateOptions;
+  /** Defaults to `zlibLimiter`, shared by the whole process. */
+  limiter?: ConcurrencyLimiter;
+}
+
+/**
+ * Builds one connection's codec from the negotiated parameters. Matches
+ * `PerMessageCodecFactory` once the options are bound:
+ * `(config) => createZlibCodec(config, options)`.
+ */
+export function createZlibCodec(
+  config: PerMessageCodecConfig,
+  options: ZlibCodecOptions = {},
+): PerMessageCodec {
+  return new ZlibCodec(config, options);
+}
+
+/** RFC 7692 §7.2.2: written after each compressed message, so the payload is not copied. */
+const TRAILER = Buffer.from(DEFLATE_TRAILER);
+
+type ZlibStream = DeflateRaw | InflateRaw;
+
+class ZlibCodec implements PerMessageCodec {
+  readonly #config: PerMessageCodecConfig;
+  readonly #deflateOptions: ZlibOptions;
+  readonly #inflateOptions: ZlibOptions;
+  readonly #limiter: ConcurrencyLimiter;
+
+  /** Created on first use; `undefined` again after a message without context takeover. */
+  #deflate: DeflateRaw | undefined;
+  #inflate: InflateRaw | undefined;
+
+  readonly #compressQueue = new SerialQueue();
+  readonly #decompressQueue = new SerialQueue();
+  /** Ends the operations zlib is working on (at most one per direction) with an error. */
+  readonly #abortRunning = new Set<(error: Error) => void>();
+
+  #state: 'open' | 'closed' | 'failed' = 'open';
+  /** The error that made the codec fail, as the cause of later rejections. */
+  #failure: unknown;
+
+  constructor(config: PerMessageCodecConfig, options: ZlibCodecOptions) {
+    this.#config = config;
+    // Copy only the allowed keys, so that untyped callers cannot override the window size.
+    const deflate = options.zlibDeflateOptions ?? {};
+    this.#deflateOptions = {
+      level: deflate.level,
+      memLevel: deflate.memLevel,
+      strategy: deflate.strategy,
+      chunkSize: deflate.chunkSize,
+      // Already 9 when 8 was negotiated: zlib cannot compress with a 256-byte window, and
+      // its 512-byte window still yields output a 256-byte window inflates
+      // (see `DeflateParams.windowBits` in @wskit/core).
+      windowBits: config.deflate.windowBits,
+    };
+    this.#inflateOptions = {
+      chunkSize: options.zlibInflateOptions?.chunkSize,
+      windowBits: config.inflate.maxWindowBits,
+    };
+    this.#limiter = options.limiter ?? zlibLimiter;
+  }
+
+  compress(data: Uint8Array): Promise<Uint8Array> {
+    return this.#schedule(this.#compressQueue, () => this.#compressNow(data));
+  }
+
+  decompress(data: Uint8Array, maxSize: number): Promise<Uint8Array> {
+    if (!(maxSize >= 0)) {
+      return Promise.reject(
+        new WebSocketError(
+          'WS_ERR_INVALID_ARGUMENT',
+          `maxSize must be a non-negative number or Infinity, got ${String(maxSize)}`,
+        ),
+      );
+    }
+    return this.#schedule(this.#decompressQueue, () => this.#decompressNow(data, maxSize));
+  }
+
+  close(): void {
+    this.#shutDown('closed', undefined);
+  }
+
+  /**
+   * One call at a time per direction, in call order, whatever the caller does: two messages
+   * interleaved in one zlib stream would corrupt both. The limiter slot is only taken once
+   * it is this call's turn, so a queue of messages holds one slot, not many.
+   */
+  #schedule(queue: SerialQueue, operation: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    if (this.#state !== 'open') return Promise.reject(this.#unusableError());
+    return queue.run(() => {
+      if (this.#state !== 'open') throw this.#unusableError();
+      return this.#limiter.run(async () => {
+        // Closed while waiting for a slot: do not touch zlib.
+        if (this.#state !== 'open') throw this.#unusableError();
+        try {
+          return await operation();
+        } catch (error) {
+          // The codec cannot continue after an error: the zlib stream is in an unknown
+          // state, and the connection fails anyway.
+          this.#shutDown('failed', error);
+          throw error;
+        }
+      });
+    });
+  }
+
+  /** RFC 7692 §7.2.1. */
+  async #compressNow(data: Uint8Array): Promise<Uint8Array> {
+    this.#deflate ??= this.#createStream(createDeflateRaw, this.#deflateOptions);
+    const deflate = this.#deflate;
+    // Step 1 "Compress all the octets of the payload of the message using DEFLATE", step 2
+    // end on a byte boundary with an empty stored block: a sync flush does both. The empty
+    // write matters for an empty message: zlib skips a second sync flush in a row that has
+    // no input, so the message would come out empty instead of 0x00 (§7.2.3.6).
+    const output = await this.#transform(deflate, data, undefined, Number.POSITIVE_INFINITY);
+    // §7.1.1.1/§7.1.1.2: without context takeover each message starts with an empty window.
+    // Dropping the stream (rather than `reset()`) also frees its ~256 KiB of zlib state
+    // between messages, which is what peers asking for no context takeover usually want.
+    if (this.#config.deflate.noContextTakeover) this.#release('deflate');
+    // Step 3: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
+    return stripDeflateTrailer(output);
+  }
+
+  /** RFC 7692 §7.2.2. */
+  async #decompressNow(data: Uint8Array, maxSize: number): Promise<Uint8Array> {
+    // An empty payload is zero DEFLATE blocks: an empty message. Peers should send 0x00
+    // (§7.2.3.6), but inflating just the trailer would leave zlib inside a half-read stored
+    // block header, and the next message would fail with 1007; so it never reaches zlib.
+    if (data.length === 0) return Buffer.alloc(0);
+    this.#inflate ??= this.#createStream(createInflateRaw, this.#inflateOptions);
+    const inflate = this.#inflate;
+    const consumedBefore = inflate.bytesWritten;
+    let output: Buffer;
+    try {
+      // "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the
+      // message. Decompress the resulting data using DEFLATE."
+      output = await this.#transform(inflate, data, TRAILER, maxSize);
+    } catch (error) {
+      if (error instanceof WebSocketError) throw error;
+      // A zlib error: bad data, or a distance beyond the negotiated window.
+      throw decompressionFailed(error);
+    }
+    if (
+      // The peer resets its window after each message, so ours is never needed again.
+      this.#config.inflate.noContextTakeover ||
+      // zlib stopped before the end of the input: the message ended the DEFLATE stream with
+      // a BFINAL block, which §7.2.3.4 allows. Node then ends the stream, and a kept one
+      // would inflate later messages to nothing or fail; the next message gets a new one.
+      // Its window is empty, so a peer that still refers back gets 1007, not wrong data.
+      inflate.bytesWritten - consumedBefore < data.length + TRAILER.length
+    ) {
+      this.#release('inflate');
+    }
+    return output;
+  }
+
+  #createStream<S extends ZlibStream>(
+    create: (options: ZlibOptions) => S,
+    options: ZlibOptions,
+  ): S {
+    const stream = create(options);
+    // Errors are handled per operation in `#transform`; this keeps a late one (after the
+    // operation gave up on the stream) from becoming an uncaught exception.
+    stream.on('error', ignore);
+    return stream;
+  }
+
+  /**
+   * Writes `data` (and `trailer`) to `stream`, sync-flushes, and resolves with all output
+   * in one buffer. Rejects with `decompressedMessageTooBig(maxSize)` as soon as the output
+   * passes `maxSize`, with the stream's error if zlib fails, or with whatever `close()`
+   * aborts it with.
+   */
+  #transform(
+    stream: ZlibStream,
+    data: Uint8Array,
+    trailer: Buffer | undefined,
+    maxSize: number,
+  ): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      let chunks: Buffer[] = [];
+      let length = 0;
+      let settled = false;
+      const settle = (error: Error | undefined): void => {
+        if (settled) return;
+        settled = true;
+        stream.off('data', onData);
+        stream.off('error', onError);
+        this.#abortRunning.delete(abort);
+        if (error !== undefined) reject(error);
+        else if (chunks.length === 1) resolve(chunks[0] as Buffer);
+        else resolve(Buffer.concat(chunks, length));
+      };
+      const onData = (chunk: Buffer): void => {
+        length += chunk.length;
+        if (length > maxSize) {
+          // Stop inflating now, not at the end of the input: zlib emits one chunk
+          // (`chunkSize`) per round trip to the thread pool and checks `destroyed` after
+          // each, so destroying the stream here ends the work, and dropping the chunks lets
+          // their memory go. A bomb never holds more than about maxSize + chunkSize.
+          stream.destroy();
+          chunks = [];
+          settle(decompressedMessageTooBig(maxSize));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onError = (error: Error): void => settle(error);
+      const abort = (error: Error): void => settle(error);
+      stream.on('data', onData);
+      stream.on('error', onError);
+      this.#abortRunning.add(abort);
+
+      stream.write(data);
+      if (trailer !== undefined) stream.write(trailer);
+      // On a zlib error the stream emits 'error' (handled above) and this callback does not
+      // run; if it ever runs with an error, settling with it beats hanging.
+      stream.flush(constants.Z_SYNC_FLUSH, (error?: Error | null) => settle(error ?? undefined));
+    });
+  }
+
+  #release(direction: 'deflate' | 'inflate'): void {
+    const stream = direction === 'deflate' ? this.#deflate : this.#inflate;
+    if (direction === 'deflate') this.#deflate = undefined;
+    else this.#inflate = undefined;
+    // Safe while zlib is still busy with it: Node defers freeing until the work returns.
+    stream?.close();
+  }
+
+  /**
+   * Ends the codec for good: frees both zlib streams and rejects the operations still
+   * running. Only the first call counts, so a failure keeps its cause and close() after
+   * close() does nothing.
+   */
+  #shutDown(state: 'closed' | 'failed', failure: unknown): void {
+    if (this.#state !== 'open') return;
+    this.#state = state;
+    this.#failure = failure;
+    this.#release('deflate');
+    this.#release('inflate');
+    for (const abort of [...this.#abortRunning]) abort(this.#unusableError());
+  }
+
+  #unusableError(): WebSocketError {
+    return this.#state === 'closed'
+      ? new WebSocketError('WS_ERR_INVALID_STATE', 'The permessage-deflate codec is closed')
+      : new WebSocketError(
+          'WS_ERR_INVALID_STATE',
+          'The permessage-deflate codec failed on an earlier message and cannot be used',
+          { cause: this.#failure },
+        );
+  }
+}
+
+/** Runs jobs one after another in call order; a failed job does not stop the next. */
+class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(job);
+    this.#tail = result.then(ignore, ignore);
+    return result;
+  }
+}
+
+function ignore(): void {}
