@@ -524,8 +524,9 @@ async function writeRejectResponse(
     const body = await result.text();
     const headers: Array<[string, string]> = [];
     result.headers.forEach((value, name) => {
-      if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding')
+      if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') {
         headers.push([name, value]);
+      }
     });
     writeReject(socket, {
       status: result.status,
@@ -551,7 +552,9 @@ function headersToPairs(init: HeadersLike): Array<[string, string]> {
     typeof (init as Headers).get === 'function'
   ) {
     const pairs: Array<[string, string]> = [];
-    (init as Headers).forEach((value, name) => pairs.push([name, value]));
+    (init as Headers).forEach((value, name) => {
+      pairs.push([name, value]);
+    });
     return pairs;
   }
   return Object.entries(init as Record<string, string>).map(([name, value]) => [

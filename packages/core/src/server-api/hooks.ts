@@ -21,6 +21,15 @@ export interface UpgradeRequest {
   readonly remoteAddress: string | undefined;
 }
 
+/**
+ * Headers for a response: a WHATWG `Headers`, a record or `[name, value]` pairs. Our own type
+ * rather than the DOM's `HeadersInit`, so the declarations need no DOM lib.
+ */
+export type HeadersLike =
+  | Headers
+  | Readonly<Record<string, string>>
+  | ReadonlyArray<readonly [name: string, value: string]>;
+
 /** Accepts the upgrade: optional per-peer data, a chosen subprotocol and extra headers. */
 export interface UpgradeAccept<Data> {
   /** Typed per-peer state, available as `peer.data` (a user id from a cookie, say). */
@@ -28,14 +37,14 @@ export interface UpgradeAccept<Data> {
   /** One of `request.protocols`. Default: no subprotocol is selected. */
   readonly protocol?: string;
   /** Extra headers for the 101 response (e.g. Set-Cookie). */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersLike;
 }
 
 /** Rejects the upgrade with an HTTP response (401, 403, 429...). */
 export interface UpgradeReject {
   readonly status: number;
   readonly statusText?: string;
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersLike;
   readonly body?: string;
 }
 

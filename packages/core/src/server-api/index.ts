@@ -1,6 +1,7 @@
 export {
   type CloseDetails,
   defineHooks,
+  type HeadersLike,
   type Hooks,
   isUpgradeReject,
   type Peer,
