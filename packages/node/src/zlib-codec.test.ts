@@ -424,6 +424,8 @@ describe('createZlibCodec: limits and errors', () => {
       const maxSize = 1 * MiB;
       const codec = codecFor(plainConfig);
       const gc = exposeGc();
+      // Let the bomb's compressor finish closing so its buffers are garbage, then collect.
+      await new Promise((resolve) => setTimeout(resolve, 10));
       gc();
       const before = process.memoryUsage();
       let peakArrayBuffers = before.arrayBuffers;

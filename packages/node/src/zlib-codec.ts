@@ -66,6 +66,10 @@ export interface ZlibCodecOptions {
  * Builds one connection's codec from the negotiated parameters. Matches
  * `PerMessageCodecFactory` once the options are bound:
  * `(config) => createZlibCodec(config, options)`.
+ *
+ * zlib reads the input on the thread pool without copying it, so a caller must not change
+ * the bytes passed to `compress` or `decompress` until the returned promise settles. A
+ * result may be a view into a 16 KiB (`chunkSize`) buffer zlib wrote several outputs to.
  */
 export function createZlibCodec(
   config: PerMessageCodecConfig,
