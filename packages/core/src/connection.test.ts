@@ -334,11 +334,11 @@ describe('RFC 6455 §7 closing handshake', () => {
     expect(c.connection.transportCloseRequested).toBe(false);
     expect(c.connection.closeExpected()).toBe(true);
     s.connection.receiveData(drain(c.connection));
-    expect(s.events).toEqual([{ type: 'closeFrame', code: 1000, reason: '' }]);
+    expect(s.events).toEqual([{ type: 'closeFrame', code: 1000, reason: 'bye' }]);
     expect(s.connection.transportCloseRequested).toBe(true);
     s.connection.receiveEof();
     c.connection.receiveEof();
-    expect(s.events.at(-1)).toEqual({ type: 'closed', code: 1000, reason: '', wasClean: true });
+    expect(s.events.at(-1)).toEqual({ type: 'closed', code: 1000, reason: 'bye', wasClean: true });
     expect(c.events.at(-1)).toEqual({ type: 'closed', code: 1000, reason: 'bye', wasClean: true });
   });
 

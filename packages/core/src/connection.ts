@@ -393,9 +393,10 @@ export class Connection implements FrameSink {
     if (!this.#closeSent) {
       // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
       // frame, the endpoint MUST send a Close frame in response ... typically echoing the
-      // status code it received." 1005 is never sent: answer with an empty body.
+      // status code it received." 1005 is never sent: answer with an empty body. The reason
+      // is echoed too, as ws, Python websockets and browsers do (it is valid and ≤ 123 bytes).
       const echo = parsed.code === CloseCode.NO_STATUS_RECEIVED ? undefined : parsed.code;
-      this.#queueClose(echo, '');
+      this.#queueClose(echo, echo === undefined ? '' : parsed.reason);
     }
     // §7.1.1: the server closes TCP first; the client waits for it (closeExpected()).
     if (this.role === 'server') this.#transportCloseRequested = true;
