@@ -183,7 +183,9 @@ function checkedDecode(name, decoder, chunks, count, size) {
   return () => {
     const [messages, bytes] = decoder(chunks);
     if (messages !== count || bytes !== count * size) {
-      fatal(`${name}: expected ${count} messages / ${count * size} bytes, got ${messages} / ${bytes}`);
+      fatal(
+        `${name}: expected ${count} messages / ${count * size} bytes, got ${messages} / ${bytes}`,
+      );
     }
     return count;
   };
@@ -211,7 +213,9 @@ function sanityCheckDecode(size, opcode, masked) {
     const received = [];
     feed(splitIntoChunks(Buffer.from(stream)), (data) => received.push(Buffer.from(data)));
     if (received.length !== 3 || received.some((message) => !message.equals(payload))) {
-      fatal(`${name} decoded the wrong bytes for ${size} B ${masked ? 'masked' : 'unmasked'} frames`);
+      fatal(
+        `${name} decoded the wrong bytes for ${size} B ${masked ? 'masked' : 'unmasked'} frames`,
+      );
     }
   }
 }
@@ -222,7 +226,10 @@ function sanityCheckDecode(size, opcode, masked) {
 function oursEncoder(masked, binary, data, count) {
   const expected = count * (headerSize(data.length, masked) + data.length);
   // A client masks every frame (RFC 6455 §5.3); a server never does.
-  const connection = new Connection({ role: masked ? 'client' : 'server', handler: { onMessage() {} } });
+  const connection = new Connection({
+    role: masked ? 'client' : 'server',
+    handler: { onMessage() {} },
+  });
   return () => {
     let written = 0;
     for (let i = 0; i < count; i++) {
@@ -329,10 +336,7 @@ async function runCase({ direction, size, kind, masked, name }) {
     const opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
     sanityCheckDecode(size, opcode, masked);
     const frameBytes = headerSize(size, masked) + size;
-    const count = Math.max(
-      STREAM_MIN_FRAMES,
-      Math.ceil(STREAM_TARGET_BYTES / frameBytes),
-    );
+    const count = Math.max(STREAM_MIN_FRAMES, Math.ceil(STREAM_TARGET_BYTES / frameBytes));
     const frames = Math.min(count, Math.floor(STREAM_MAX_BYTES / frameBytes));
     const chunks = splitIntoChunks(buildStream(size, opcode, masked, frames).stream);
     contenders.push({ pass: checkedDecode('ours', oursDecoder(masked), chunks, frames, size) });
@@ -360,7 +364,18 @@ async function runCase({ direction, size, kind, masked, name }) {
   let alternative;
   if (alternativeLabel === 'ours+isUtf8/ws') alternative = rates[2] / ws;
   else if (alternativeLabel === 'ours/ws+enc') alternative = ours / rates[2];
-  return { name, direction, size, kind, masked, ours, ws, ratio: ours / ws, alternativeLabel, alternative };
+  return {
+    name,
+    direction,
+    size,
+    kind,
+    masked,
+    ours,
+    ws,
+    ratio: ours / ws,
+    alternativeLabel,
+    alternative,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,13 +407,34 @@ function printRow(result) {
   );
 }
 
-function wsOptionalAddon(name) {
-  try {
-    require.resolve(name, { paths: [require.resolve('ws')] });
-    return 'installed';
-  } catch {
-    return 'absent';
-  }
+/**
+ * Which masking and UTF-8 code ws runs here, resolved the way ws 8.23 does it (buffer-util.js,
+ * validation.js): a native http.websocketMask, else the optional bufferutil addon (unless
+ * WS_NO_BUFFER_UTIL is set), else plain JS; buffer.isUtf8, else utf-8-validate, else JS.
+ */
+function wsNativeHelpers() {
+  const wsRequire = createRequire(require.resolve('ws'));
+  const resolvable = (name) => {
+    try {
+      wsRequire.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const masking =
+    typeof require('node:http').websocketMask === 'function'
+      ? 'http.websocketMask'
+      : !process.env.WS_NO_BUFFER_UTIL && resolvable('bufferutil')
+        ? 'bufferutil (native)'
+        : 'JS loop (no bufferutil)';
+  const utf8 =
+    typeof isUtf8 === 'function'
+      ? 'buffer.isUtf8'
+      : !process.env.WS_NO_UTF_8_VALIDATE && resolvable('utf-8-validate')
+        ? 'utf-8-validate'
+        : 'JS';
+  return `masking ${masking}, UTF-8 ${utf8}`;
 }
 
 function printHeader() {
@@ -409,10 +445,7 @@ function printHeader() {
       `${os.platform()}/${os.arch()}  ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}  ` +
       `load ${os.loadavg()[0].toFixed(2)}`,
   );
-  console.log(
-    `ws ${wsVersion} (bufferutil ${wsOptionalAddon('bufferutil')}, utf-8-validate ` +
-      `${wsOptionalAddon('utf-8-validate')}; buffer.isUtf8 ${typeof isUtf8 === 'function' ? 'used' : 'absent'})`,
-  );
+  console.log(`ws ${wsVersion}: ${wsNativeHelpers()}`);
   console.log(
     `chunks ${CHUNK_SIZE / KiB} KiB, ${ROUNDS} rounds x ${ROUND_MS} ms per contender, median; ` +
       `MB/s = payload bytes / 1e6; f/s = frames (= messages) per second\n`,
@@ -469,14 +502,20 @@ async function main() {
   if (childCase !== undefined) {
     const benchCase = [...cases()].find((c) => c.name === childCase);
     if (benchCase === undefined) fatal(`unknown case "${childCase}"`);
-    process.stdout.write(JSON.stringify(await runCase(benchCase)));
+    const result = await runCase(benchCase);
+    process.stdout.write(JSON.stringify({ ...result, wsHelpers: wsNativeHelpers() }));
     return;
   }
   printHeader();
   const started = Date.now();
+  const wsHelpers = wsNativeHelpers();
   const results = [];
   for (const benchCase of cases()) {
     const result = runCaseInChild(benchCase);
+    if (result.wsHelpers !== wsHelpers) {
+      // node_modules changed under the run (an install): the rows are no longer comparable.
+      fatal(`ws now uses "${result.wsHelpers}", the run started with "${wsHelpers}"`);
+    }
     results.push(result);
     printRow(result);
   }

@@ -8,6 +8,7 @@ import {
   HandshakeResponseError,
   HttpHeadParser,
   type HttpResponseHead,
+  headerView,
   type NegotiatedDeflate,
   PERMESSAGE_DEFLATE,
   type PerMessageCodec,
@@ -69,7 +70,8 @@ let nextClientId = 0;
  * Opens a WebSocket connection (ws: or wss:, optionally through an HTTP proxy) and resolves
  * once the handshake has completed. Rejects with a `WebSocketError`: an
  * `UnexpectedResponseError` for a non-101 response, `WS_ERR_HANDSHAKE_TIMEOUT`,
- * `WS_ERR_CONNECTION_FAILED`, `WS_ERR_PROXY_FAILED`, or a handshake validation code.
+ * `WS_ERR_CONNECTION_FAILED`, `WS_ERR_PROXY_FAILED`, or a handshake validation code. An
+ * aborted `signal` rejects with its reason.
  */
 export function connect(
   url: string | URL,
@@ -99,9 +101,12 @@ export function connect(
     const secure = target.protocol === 'wss:';
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const port = Number(target.port) || (secure ? 443 : 80);
+    const proxy = proxyForUrl(target, options.proxy);
 
     let socket: net.Socket | undefined;
     let settled = false;
+    /** Set once a non-101 head arrived: its body is being read for the error. */
+    let rejection: { head: HttpResponseHead; body: ResponseBody } | undefined;
     const controller = new AbortController();
     const fail = (error: Error) => {
       if (settled) return;
@@ -111,18 +116,24 @@ export function connect(
       socket?.destroy();
       reject(error);
     };
+    /** Rejects with what the server answered instead of 101, body as read so far. */
+    const failWithResponse = () => {
+      if (rejection !== undefined)
+        fail(new UnexpectedResponseError(rejection.head, rejection.body.bytes()));
+    };
     const timer =
       handshakeTimeout > 0
-        ? setTimeout(
-            () =>
-              fail(
-                new WebSocketError(
-                  'WS_ERR_HANDSHAKE_TIMEOUT',
-                  `the handshake did not complete within ${handshakeTimeout} ms`,
-                ),
+        ? setTimeout(() => {
+            // A server that answered but is slow to finish its error body: its status says more
+            // than a timeout would.
+            if (rejection !== undefined) return failWithResponse();
+            fail(
+              new WebSocketError(
+                'WS_ERR_HANDSHAKE_TIMEOUT',
+                `the handshake did not complete within ${handshakeTimeout} ms`,
               ),
-            handshakeTimeout,
-          )
+            );
+          }, handshakeTimeout)
         : undefined;
     const onAbort = () => {
       const reason = options.signal?.reason;
@@ -139,7 +150,6 @@ export function connect(
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const proxy = proxyForUrl(target, options.proxy);
     const open = async (): Promise<net.Socket> => {
       const servername = net.isIP(host) ? undefined : host;
       if (proxy !== undefined) {
@@ -147,6 +157,9 @@ export function connect(
         if (!secure) return tunnel;
         return tls.connect({
           socket: tunnel,
+          // Without `host`, Node checks the certificate against the tunnel's own host (the
+          // proxy), which is wrong for an IP target: the identity to check is the target's.
+          host,
           servername,
           ALPNProtocols: ['http/1.1'],
           ...options.tls,
@@ -157,6 +170,13 @@ export function connect(
         : net.connect({ host, port });
     };
 
+    const connectionFailed = (error: Error) =>
+      new WebSocketError(
+        'WS_ERR_CONNECTION_FAILED',
+        `cannot connect to ${target.host}: ${describeError(error)}`,
+        { cause: error },
+      );
+
     open().then(
       (opened) => {
         if (settled) {
@@ -164,36 +184,26 @@ export function connect(
           return;
         }
         socket = opened;
-        socket.on('error', (error) =>
-          fail(
-            new WebSocketError(
-              'WS_ERR_CONNECTION_FAILED',
-              `cannot connect to ${target.host}: ${error.message}`,
-              { cause: error },
-            ),
-          ),
-        );
-        socket.on('close', () =>
-          fail(
-            new WebSocketError(
-              'WS_ERR_CONNECTION_FAILED',
-              'the connection closed during the handshake',
-            ),
-          ),
-        );
         const parser = new HttpHeadParser({ kind: 'response' });
-        let head: HttpResponseHead | undefined;
-        const bodyChunks: Buffer[] = [];
-        let bodySize = 0;
-        const finishRejected = () => {
-          fail(new UnexpectedResponseError(head as HttpResponseHead, Buffer.concat(bodyChunks)));
+        const onError = (error: Error) => {
+          // A reset after an error response: the response is what matters.
+          if (rejection !== undefined) failWithResponse();
+          else fail(connectionFailed(error));
+        };
+        const onClose = () => {
+          // A body without Content-Length ends when the server closes (RFC 9112 §6.3 step 8).
+          if (rejection !== undefined) failWithResponse();
+          else
+            fail(
+              new WebSocketError(
+                'WS_ERR_CONNECTION_FAILED',
+                `${target.host} closed the connection during the handshake`,
+              ),
+            );
         };
         const onData = (chunk: Buffer) => {
-          if (head !== undefined) {
-            // Reading the body of a non-101 response, bounded.
-            bodyChunks.push(chunk.subarray(0, Math.max(0, maxBody - bodySize)));
-            bodySize += chunk.length;
-            if (bodySize >= expectedBodyLength(head, maxBody)) finishRejected();
+          if (rejection !== undefined) {
+            if (rejection.body.push(chunk)) failWithResponse();
             return;
           }
           let parsed: ReturnType<typeof parser.feed>;
@@ -204,11 +214,13 @@ export function connect(
             return;
           }
           if (parsed === undefined) return;
-          head = parsed.head;
+          const head = parsed.head;
           if (head.status !== 101) {
-            socket?.removeAllListeners('close');
-            socket?.on('close', finishRejected);
-            onData(Buffer.from(parsed.rest));
+            // RFC 6455 §4.1: "If the status code received from the server is not 101, the
+            // client handles the response per HTTP procedures": read the body (bounded) so the
+            // caller sees what the server said.
+            rejection = { head, body: new ResponseBody(head, maxBody) };
+            if (rejection.body.push(Buffer.from(parsed.rest))) failWithResponse();
             return;
           }
           let negotiated: ReturnType<typeof validateServerResponse>;
@@ -244,10 +256,10 @@ export function connect(
           }
           settled = true;
           cleanup();
-          const opened = socket as net.Socket;
-          opened.removeAllListeners('data');
-          opened.removeAllListeners('error');
-          opened.removeAllListeners('close');
+          // Only our own listeners: a TLS socket has internal ones that must stay.
+          opened.off('data', onData);
+          opened.off('error', onError);
+          opened.off('close', onClose);
           const ws = new WebSocket<undefined>({
             socket: opened,
             head: parsed.rest,
@@ -268,27 +280,137 @@ export function connect(
           // The caller's `await` continuation runs before this: its listeners see every message.
           setImmediate(() => ws.start());
         };
-        socket.on('data', onData);
-        socket.resume();
-        socket.write(request.toBytes());
+        opened.on('data', onData);
+        opened.on('error', onError);
+        opened.on('close', onClose);
+        opened.resume();
+        opened.write(request.toBytes());
       },
       (error: Error) =>
         fail(
           error instanceof WebSocketError || (error as { name?: string }).name === 'AbortError'
             ? error
-            : new WebSocketError(
-                'WS_ERR_CONNECTION_FAILED',
-                `cannot connect to ${target.host}: ${error.message}`,
-                { cause: error },
-              ),
+            : connectionFailed(error),
         ),
     );
   });
 }
 
-function expectedBodyLength(head: HttpResponseHead, maxBody: number): number {
-  const header = head.headers.find(([name]) => name.toLowerCase() === 'content-length');
-  if (header === undefined) return Number.POSITIVE_INFINITY; // read until the server closes
-  const length = Number(header[1]);
-  return Number.isFinite(length) ? Math.min(length, maxBody) : maxBody;
+/** The message of a transport error, with its code (`ECONNREFUSED`, TLS `CERT_...`) if absent. */
+function describeError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && !error.message.includes(code)
+    ? `${error.message} (${code})`
+    : error.message;
+}
+
+/**
+ * The body of a non-101 response, framed as RFC 9112 §6.3 says (Transfer-Encoding chunked,
+ * Content-Length, or until the server closes) and kept up to `limit` bytes. Reading stops at
+ * the limit: the error needs a sample of the body, not all of it.
+ */
+class ResponseBody {
+  readonly #limit: number;
+  readonly #chunks: Buffer[] = [];
+  #kept = 0;
+  #done = false;
+  readonly #mode: 'chunked' | 'length' | 'close';
+  /** Content-Length: bytes still expected. */
+  #remaining = 0;
+  /** Chunked: where the decoder is, the size line so far, the chunk bytes still expected. */
+  #state: 'size' | 'data' | 'data-end' = 'size';
+  #line = '';
+  #chunkRemaining = 0;
+
+  constructor(head: HttpResponseHead, limit: number) {
+    this.#limit = limit;
+    const headers = headerView(head.headers);
+    const transferEncoding = headers.get('transfer-encoding');
+    const contentLength = headers.get('content-length');
+    if ((head.status >= 100 && head.status < 200) || head.status === 204 || head.status === 304) {
+      // RFC 9112 §6.3 step 1: these never have a body.
+      this.#mode = 'length';
+      this.#done = true;
+    } else if (transferEncoding !== undefined) {
+      // Step 4: Transfer-Encoding wins over Content-Length; chunked must be the last coding,
+      // otherwise the body runs until the server closes.
+      const codings = transferEncoding.toLowerCase().split(',');
+      this.#mode = codings[codings.length - 1]?.trim() === 'chunked' ? 'chunked' : 'close';
+    } else if (contentLength !== undefined && /^\d+$/.test(contentLength.trim())) {
+      this.#mode = 'length';
+      this.#remaining = Number(contentLength.trim());
+      if (this.#remaining === 0) this.#done = true;
+    } else {
+      this.#mode = 'close';
+    }
+    if (limit === 0) this.#done = true;
+  }
+
+  /** Takes bytes from the socket; true once the body is complete or the limit reached. */
+  push(chunk: Buffer): boolean {
+    if (this.#done || chunk.length === 0) return this.#done;
+    if (this.#mode === 'chunked') {
+      this.#readChunked(chunk);
+    } else if (this.#mode === 'length') {
+      const take = Math.min(chunk.length, this.#remaining);
+      this.#keep(chunk.subarray(0, take));
+      this.#remaining -= take;
+      if (this.#remaining === 0) this.#done = true;
+    } else {
+      this.#keep(chunk);
+    }
+    return this.#done;
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
+  #keep(bytes: Buffer): void {
+    const room = this.#limit - this.#kept;
+    if (room > 0 && bytes.length > 0) {
+      const kept = bytes.subarray(0, room);
+      this.#chunks.push(kept);
+      this.#kept += kept.length;
+    }
+    if (this.#kept >= this.#limit) this.#done = true;
+  }
+
+  /** RFC 9112 §7.1: `size[;ext] CRLF data CRLF` ..., ending with a zero-size chunk. */
+  #readChunked(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length && !this.#done) {
+      if (this.#state === 'data') {
+        const take = Math.min(this.#chunkRemaining, chunk.length - offset);
+        this.#keep(chunk.subarray(offset, offset + take));
+        offset += take;
+        this.#chunkRemaining -= take;
+        if (this.#chunkRemaining === 0) this.#state = 'data-end';
+        continue;
+      }
+      const lf = chunk.indexOf(0x0a, offset);
+      if (this.#state === 'data-end') {
+        if (lf === -1) return;
+        offset = lf + 1;
+        this.#state = 'size';
+        continue;
+      }
+      this.#line += chunk.toString('latin1', offset, lf === -1 ? chunk.length : lf);
+      if (lf === -1) {
+        // A size line this long is not HTTP: keep what was read.
+        if (this.#line.length > 1024) this.#done = true;
+        return;
+      }
+      offset = lf + 1;
+      const size = Number.parseInt(this.#line, 16); // stops at ";ext" and at the CR
+      this.#line = '';
+      if (!(size > 0)) {
+        // The last chunk (trailers are of no interest), or a malformed size line.
+        this.#done = true;
+        return;
+      }
+      this.#chunkRemaining = size;
+      this.#state = 'data';
+    }
+  }
 }

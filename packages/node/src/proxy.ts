@@ -19,29 +19,43 @@ export function proxyForUrl(
   env: Environment = process.env,
 ): URL | undefined {
   if (explicit === false) return undefined;
-  if (explicit !== undefined) return parseProxyUrl(String(explicit));
+  if (explicit !== undefined) return parseProxyUrl(String(explicit), 'option proxy');
   const secure = target.protocol === 'wss:' || target.protocol === 'https:';
-  const value = secure
-    ? (env.HTTPS_PROXY ?? env.https_proxy ?? env.ALL_PROXY ?? env.all_proxy)
-    : (env.HTTP_PROXY ?? env.http_proxy ?? env.ALL_PROXY ?? env.all_proxy);
-  if (value === undefined || value.trim() === '') return undefined;
+  const names = secure
+    ? ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy']
+    : ['HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+  const name = names.find((candidate) => env[candidate] !== undefined);
+  const value = name === undefined ? undefined : (env[name] as string).trim();
+  if (name === undefined || value === undefined || value === '') return undefined;
   if (isExcluded(target, env.NO_PROXY ?? env.no_proxy ?? '')) return undefined;
-  return parseProxyUrl(value.trim());
+  return parseProxyUrl(value, name);
 }
 
-function parseProxyUrl(value: string): URL {
-  // Environment values are often written without a scheme ("proxy:3128").
-  const url = new URL(value.includes('://') ? value : `http://${value}`);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+function parseProxyUrl(value: string, source: string): URL {
+  let url: URL;
+  try {
+    // Environment values are often written without a scheme ("proxy:3128").
+    url = new URL(value.includes('://') ? value : `http://${value}`);
+  } catch {
     throw new WebSocketError(
       'WS_ERR_INVALID_ARGUMENT',
-      `proxy must be an http: or https: URL, got ${url.protocol}`,
+      `${source} is not a valid proxy URL: ${JSON.stringify(value)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    // Not silently ignored: the caller meant traffic to go through it (pass proxy: false).
+    throw new WebSocketError(
+      'WS_ERR_INVALID_ARGUMENT',
+      `${source} must be an http: or https: proxy URL, got ${url.protocol}`,
     );
   }
   return url;
 }
 
-/** NO_PROXY: comma/space separated hosts, `.domain` or `*.domain` suffixes, host:port, or `*`. */
+/**
+ * NO_PROXY: comma/space separated hosts (a host also matches its subdomains), `.domain` or
+ * `*.domain` suffixes, `host:port`, IPv6 addresses bare or in brackets (`[::1]:8080`), or `*`.
+ */
 export function isExcluded(target: URL, noProxy: string): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port =
@@ -50,22 +64,40 @@ export function isExcluded(target: URL, noProxy: string): boolean {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;
-    let pattern = entry;
-    let entryPort: string | undefined;
-    const portMatch = /^(.*):(\d+)$/.exec(entry);
-    if (portMatch !== null && !entry.startsWith('[')) {
-      pattern = portMatch[1] as string;
-      entryPort = portMatch[2];
-    }
+    const { pattern, entryPort } = splitNoProxyEntry(entry);
     if (entryPort !== undefined && entryPort !== port) continue;
-    pattern = pattern.replace(/^\*/, '');
-    if (pattern.startsWith('.')) {
-      if (host === pattern.slice(1) || host.endsWith(pattern)) return true;
-    } else if (host === pattern || host.endsWith(`.${pattern}`)) {
+    if (pattern.includes(':')) {
+      // IPv6: compare addresses, not strings.
+      if (normalizeIpv6(pattern) === host) return true;
+      continue;
+    }
+    const suffix = pattern.replace(/^\*/, '');
+    if (suffix.startsWith('.')) {
+      if (host === suffix.slice(1) || host.endsWith(suffix)) return true;
+    } else if (host === suffix || host.endsWith(`.${suffix}`)) {
       return true;
     }
   }
   return false;
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare `v6` (its colons are not a port). */
+function splitNoProxyEntry(entry: string): { pattern: string; entryPort: string | undefined } {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { pattern: bracketed[1] as string, entryPort: bracketed[2] };
+  if (entry.indexOf(':') !== entry.lastIndexOf(':'))
+    return { pattern: entry, entryPort: undefined };
+  const withPort = /^(.*):(\d+)$/.exec(entry);
+  if (withPort !== null) return { pattern: withPort[1] as string, entryPort: withPort[2] };
+  return { pattern: entry, entryPort: undefined };
+}
+
+function normalizeIpv6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return address;
+  }
 }
 
 export interface TunnelOptions {

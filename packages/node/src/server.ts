@@ -87,6 +87,11 @@ export interface CloseServerOptions {
   timeout?: number;
 }
 
+/** One handshake in progress; the timeout marks it answered so a late hook result is dropped. */
+interface HandshakeAttempt {
+  timedOut: boolean;
+}
+
 type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMessage) => void;
 
 let nextServerId = 0;
@@ -204,9 +209,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       writeReject(socket, { status: 503, body: 'The server is shutting down' });
       return;
     }
+    const attempt: HandshakeAttempt = { timedOut: false };
     const timer =
       this.#handshakeTimeout > 0
         ? setTimeout(() => {
+            // The 408 is the answer: whatever the upgrade hook returns later is ignored.
+            attempt.timedOut = true;
             this.#emitServerError(
               new WebSocketError(
                 'WS_ERR_HANDSHAKE_TIMEOUT',
@@ -217,7 +225,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
           }, this.#handshakeTimeout)
         : undefined;
     timer?.unref();
-    this.#upgrade(request, socket, head).then(
+    this.#upgrade(request, socket, head, attempt).then(
       (peer) => {
         if (timer !== undefined) clearTimeout(timer);
         if (peer === undefined) return;
@@ -226,7 +234,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       (error: unknown) => {
         if (timer !== undefined) clearTimeout(timer);
         this.#emitServerError(error);
-        writeReject(socket, error instanceof Error ? error : { status: 500 });
+        if (!attempt.timedOut) {
+          writeReject(socket, error instanceof Error ? error : { status: 500 });
+        }
       },
     );
   }
@@ -309,6 +319,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     request: http.IncomingMessage,
     socket: Duplex,
     head: Buffer,
+    attempt: HandshakeAttempt,
   ): Promise<WebSocket<Data> | undefined> {
     // RFC 6455 §4.2.1: check the request; a malformed one gets 400/405/426 with a reason.
     let validated: ReturnType<typeof validateClientRequest>;
@@ -341,12 +352,20 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
     if (hook !== undefined) {
       const result = await hook(upgradeRequest);
       if (isUpgradeReject(result)) {
-        await writeRejectResponse(socket, result);
+        const reject = await rejectOptions(result);
+        // Timed out meanwhile: the client already has its 408.
+        if (!attempt.timedOut) writeReject(socket, reject);
         return undefined;
       }
       if (result !== undefined && result !== null) accept = result as UpgradeAccept<Data>;
     }
-    if (socket.destroyed) return undefined;
+    // The hook may have taken a while: the client may be gone, answered with 408, or the
+    // server shutting down (a peer opened now would miss the 1001 sent to the others).
+    if (attempt.timedOut || socket.destroyed) return undefined;
+    if (this.#state !== 'running') {
+      writeReject(socket, { status: 503, body: 'The server is shutting down' });
+      return undefined;
+    }
 
     let protocol =
       accept.protocol ?? this.options.selectProtocol?.(validated.protocols, upgradeRequest) ?? '';
@@ -516,10 +535,8 @@ function writeReject(socket: Duplex, input: Error | RejectResponseOptions): void
   setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
-async function writeRejectResponse(
-  socket: Duplex,
-  result: UpgradeReject | Response,
-): Promise<void> {
+/** The upgrade hook's rejection (a `{ status }` object or a WHATWG Response) as a response. */
+async function rejectOptions(result: UpgradeReject | Response): Promise<RejectResponseOptions> {
   if (typeof Response !== 'undefined' && result instanceof Response) {
     const body = await result.text();
     const headers: Array<[string, string]> = [];
@@ -528,21 +545,15 @@ async function writeRejectResponse(
         headers.push([name, value]);
       }
     });
-    writeReject(socket, {
-      status: result.status,
-      statusText: result.statusText || undefined,
-      headers,
-      body,
-    });
-    return;
+    return { status: result.status, statusText: result.statusText || undefined, headers, body };
   }
   const reject = result as UpgradeReject;
-  writeReject(socket, {
+  return {
     status: reject.status,
     statusText: reject.statusText,
     headers: reject.headers === undefined ? undefined : headersToPairs(reject.headers),
     body: reject.body,
-  });
+  };
 }
 
 function headersToPairs(init: HeadersLike): Array<[string, string]> {
