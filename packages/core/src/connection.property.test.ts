@@ -102,6 +102,54 @@ describe('RFC 6455 §5.2 property: encode → decode round-trips for every lengt
   );
 });
 
+describe('property: an injected native UTF-8 check changes nothing but speed', () => {
+  const platformIsUtf8 = (data: Uint8Array) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(data);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test('text messages, valid or mutated, in any chunking, give the same events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', minLength: 0, maxLength: 400 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 2 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (texts, mutations, cuts) => {
+          const { connection } = recordingConnection({ role: 'client' });
+          for (const [index, value] of texts.entries()) {
+            connection.sendFragment(value, { fin: index === texts.length - 1 });
+          }
+          const bytes = drain(connection);
+          // Mutate payload bytes only (client frames are masked: flipping keeps lengths sane).
+          for (const [position, value] of mutations)
+            bytes[6 + (position % Math.max(1, bytes.length - 6))] = value;
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const run = (isUtf8?: (data: Uint8Array) => boolean) => {
+            const server = recordingConnection({ role: 'server', isUtf8 });
+            let start = 0;
+            for (const point of [...points, bytes.length]) {
+              server.connection.receiveData(bytes.slice(start, point));
+              start = point;
+            }
+            return server.events;
+          };
+          expect(run(platformIsUtf8)).toEqual(run());
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('property: malformed input never throws out of the core', () => {
   const FAILURE_CODES = new Set([1002, 1007, 1009]);
 

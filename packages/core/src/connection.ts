@@ -70,9 +70,24 @@ export interface ConnectionOptions extends ConnectionLimits {
    * validator so invalid text fails fast.
    */
   readonly isUtf8?: (bytes: Uint8Array) => boolean;
+  /**
+   * Allocator for reassembly buffers; may return uninitialised memory (Node:
+   * `Buffer.allocUnsafe`), since only written bytes are ever exposed. Default: zero-filled.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
+
+/**
+ * A frame that is a whole message and arrives in pieces gets its buffer sized up front, up to
+ * this much; beyond it the buffer grows with the data, so a peer announcing a huge frame and
+ * sending nothing cannot make us allocate it.
+ */
+const RESERVE_MAX = 1024 * 1024;
+
+/** Below this size the JS validator beats a call into a native one (ws uses 32 too). */
+const NATIVE_UTF8_MIN = 32;
 
 const EMPTY = new Uint8Array(0);
 
@@ -98,6 +113,7 @@ export class Connection implements FrameSink {
   readonly #autoPong: boolean;
   readonly #masks: MaskSource | undefined;
   readonly #isUtf8: (bytes: Uint8Array) => boolean;
+  readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
   #state: ConnectionState = 'open';
   #output: Uint8Array[] = [];
@@ -145,10 +161,11 @@ export class Connection implements FrameSink {
     this.perMessageCompression = options.perMessageCompression === true;
     this.#handler = options.handler;
     this.#autoPong = options.autoPong !== false;
+    this.#nativeIsUtf8 = options.isUtf8;
     this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
     // §5.3: only the client masks.
     this.#masks = this.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
-    this.#messageBuffer = new GrowableBuffer(this.maxMessageSize);
+    this.#messageBuffer = new GrowableBuffer(this.maxMessageSize, options.allocate);
     this.#parser = new FrameParser(this, {
       role: this.role,
       rsv1Allowed: this.perMessageCompression,
@@ -236,7 +253,7 @@ export class Connection implements FrameSink {
       );
       return;
     }
-    if (!isBinary && !this.#isUtf8(data)) {
+    if (!isBinary && !this.#isValidText(data)) {
       this.#failWith(invalidUtf8Error());
       return;
     }
@@ -314,12 +331,26 @@ export class Connection implements FrameSink {
       this.#directPayload = piece;
       return;
     }
-    if (this.#validateText && !this.#utf8.write(piece)) {
+    if (this.#validateText && !this.#validatePiece(piece)) {
       // §8.1 and Autobahn 6.4: fail at the first invalid byte, not at the end of the message.
       this.#failWith(invalidUtf8Error());
       return;
     }
+    if (this.#frameIsWholeMessage && this.#messageBuffer.length === 0) {
+      this.#messageBuffer.reserve(Math.min(this.#frameLength, RESERVE_MAX));
+    }
     this.#messageBuffer.append(piece);
+  }
+
+  #validatePiece(piece: Uint8Array): boolean {
+    const native = this.#nativeIsUtf8;
+    return native !== undefined && piece.length >= NATIVE_UTF8_MIN * 2
+      ? this.#utf8.writeWith(piece, native)
+      : this.#utf8.write(piece);
+  }
+
+  #isValidText(data: Uint8Array): boolean {
+    return data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : this.#isUtf8(data);
   }
 
   /** @internal */
@@ -334,7 +365,7 @@ export class Connection implements FrameSink {
     if (this.#directPayload !== undefined) {
       data = this.#directPayload;
       this.#directPayload = undefined;
-      if (this.#validateText && !this.#isUtf8(data)) {
+      if (this.#validateText && !this.#isValidText(data)) {
         this.#failWith(invalidUtf8Error());
         return;
       }

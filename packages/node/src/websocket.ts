@@ -46,6 +46,8 @@ export interface WebSocketInit<Data> {
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
+const allocateUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);
+
 /** A Node Buffer over the same memory: `ws` users expect Buffers in 'message' events. */
 function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -149,7 +151,9 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       maxMessageSize: init.options.maxMessageSize,
       maxFrameSize: init.options.maxFrameSize,
       perMessageCompression: init.deflate !== undefined,
+      // Node's SIMD UTF-8 check and unzeroed reassembly memory (only written bytes are exposed).
       isUtf8,
+      allocate: allocateUnsafe,
       handler: this.#handler,
     });
     const socket = this.#socket;

@@ -1,14 +1,18 @@
 import { utf8Encoder } from '../text/utf8.js';
+import { allocateFrame, shrinkLastFrame } from './frame-pool.js';
 import { applyMask, copyMasked } from './mask.js';
 
 /**
  * Frame encoding, RFC 6455 §5.2.
  *
  * Output is a list of chunks so that an adapter can `writev` a header and a large payload
- * without copying the payload. Small payloads are copied into the header's buffer instead:
- * one write of one buffer is cheaper than two below this size (measured in the bench).
+ * without copying the payload. Small payloads are copied next to their header instead (one
+ * chunk): below this size a copy into pooled memory costs less than a second write.
  */
-export const MERGE_THRESHOLD = 4096;
+export const MERGE_THRESHOLD = 1024;
+
+/** Strings up to this many UTF-16 units are tried as ASCII with a plain loop first. */
+const ASCII_FAST_PATH_MAX = 256;
 
 /** Size of the header for a payload of `length` bytes, masked or not. */
 export function headerSize(length: number, masked: boolean): number {
@@ -81,11 +85,11 @@ export function encodeFrame(
   const length = payload.length;
   const size = headerSize(length, mask !== undefined);
   if (mask === undefined && length > MERGE_THRESHOLD) {
-    const header = new Uint8Array(size);
+    const header = allocateFrame(size);
     writeHeader(header, 0, opcode, fin, rsv1, length, undefined);
     return [header, payload];
   }
-  const frame = new Uint8Array(size + length);
+  const frame = allocateFrame(size + length);
   writeHeader(frame, 0, opcode, fin, rsv1, length, mask);
   if (mask === undefined) frame.set(payload, size);
   else copyMasked(payload, frame, size, mask);
@@ -93,9 +97,9 @@ export function encodeFrame(
 }
 
 /**
- * Encodes a text frame straight from a string. For strings short enough that their UTF-8 form
- * fits a 16-bit length, the text is encoded directly behind a header slot in one buffer
- * (`encodeInto`), so the frame costs one allocation and no copy.
+ * Encodes a text frame straight from a string, with no intermediate byte array: short ASCII
+ * strings are written by a plain loop (masking on the way), others with `encodeInto` behind a
+ * header slot, so a frame costs one pooled allocation and no copy.
  */
 export function encodeTextFrame(
   opcode: number,
@@ -103,20 +107,62 @@ export function encodeTextFrame(
   fin: boolean,
   mask: Uint8Array | undefined,
 ): Uint8Array[] {
-  const maxBytes = text.length * 3;
+  const length = text.length;
+  const maskSize = mask === undefined ? 0 : 4;
+  if (length <= ASCII_FAST_PATH_MAX) {
+    const frame = encodeAsciiFrame(opcode, text, fin, mask);
+    if (frame !== undefined) return [frame];
+  }
+  const maxBytes = length * 3;
   if (maxBytes > 0xffff) {
     return encodeFrame(opcode, utf8Encoder.encode(text), fin, false, mask);
   }
-  const maskSize = mask === undefined ? 0 : 4;
   // Reserve room for the 4-byte length form; if the text turns out to be ≤ 125 bytes the
   // 2-byte form is written two bytes later instead (§5.2 requires the minimal form).
-  const buffer = new Uint8Array(4 + maskSize + maxBytes);
   const payloadStart = 4 + maskSize;
+  const buffer = allocateFrame(payloadStart + maxBytes);
   const { written } = utf8Encoder.encodeInto(text, buffer.subarray(payloadStart));
   const start = written <= 125 ? 2 : 0;
   writeHeader(buffer, start, opcode, fin, false, written, mask);
   if (mask !== undefined) {
     applyMask(buffer.subarray(payloadStart, payloadStart + written), mask);
   }
-  return [buffer.subarray(start, payloadStart + written)];
+  return [shrinkLastFrame(buffer, payloadStart + written).subarray(start)];
+}
+
+/** The ASCII fast path of `encodeTextFrame`; undefined at the first non-ASCII unit. */
+function encodeAsciiFrame(
+  opcode: number,
+  text: string,
+  fin: boolean,
+  mask: Uint8Array | undefined,
+): Uint8Array | undefined {
+  const length = text.length;
+  const size = headerSize(length, mask !== undefined);
+  const frame = allocateFrame(size + length);
+  if (mask === undefined) {
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) return giveBack(frame);
+      frame[size + i] = code;
+    }
+  } else {
+    const m0 = mask[0] as number;
+    const m1 = mask[1] as number;
+    const m2 = mask[2] as number;
+    const m3 = mask[3] as number;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) return giveBack(frame);
+      const k = i & 3;
+      frame[size + i] = code ^ (k === 0 ? m0 : k === 1 ? m1 : k === 2 ? m2 : m3);
+    }
+  }
+  writeHeader(frame, 0, opcode, fin, false, length, mask);
+  return frame;
+}
+
+function giveBack(frame: Uint8Array): undefined {
+  shrinkLastFrame(frame, 0);
+  return undefined;
 }

@@ -51,7 +51,14 @@ export function applyMask(data: Uint8Array, mask: Uint8Array, maskOffset = 0): v
     : ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
   const wordCount = (length - head) >>> 2;
   const words = new Uint32Array(data.buffer, data.byteOffset + head, wordCount);
-  for (let i = 0; i < wordCount; i++) words[i] = (words[i] as number) ^ word;
+  let w = 0;
+  for (; w + 3 < wordCount; w += 4) {
+    words[w] = (words[w] as number) ^ word;
+    words[w + 1] = (words[w + 1] as number) ^ word;
+    words[w + 2] = (words[w + 2] as number) ^ word;
+    words[w + 3] = (words[w + 3] as number) ^ word;
+  }
+  for (; w < wordCount; w++) words[w] = (words[w] as number) ^ word;
   const tailStart = head + wordCount * 4;
   for (let i = tailStart, k = 0; i < length; i++, k++) {
     data[i] = (data[i] as number) ^ (rotated[(head + k) & 3] as number);
@@ -65,6 +72,25 @@ export function copyMasked(
   targetOffset: number,
   mask: Uint8Array,
 ): void {
+  const length = source.length;
+  if (length < WORD_LOOP_THRESHOLD * 2) {
+    // One pass, no views: for small payloads creating views costs more than the XOR.
+    const m0 = mask[0] as number;
+    const m1 = mask[1] as number;
+    const m2 = mask[2] as number;
+    const m3 = mask[3] as number;
+    let i = 0;
+    for (; i + 3 < length; i += 4) {
+      target[targetOffset + i] = (source[i] as number) ^ m0;
+      target[targetOffset + i + 1] = (source[i + 1] as number) ^ m1;
+      target[targetOffset + i + 2] = (source[i + 2] as number) ^ m2;
+      target[targetOffset + i + 3] = (source[i + 3] as number) ^ m3;
+    }
+    for (let k = 0; i < length; i++, k++) {
+      target[targetOffset + i] = (source[i] as number) ^ (k === 0 ? m0 : k === 1 ? m1 : m2);
+    }
+    return;
+  }
   target.set(source, targetOffset);
-  applyMask(target.subarray(targetOffset, targetOffset + source.length), mask, 0);
+  applyMask(target.subarray(targetOffset, targetOffset + length), mask, 0);
 }

@@ -9,11 +9,27 @@
 export class GrowableBuffer {
   static readonly INITIAL_CAPACITY = 1024;
   readonly #maxCapacity: number;
+  readonly #allocate: (size: number) => Uint8Array;
   #buffer: Uint8Array | undefined;
   #length = 0;
 
-  constructor(maxCapacity: number) {
+  /**
+   * `allocate` may return uninitialised memory (Node: `Buffer.allocUnsafe`): only bytes
+   * written by `append` are ever exposed.
+   */
+  constructor(maxCapacity: number, allocate: (size: number) => Uint8Array = zeroed) {
     this.#maxCapacity = maxCapacity;
+    this.#allocate = allocate;
+  }
+
+  /**
+   * Makes room for `size` more bytes at once, when the total is known in advance (a frame
+   * announced its length): one allocation and one copy instead of repeated doubling.
+   */
+  reserve(size: number): void {
+    const needed = Math.min(this.#length + size, this.#maxCapacity);
+    if (this.#buffer !== undefined && needed <= this.#buffer.length) return;
+    this.#resize(needed);
   }
 
   get length(): number {
@@ -25,14 +41,17 @@ export class GrowableBuffer {
     let buffer = this.#buffer;
     if (buffer === undefined || needed > buffer.length) {
       const doubled = Math.max(GrowableBuffer.INITIAL_CAPACITY, (buffer?.length ?? 0) * 2);
-      const capacity = Math.max(needed, Math.min(doubled, this.#maxCapacity));
-      const grown = new Uint8Array(capacity);
-      if (buffer !== undefined) grown.set(buffer.subarray(0, this.#length));
-      buffer = grown;
-      this.#buffer = buffer;
+      buffer = this.#resize(Math.max(needed, Math.min(doubled, this.#maxCapacity)));
     }
     buffer.set(piece, this.#length);
     this.#length = needed;
+  }
+
+  #resize(capacity: number): Uint8Array {
+    const grown = this.#allocate(capacity);
+    if (this.#buffer !== undefined) grown.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = grown;
+    return grown;
   }
 
   /** Returns the bytes gathered so far and starts over (the view stays valid for the caller). */
@@ -48,4 +67,8 @@ export class GrowableBuffer {
     this.#buffer = undefined;
     this.#length = 0;
   }
+}
+
+function zeroed(size: number): Uint8Array {
+  return new Uint8Array(size);
 }

@@ -97,3 +97,48 @@ describe('RFC 3629 / RFC 6455 §8.1 UTF-8 validation', () => {
     expect(validator.isComplete()).toBe(true);
   });
 });
+
+describe('RFC 3629 streaming with a whole-buffer validator for the bulk (writeWith)', () => {
+  const platform = (data: Uint8Array) => platformIsValid(data);
+
+  test('gives the same verdict as the JS validator for any bytes split anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }).map((s) => new TextEncoder().encode(s)),
+          fc.uint8Array({ maxLength: 300 }),
+        ),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (data, cuts) => {
+          const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+          const js = new Utf8Validator();
+          const mixed = new Utf8Validator();
+          let start = 0;
+          let jsValid = true;
+          let mixedValid = true;
+          for (const point of [...points, data.length]) {
+            const piece = data.subarray(start, point);
+            jsValid = jsValid && js.write(piece);
+            mixedValid = mixedValid && mixed.writeWith(piece, platform);
+            expect(mixedValid).toBe(jsValid);
+            start = point;
+          }
+          expect(mixedValid && mixed.isComplete()).toBe(jsValid && js.isComplete());
+          expect(jsValid && js.isComplete()).toBe(platformIsValid(data));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('long ASCII runs (word scan) with a bad byte at any position are caught', () => {
+    for (const length of [128, 129, 200, 1000]) {
+      for (const position of [0, 1, 3, 4, 7, 8, length - 2, length - 1]) {
+        const data = new Uint8Array(length).fill(0x61);
+        data[position] = 0xff;
+        expect(isValidUtf8(data)).toBe(false);
+        expect(isValidUtf8(data.subarray(1))).toBe(position === 0);
+      }
+    }
+  });
+});
