@@ -101,6 +101,7 @@ export function connect(
     const secure = target.protocol === 'wss:';
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const port = Number(target.port) || (secure ? 443 : 80);
+    // Before any timer or listener exists: an invalid proxy must not leave them behind.
     const proxy = proxyForUrl(target, options.proxy);
 
     let socket: net.Socket | undefined;
@@ -157,8 +158,8 @@ export function connect(
         if (!secure) return tunnel;
         return tls.connect({
           socket: tunnel,
-          // Without `host`, Node checks the certificate against the tunnel's own host (the
-          // proxy), which is wrong for an IP target: the identity to check is the target's.
+          // Without `host`, Node checks the certificate of an IP target (no servername) against
+          // the tunnel socket's host name or else "localhost": the identity is the target's.
           host,
           servername,
           ALPNProtocols: ['http/1.1'],

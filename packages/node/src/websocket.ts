@@ -211,7 +211,8 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       options = undefined;
     }
     const payload = toBytes(data, 'send');
-    if (this.#readyState !== PeerState.OPEN) {
+    // The core may already be closing (a close echoed while a message was still inflating).
+    if (this.#readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
       const error = new WebSocketError(
         'WS_ERR_INVALID_STATE',
         `send: the connection is ${this.#readyState === PeerState.CLOSING ? 'closing' : 'closed'}`,
@@ -394,6 +395,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
   #onBackpressure(): void {
     this.#backpressured = true;
     if (this.bufferedAmount > this.#options.maxBufferedAmount) {
+      if (this.#readyState === PeerState.OPEN) this.#readyState = PeerState.CLOSING;
       // A peer that does not read must not make us buffer without bound. The close frame
       // would sit behind the data it is not reading, so the socket is dropped at once.
       this.#emitError(
