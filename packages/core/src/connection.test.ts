@@ -530,3 +530,61 @@ describe('prepared messages (pub/sub frames a message once)', () => {
     expect(() => s.connection.sendPrepared(prepared)).toThrow(/close frame was already sent/);
   });
 });
+
+describe('RFC 7692 ordering around asynchronous compression', () => {
+  test('suspendInput holds frames behind a compressed message until resumeInput', () => {
+    const bytes = concat([
+      clientFrame(Opcode.TEXT, hex('f248cdc9c90700'), true, true),
+      clientFrame(Opcode.PING, text('p')),
+      clientFrame(Opcode.CLOSE, hex('03e8')),
+    ]);
+    // Suspend from inside the compressed-message callback, as an adapter does.
+    const handlerEvents: string[] = [];
+    const c = new Connection({
+      role: 'server',
+      perMessageCompression: true,
+      handler: {
+        onMessage: () => handlerEvents.push('message'),
+        onCompressedMessage: () => {
+          handlerEvents.push('compressed');
+          c.suspendInput();
+        },
+        onPing: () => handlerEvents.push('ping'),
+        onCloseFrame: () => handlerEvents.push('close'),
+      },
+    });
+    c.receiveData(bytes);
+    expect(handlerEvents).toEqual(['compressed']);
+    expect(c.takeOutput()).toHaveLength(0); // no pong, no close echo yet
+    c.receiveData(clientFrame(Opcode.TEXT, text('later')));
+    expect(handlerEvents).toEqual(['compressed']);
+    c.deliverDecompressed(text('Hello'), false);
+    c.resumeInput();
+    expect(handlerEvents).toEqual(['compressed', 'message', 'ping', 'close']);
+    // The text frame after the close frame is discarded (§5.5.1).
+    expect(toHex(drain(c))).toBe('8a0170880203e8');
+  });
+
+  test('a reserved message keeps its place ahead of frames queued later', () => {
+    const { connection } = server({ perMessageCompression: true });
+    const reserved = connection.reserveCompressed(false);
+    connection.sendText('after');
+    connection.receiveData(clientFrame(Opcode.CLOSE, hex('03e8')));
+    expect(connection.takeOutput()).toHaveLength(0);
+    connection.fillReserved(reserved, hex('f248cdc9c90700'));
+    expect(toHex(drain(connection))).toBe(
+      `c107f248cdc9c90700 8105${toHex(text('after'))} 880203e8`.replaceAll(' ', ''),
+    );
+    expect(() => connection.fillReserved(reserved, hex('00'))).toThrow(/already filled/);
+  });
+
+  test('a cancelled reservation releases the frames behind it', () => {
+    const { connection } = server({ perMessageCompression: true });
+    const reserved = connection.reserveCompressed(true);
+    connection.sendText('x');
+    expect(connection.takeOutput()).toHaveLength(0);
+    connection.cancelReserved(reserved);
+    expect(toHex(drain(connection))).toBe('810178');
+    expect(() => server().connection.reserveCompressed(true)).toThrow(/permessage-deflate/);
+  });
+});

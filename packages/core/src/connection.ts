@@ -116,8 +116,11 @@ export class Connection implements FrameSink {
   readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
   #state: ConnectionState = 'open';
-  #output: Uint8Array[] = [];
+  #output: Array<Uint8Array | OutputSlot> = [];
   #outputBytes = 0;
+  /** Reserved slots in the output queue, and those not filled yet (output stops there). */
+  #slotsQueued = 0;
+  #unfilledSlots = 0;
   #closeSent = false;
   #closeReceived = false;
   #failed = false;
@@ -549,13 +552,82 @@ export class Connection implements FrameSink {
     this.#transportCloseRequested = true;
   }
 
-  /** Takes the queued output (in order). An adapter writes it with `writev`/`cork`. */
+  /**
+   * Takes the queued output, in order, up to the first reserved message still being
+   * compressed. An adapter writes it with `writev`/`cork`.
+   */
   takeOutput(): Uint8Array[] {
     const output = this.#output;
-    if (output.length === 0) return output;
-    this.#output = [];
-    this.#outputBytes = 0;
-    return output;
+    if (output.length === 0) return [];
+    if (this.#slotsQueued === 0) {
+      this.#output = [];
+      this.#outputBytes = 0;
+      return output as Uint8Array[];
+    }
+    const ready: Uint8Array[] = [];
+    let index = 0;
+    for (; index < output.length; index++) {
+      const item = output[index] as Uint8Array | OutputSlot;
+      if (!isSlot(item)) {
+        ready.push(item);
+        continue;
+      }
+      if (item.chunks === undefined) break;
+      this.#slotsQueued--;
+      for (const chunk of item.chunks) ready.push(chunk);
+    }
+    this.#output = output.slice(index);
+    for (const chunk of ready) this.#outputBytes -= chunk.length;
+    return ready;
+  }
+
+  /**
+   * Holds back frames after the current one (see `FrameParser.suspend`): an adapter calls it
+   * from `onCompressedMessage` and `resumeInput()` once the message is delivered, so a close
+   * frame or a ping behind it is not answered before the message is.
+   */
+  suspendInput(): void {
+    this.#parser.suspend();
+  }
+
+  resumeInput(): void {
+    if (this.#state === 'closed') return;
+    this.#parser.resume();
+  }
+
+  /**
+   * Reserves the place of a message the adapter is compressing (RFC 7692): frames queued
+   * later (pongs, a close echo, other messages) wait behind it in `takeOutput`. Call
+   * `fillReserved` with the compressed payload, or `cancelReserved`.
+   */
+  reserveCompressed(isBinary: boolean): ReservedMessage {
+    if (!this.perMessageCompression) {
+      throw invalidState('reserveCompressed needs permessage-deflate to have been negotiated');
+    }
+    this.#assertCanSendMessage('send');
+    const slot: OutputSlot = { isBinary, chunks: undefined };
+    this.#output.push(slot);
+    this.#slotsQueued++;
+    this.#unfilledSlots++;
+    return slot;
+  }
+
+  /** Fills a reserved place with the compressed payload (trailer removed, RFC 7692 §7.2.1). */
+  fillReserved(reserved: ReservedMessage, compressed: Uint8Array): void {
+    const slot = reserved as OutputSlot;
+    if (slot.chunks !== undefined) throw invalidState('this reserved message was already filled');
+    const opcode = slot.isBinary ? Opcode.BINARY : Opcode.TEXT;
+    slot.chunks = encodeFrame(opcode, compressed, true, true, this.#nextMask());
+    this.#unfilledSlots--;
+    for (const chunk of slot.chunks) this.#outputBytes += chunk.length;
+  }
+
+  /** Gives up a reserved place (compression failed or the transport is gone). */
+  cancelReserved(reserved: ReservedMessage): void {
+    const slot = reserved as OutputSlot;
+    if (slot.chunks !== undefined) return;
+    slot.chunks = [];
+    this.#unfilledSlots--;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -607,6 +679,19 @@ export class Connection implements FrameSink {
   #nextMask(): Uint8Array | undefined {
     return this.#masks?.next();
   }
+}
+
+/** The place of a message being compressed by the adapter; opaque to callers. */
+export interface ReservedMessage {
+  readonly isBinary: boolean;
+}
+
+interface OutputSlot extends ReservedMessage {
+  chunks: Uint8Array[] | undefined;
+}
+
+function isSlot(item: Uint8Array | OutputSlot): item is OutputSlot {
+  return !(item instanceof Uint8Array);
 }
 
 /** A message framed once, unmasked, to be queued on many server connections. */

@@ -13,6 +13,7 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   PreparedMessage,
   prepareServerMessage,
+  type ReservedMessage,
 } from './connection.js';
 export {
   CloseCode,

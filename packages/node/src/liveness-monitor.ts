@@ -77,7 +77,12 @@ export class LivenessMonitor {
       if (member.pingSentAt !== 0) {
         // Any frame received after the ping proves the peer alive, not only the pong.
         if (member.lastReceivedAt >= member.pingSentAt) member.pingSentAt = 0;
-        else if (now - member.pingSentAt >= heartbeat.timeout) member.onPongTimeout();
+        else if (now - member.pingSentAt >= heartbeat.timeout) {
+          // Out first: the socket closes asynchronously, and the next tick must not report
+          // the same dead peer again.
+          this.delete(member);
+          member.onPongTimeout();
+        }
         continue;
       }
       if (silentFor >= heartbeat.interval) {

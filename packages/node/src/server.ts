@@ -96,6 +96,8 @@ type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMes
 
 let nextServerId = 0;
 
+const HOOK_NAMES = ['upgrade', 'open', 'message', 'close', 'error', 'drain'] as const;
+
 /**
  * A WebSocket server on Node: standalone, attached to an http/https server, or fed by
  * `handleUpgrade`. Offers the shared hooks API and an EventEmitter surface like `ws`'s.
@@ -135,6 +137,45 @@ export class WebSocketServer<Data = unknown> extends EventEmitter {
       (typeof options.path !== 'string' || !options.path.startsWith('/'))
     ) {
       throw optionError(`option path must start with '/', got ${String(options.path)}`);
+    }
+    if (
+      options.port !== undefined &&
+      (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    ) {
+      // Node would take a string as a pipe path and create a socket file: refuse it.
+      throw optionError(
+        `option port must be an integer from 0 to 65535, got ${String(options.port)}`,
+      );
+    }
+    if (options.host !== undefined && typeof options.host !== 'string') {
+      throw optionError('option host must be a string');
+    }
+    if (options.tls !== undefined && (options.tls === null || typeof options.tls !== 'object')) {
+      throw optionError('option tls must be an https.createServer options object');
+    }
+    if (options.tls !== undefined && options.port === undefined) {
+      throw optionError('option tls needs port (standalone); attach to an https server instead');
+    }
+    if (
+      options.server !== undefined &&
+      (options.server === null || typeof (options.server as http.Server).on !== 'function')
+    ) {
+      throw optionError('option server must be an http.Server or https.Server');
+    }
+    if (
+      options.hooks !== undefined &&
+      (options.hooks === null || typeof options.hooks !== 'object')
+    ) {
+      throw optionError('option hooks must be an object of hook functions');
+    }
+    for (const name of HOOK_NAMES) {
+      const hook = options.hooks?.[name];
+      if (hook !== undefined && typeof hook !== 'function') {
+        throw optionError(`hook ${name} must be a function, got ${typeof hook}`);
+      }
+    }
+    if (options.selectProtocol !== undefined && typeof options.selectProtocol !== 'function') {
+      throw optionError('option selectProtocol must be a function');
     }
     if (
       options.allowedOrigins !== undefined &&

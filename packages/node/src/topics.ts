@@ -1,4 +1,10 @@
-import { prepareServerMessage, type SendData, type SendOptions, WebSocketError } from '@wskit/core';
+import {
+  PeerState,
+  prepareServerMessage,
+  type SendData,
+  type SendOptions,
+  WebSocketError,
+} from '@wskit/core';
 import type { WebSocket } from './websocket.js';
 
 /**
@@ -46,7 +52,8 @@ export class TopicRegistry {
     const message = prepareServerMessage(toPayload(data));
     let count = 0;
     for (const peer of set) {
-      if (peer === exclude) continue;
+      // A closing peer stays subscribed until its socket closes, but gets nothing more.
+      if (peer === exclude || peer.readyState !== PeerState.OPEN) continue;
       peer.sendPrepared(message);
       count++;
     }

@@ -65,22 +65,6 @@ function toBytes(data: SendData, operation: string): string | Uint8Array {
   );
 }
 
-interface PendingSend {
-  readonly data: string | Uint8Array;
-  readonly compress: boolean;
-  readonly callback: SendCallback | undefined;
-  readonly size: number;
-  /** A pub/sub message framed once, queued behind a message being compressed. */
-  readonly prepared?: PreparedMessage;
-}
-
-interface InboundEvent {
-  ready: boolean;
-  run: () => void;
-}
-
-const noop = (): void => {};
-
 /**
  * One WebSocket connection on Node: the driver loop around a `@wskit/core` Connection
  * (socket data → core → writes → events → hooks), shared by server peers and clients.
@@ -116,11 +100,14 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
 
   readonly #codec: PerMessageCodec | undefined;
   readonly #compressThreshold: number;
-  /** Events held back while a compressed message is inflating, to keep their order. */
-  #inbound: InboundEvent[] | undefined;
-  /** Sends held back behind a message being compressed, to keep their order. */
-  #outbound: PendingSend[] | undefined;
-  #outboundBytes = 0;
+  /** A compressed message is inflating: events that happen meanwhile wait (transport end). */
+  #inflating = false;
+  #heldEvents: Array<() => void> = [];
+  /** Messages being compressed: their places are reserved in the core's output queue. */
+  #compressing = 0;
+  #compressingBytes = 0;
+  /** Send callbacks of messages queued behind a compression, called once all are written. */
+  #deferredCallbacks: SendCallback[] = [];
 
   #pendingHead: Uint8Array | undefined;
   #readyState: PeerStateValue = PeerState.OPEN;
@@ -175,7 +162,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     const head = this.#pendingHead;
     this.#pendingHead = undefined;
     if (head !== undefined && head.length > 0) this.#onData(asBuffer(head));
-    if (this.#inbound === undefined && !this.#socket.destroyed) this.#socket.resume();
+    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
   }
 
   get request(): UpgradeRequest {
@@ -191,7 +178,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
 
   /** Bytes accepted by `send` and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.#socket.writableLength + this.#connection.outputBytes + this.#outboundBytes;
+    return this.#socket.writableLength + this.#connection.outputBytes + this.#compressingBytes;
   }
 
   get topics(): ReadonlySet<string> {
@@ -224,13 +211,13 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     const size = typeof payload === 'string' ? payload.length : payload.byteLength;
     const compress =
       this.#codec !== undefined && (options?.compress ?? size >= this.#compressThreshold);
-    if (compress || this.#outbound !== undefined) {
-      this.#enqueueSend({ data: payload, compress, callback, size });
+    if (compress) {
+      this.#sendCompressed(payload, size, callback);
       return;
     }
     if (typeof payload === 'string') this.#connection.sendText(payload);
     else this.#connection.sendBinary(payload);
-    this.#flush(callback);
+    this.#flush(this.#deferIfCompressing(callback), true);
   }
 
   /** Like `send`, as a promise that settles once the data is handed to the kernel. */
@@ -296,19 +283,8 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
   /** @internal Pub/sub: queue a message framed once for all subscribers. */
   sendPrepared(message: PreparedMessage): void {
     if (this.#readyState !== PeerState.OPEN) return;
-    if (this.#outbound !== undefined) {
-      // Keep order behind a message being compressed.
-      this.#enqueueSend({
-        data: EMPTY_BUFFER,
-        compress: false,
-        callback: undefined,
-        size: message.byteLength,
-        prepared: message,
-      });
-      return;
-    }
     this.#connection.sendPrepared(message);
-    this.#flush(undefined);
+    this.#flush(undefined, true);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -348,7 +324,13 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
   /** After any input or close: end the transport or arm the close timer as the core asks. */
   #afterInput(): void {
     const connection = this.#connection;
-    if (connection.transportCloseRequested && !this.#ended && this.#inbound === undefined) {
+    // Output may still wait behind a message being compressed: end only once it is written.
+    if (
+      connection.transportCloseRequested &&
+      !this.#ended &&
+      !this.#inflating &&
+      this.#compressing === 0
+    ) {
       this.#ended = true;
       // RFC 6455 §7.1.1: the server closes the TCP connection first; a failing side too.
       this.#socket.end();
@@ -363,7 +345,11 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     this.#socket.destroy();
   };
 
-  #flush(callback: SendCallback | undefined): void {
+  /**
+   * Writes what the core has queued. `dataSent`: this flush follows a data message, the only
+   * writes that count against maxBufferedAmount (control frames are tiny and must get out).
+   */
+  #flush(callback: SendCallback | undefined, dataSent = false): void {
     const chunks = this.#connection.takeOutput();
     const socket = this.#socket;
     if (chunks.length === 0) {
@@ -379,6 +365,9 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       }
       return;
     }
+    // What was still unsent before this write: a peer is "not reading" when old data piles up,
+    // not when one large message (up to maxMessageSize) is written at once.
+    const queuedBefore = socket.writableLength;
     let ok = true;
     if (chunks.length === 1) {
       ok = socket.write(chunks[0] as Uint8Array, callback);
@@ -389,12 +378,12 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       ok = socket.write(chunks[last] as Uint8Array, callback);
       socket.uncork();
     }
-    if (!ok) this.#onBackpressure();
+    if (!ok) this.#onBackpressure(dataSent ? queuedBefore : 0);
   }
 
-  #onBackpressure(): void {
+  #onBackpressure(queuedBefore: number): void {
     this.#backpressured = true;
-    if (this.bufferedAmount > this.#options.maxBufferedAmount) {
+    if (queuedBefore > this.#options.maxBufferedAmount) {
       if (this.#readyState === PeerState.OPEN) this.#readyState = PeerState.CLOSING;
       // A peer that does not read must not make us buffer without bound. The close frame
       // would sit behind the data it is not reading, so the socket is dropped at once.
@@ -439,16 +428,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       this.#topics = undefined;
     }
     this.#codec?.close();
-    const pending = this.#outbound;
-    this.#outbound = undefined;
-    this.#outboundBytes = 0;
-    if (pending !== undefined) {
-      const error = new WebSocketError(
-        'WS_ERR_INVALID_STATE',
-        'the connection closed before the message was sent',
-      );
-      for (const item of pending) if (item.callback) process.nextTick(item.callback, error);
-    }
+    this.#failDeferredCallbacks();
     this.#dispatchInbound(() => this.#connection.receiveEof());
   };
 
@@ -462,22 +442,15 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     onCompressedMessage: (data: Uint8Array, isBinary: boolean): void => {
       // Copy: the view points into a socket chunk and inflating is asynchronous.
       const compressed = Buffer.from(data);
-      const entry: InboundEvent = { ready: false, run: noop };
-      this.#inbound ??= [];
-      this.#inbound.push(entry);
-      // The adapter runs compressed messages through the codec in order and stops reading
-      // meanwhile, so a fast sender cannot queue unbounded work (ARCHITECTURE.md).
+      // One message inflates at a time, in order: the core holds every frame after this one
+      // (a ping, a close) and the socket stops reading until it is delivered (ARCHITECTURE.md).
+      this.#inflating = true;
+      this.#connection.suspendInput();
       this.#socket.pause();
-      const codec = this.#codec as PerMessageCodec;
-      codec.decompress(compressed, this.#connection.maxMessageSize).then(
-        (inflated) => {
-          entry.run = () => this.#connection.deliverDecompressed(inflated, isBinary);
-          this.#inboundReady(entry);
-        },
-        (error: unknown) => {
-          entry.run = () => this.#failDecompression(error);
-          this.#inboundReady(entry);
-        },
+      (this.#codec as PerMessageCodec).decompress(compressed, this.#connection.maxMessageSize).then(
+        (inflated) =>
+          this.#inflated(() => this.#connection.deliverDecompressed(inflated, isBinary)),
+        (error: unknown) => this.#inflated(() => this.#failDecompression(error)),
       );
     },
     onPing: (data: Uint8Array): void => {
@@ -505,25 +478,26 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     },
   };
 
-  /** Runs `event` now, or after the messages still inflating, so order is kept. */
+  /** Runs `event` now, or after the message being inflated, so order is kept. */
   #dispatchInbound(event: () => void): void {
-    if (this.#inbound === undefined) event();
-    else this.#inbound.push({ ready: true, run: event });
+    if (this.#inflating) this.#heldEvents.push(event);
+    else event();
   }
 
-  /** A compressed message finished inflating: run every event that is now in order. */
-  #inboundReady(entry: InboundEvent): void {
-    entry.ready = true;
-    const inbound = this.#inbound;
-    if (inbound === undefined) return;
-    while (inbound.length > 0 && (inbound[0] as InboundEvent).ready) {
-      (inbound.shift() as InboundEvent).run();
+  /** A compressed message finished inflating: deliver it, then carry on reading. */
+  #inflated(deliver: () => void): void {
+    this.#inflating = false;
+    deliver();
+    // Frames held behind the message; another compressed one suspends input again.
+    this.#connection.resumeInput();
+    if (!this.#inflating && this.#heldEvents.length > 0) {
+      const held = this.#heldEvents;
+      this.#heldEvents = [];
+      for (const event of held) event();
     }
-    if (inbound.length > 0) return;
-    this.#inbound = undefined;
     this.#flush(undefined);
     this.#afterInput();
-    if (!this.#socket.destroyed) this.#socket.resume();
+    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
   }
 
   #failDecompression(error: unknown): void {
@@ -582,8 +556,12 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
       try {
         this.#hooks.error(this, failure);
       } catch {}
-    } else {
+    } else if (this.listenerCount('error') > 0) {
       this.emit('error', failure);
+    } else {
+      // An unlistened 'error' would throw out of the socket's data handler: a crash and lost
+      // input. A hook bug is reported as a process warning instead.
+      process.emitWarning(failure);
     }
   }
 
@@ -592,43 +570,78 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     this.#callHook('open', () => this.#hooks?.open?.(this));
   }
 
-  #enqueueSend(item: PendingSend): void {
-    this.#outbound ??= [];
-    this.#outbound.push(item);
-    this.#outboundBytes += item.size;
-    if (this.#outbound.length === 1) void this.#drainOutbound();
+  /**
+   * RFC 7692: compresses off the event loop while the message keeps its place in the core's
+   * output queue, so frames sent after it (and a close echo) still go out after it.
+   */
+  #sendCompressed(
+    payload: string | Uint8Array,
+    size: number,
+    callback: SendCallback | undefined,
+  ): void {
+    const connection = this.#connection;
+    const reserved = connection.reserveCompressed(typeof payload !== 'string');
+    this.#compressing++;
+    this.#compressingBytes += size;
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    (this.#codec as PerMessageCodec).compress(bytes).then(
+      (compressed) => {
+        connection.fillReserved(reserved, compressed);
+        this.#compressionDone(size, callback, undefined);
+      },
+      (error: unknown) => {
+        connection.cancelReserved(reserved);
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#compressionDone(size, callback, failure);
+        if (connection.state === 'open') {
+          this.#emitError(failure);
+          connection.fail(CloseCode.INTERNAL_ERROR, 'compression failed');
+          this.#flush(undefined);
+          this.#afterInput();
+        }
+      },
+    );
   }
 
-  async #drainOutbound(): Promise<void> {
-    const queue = this.#outbound;
-    if (queue === undefined) return;
-    while (queue.length > 0 && this.#outbound === queue) {
-      const item = queue[0] as PendingSend;
-      try {
-        if (this.#connection.state !== 'open')
-          throw new WebSocketError('WS_ERR_INVALID_STATE', 'send: the connection is closing');
-        if (item.prepared !== undefined) {
-          this.#connection.sendPrepared(item.prepared);
-        } else if (item.compress) {
-          const bytes = typeof item.data === 'string' ? Buffer.from(item.data) : item.data;
-          const compressed = await (this.#codec as PerMessageCodec).compress(bytes);
-          if (this.#outbound !== queue) return; // closed meanwhile: callbacks already failed
-          this.#connection.sendCompressed(compressed, typeof item.data !== 'string');
-        } else if (typeof item.data === 'string') {
-          this.#connection.sendText(item.data);
-        } else {
-          this.#connection.sendBinary(item.data);
-        }
-        queue.shift();
-        this.#outboundBytes -= item.size;
-        this.#flush(item.callback);
-      } catch (error) {
-        queue.shift();
-        this.#outboundBytes -= item.size;
-        if (item.callback) process.nextTick(item.callback, error as Error);
-      }
+  #compressionDone(
+    size: number,
+    callback: SendCallback | undefined,
+    error: Error | undefined,
+  ): void {
+    this.#compressing--;
+    this.#compressingBytes -= size;
+    if (error !== undefined) {
+      if (callback !== undefined) process.nextTick(callback, error);
+      this.#flush(undefined);
+    } else {
+      this.#flush(this.#deferIfCompressing(callback), true);
     }
-    if (this.#outbound === queue) this.#outbound = undefined;
+    if (this.#compressing === 0 && this.#deferredCallbacks.length > 0) {
+      const callbacks = this.#deferredCallbacks;
+      this.#deferredCallbacks = [];
+      this.#flush(() => {
+        for (const deferred of callbacks) deferred();
+      });
+    }
+    this.#afterInput();
+  }
+
+  /** While a compression is pending, a callback waits until everything queued is written. */
+  #deferIfCompressing(callback: SendCallback | undefined): SendCallback | undefined {
+    if (callback === undefined || this.#compressing === 0) return callback;
+    this.#deferredCallbacks.push(callback);
+    return undefined;
+  }
+
+  #failDeferredCallbacks(): void {
+    const callbacks = this.#deferredCallbacks;
+    this.#deferredCallbacks = [];
+    if (callbacks.length === 0) return;
+    const error = new WebSocketError(
+      'WS_ERR_INVALID_STATE',
+      'the connection closed before the message was sent',
+    );
+    for (const callback of callbacks) process.nextTick(callback, error);
   }
 
   #assertOpen(operation: string): void {

@@ -43,6 +43,9 @@ export class FrameParser {
 
   #state = READ_HEADER;
   #stopped = false;
+  #suspended = false;
+  /** Input held while suspended, in arrival order. */
+  readonly #pending: Uint8Array[] = [];
   /** Partial header bytes carried over from a previous chunk. */
   readonly #headerBytes = new Uint8Array(MAX_HEADER_SIZE);
   #headerLength = 0;
@@ -62,6 +65,7 @@ export class FrameParser {
   /** Stops parsing for good: the rest of this chunk and every later one is discarded. */
   stop(): void {
     this.#stopped = true;
+    this.#pending.length = 0;
   }
 
   get stopped(): boolean {
@@ -73,10 +77,43 @@ export class FrameParser {
     return this.#state === READ_HEADER && this.#headerLength === 0;
   }
 
+  /**
+   * Stops delivering frames after the current one until `resume()`; input that arrives
+   * meanwhile is held. Lets an adapter finish asynchronous work on a message (inflating it)
+   * before anything after it, such as a close frame, is acted on.
+   */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /** Continues with the held input; may suspend again at the next compressed message. */
+  resume(): void {
+    this.#suspended = false;
+    while (!this.#suspended && !this.#stopped && this.#pending.length > 0) {
+      this.#parse(this.#pending.shift() as Uint8Array);
+    }
+  }
+
   write(chunk: Uint8Array): void {
+    if (this.#suspended || this.#pending.length > 0) {
+      this.#pending.push(chunk);
+      return;
+    }
+    this.#parse(chunk);
+  }
+
+  #parse(chunk: Uint8Array): void {
     const length = chunk.length;
     let offset = 0;
     while (offset < length && !this.#stopped) {
+      if (this.#suspended) {
+        this.#pending.unshift(chunk.subarray(offset));
+        return;
+      }
       if (this.#state === READ_PAYLOAD) {
         offset = this.#readPayload(chunk, offset);
         continue;
