@@ -118,9 +118,8 @@ export class Connection implements FrameSink {
   #state: ConnectionState = 'open';
   #output: Array<Uint8Array | OutputSlot> = [];
   #outputBytes = 0;
-  /** Reserved slots in the output queue, and those not filled yet (output stops there). */
+  /** Reserved slots still in the output queue (output stops at an unfilled one). */
   #slotsQueued = 0;
-  #unfilledSlots = 0;
   #closeSent = false;
   #closeReceived = false;
   #failed = false;
@@ -608,7 +607,6 @@ export class Connection implements FrameSink {
     const slot: OutputSlot = { isBinary, chunks: undefined };
     this.#output.push(slot);
     this.#slotsQueued++;
-    this.#unfilledSlots++;
     return slot;
   }
 
@@ -618,7 +616,6 @@ export class Connection implements FrameSink {
     if (slot.chunks !== undefined) throw invalidState('this reserved message was already filled');
     const opcode = slot.isBinary ? Opcode.BINARY : Opcode.TEXT;
     slot.chunks = encodeFrame(opcode, compressed, true, true, this.#nextMask());
-    this.#unfilledSlots--;
     for (const chunk of slot.chunks) this.#outputBytes += chunk.length;
   }
 
@@ -627,7 +624,6 @@ export class Connection implements FrameSink {
     const slot = reserved as OutputSlot;
     if (slot.chunks !== undefined) return;
     slot.chunks = [];
-    this.#unfilledSlots--;
   }
 
   // ---------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ export interface UpgradeReject {
  * What `upgrade` returns: nothing (accept with defaults), an accept object, a reject object
  * (`{ status }`), or a WHATWG `Response` to send as the rejection.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: lets a hook with no return statement (`async upgrade() {}`) type-check.
 export type UpgradeResult<Data> = UpgradeAccept<Data> | UpgradeReject | Response | undefined | void;
 
 /** Where a peer is in its life, with the WHATWG WebSocket numbering. */
