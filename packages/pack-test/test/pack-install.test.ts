@@ -135,7 +135,11 @@ async function placeSmokeFile(
   await writeFile(target, generic);
 }
 
-function tsconfig(moduleOptions: Record<string, string>, files: string[]): string {
+function tsconfig(
+  moduleOptions: Record<string, string>,
+  files: string[],
+  types: string[] = [],
+): string {
   return `${JSON.stringify(
     {
       compilerOptions: {
@@ -147,13 +151,22 @@ function tsconfig(moduleOptions: Record<string, string>, files: string[]): strin
         noEmit: true,
         // Check the shipped .d.ts files too, not only their use.
         skipLibCheck: false,
-        types: [],
+        // Only the ambient types a package's users need by its own declaration (peer @types).
+        types,
       },
       files,
     },
     null,
     2,
   )}\n`;
+}
+
+/** Names for tsconfig `types` from a package's peer @types dependencies (`@types/node` → `node`). */
+function ambientTypes(entry: { path: string }): string[] {
+  const manifest = JSON.parse(readFileSync(join(entry.path, 'package.json'), 'utf8'));
+  return Object.keys(manifest.peerDependencies ?? {})
+    .filter((name) => name.startsWith('@types/'))
+    .map((name) => name.slice('@types/'.length));
 }
 
 let tempRoot = '';
@@ -212,7 +225,13 @@ describe.each(published)('$name installed from its packed tarball', (entry) => {
       if (!tarball) throw new Error(`no tarball for ${dependency.name}`);
       return tarball;
     });
-    await run('npm', ['install', '--no-package-lock', ...needed], project());
+    // Type packages a package declares as peers (@wskit/node: @types/node) are what its users
+    // already have; install them as such a user would.
+    const manifest = JSON.parse(readFileSync(join(entry.path, 'package.json'), 'utf8'));
+    const typePeers = Object.entries<string>(manifest.peerDependencies ?? {})
+      .filter(([name]) => name.startsWith('@types/'))
+      .map(([name, range]) => `${name}@${range}`);
+    await run('npm', ['install', '--no-package-lock', ...needed, ...typePeers], project());
     await placeSmokeFile(entry, '.mjs', join(project(), 'smoke.mjs'));
     await placeSmokeFile(entry, '.cjs', join(project(), 'smoke.cjs'));
     await placeSmokeFile(entry, '.ts', join(project(), 'smoke.ts'));
@@ -220,11 +239,19 @@ describe.each(published)('$name installed from its packed tarball', (entry) => {
     await copyFile(join(project(), 'smoke.ts'), join(project(), 'smoke.cts'));
     await writeFile(
       join(project(), 'tsconfig.node16.json'),
-      tsconfig({ module: 'node16', moduleResolution: 'node16' }, ['smoke.mts', 'smoke.cts']),
+      tsconfig(
+        { module: 'node16', moduleResolution: 'node16' },
+        ['smoke.mts', 'smoke.cts'],
+        ambientTypes(entry),
+      ),
     );
     await writeFile(
       join(project(), 'tsconfig.bundler.json'),
-      tsconfig({ module: 'esnext', moduleResolution: 'bundler' }, ['smoke.ts']),
+      tsconfig(
+        { module: 'esnext', moduleResolution: 'bundler' },
+        ['smoke.ts'],
+        ambientTypes(entry),
+      ),
     );
   });
 
