@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // `vitest.edge.config.ts` runs the same tests (minus `*.node.test.ts`) in an edge runtime.
 export default defineConfig({
   test: {
+    // Property tests run thousands of cases; a loaded CI machine must not turn them red.
+    testTimeout: 30_000,
     include: ['src/**/*.test.ts'],
   },
 });

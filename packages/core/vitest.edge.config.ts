@@ -43,6 +43,8 @@ function forbidNodeBuiltins(): Plugin {
 export default defineConfig({
   plugins: [forbidNodeBuiltins()],
   test: {
+    // Property tests run thousands of cases; a loaded CI machine must not turn them red.
+    testTimeout: 30_000,
     name: 'edge',
     environment: 'edge-runtime',
     include: ['src/**/*.test.ts'],

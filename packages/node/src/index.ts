@@ -23,6 +23,7 @@ export {
   type OriginPolicy,
   type ServerOptions,
   WebSocketServer,
+  type WebSocketServerEvents,
 } from './server.js';
 export { NodeUpgradeRequest } from './upgrade-request.js';
 export { type SendCallback, WebSocket } from './websocket.js';

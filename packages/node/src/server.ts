@@ -98,11 +98,21 @@ let nextServerId = 0;
 
 const HOOK_NAMES = ['upgrade', 'open', 'message', 'close', 'error', 'drain'] as const;
 
+/** The events of a server, `ws`-style, for typed `on`/`once`/`off`. */
+export interface WebSocketServerEvents<Data> {
+  connection: [socket: WebSocket<Data>, request: http.IncomingMessage];
+  listening: [];
+  error: [error: Error];
+  close: [];
+  /** A handshake failed or was refused (bad request, Origin, timeout): reported, not thrown. */
+  wsClientError: [error: Error];
+}
+
 /**
  * A WebSocket server on Node: standalone, attached to an http/https server, or fed by
  * `handleUpgrade`. Offers the shared hooks API and an EventEmitter surface like `ws`'s.
  */
-export class WebSocketServer<Data = unknown> extends EventEmitter {
+export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServerEvents<Data>> {
   readonly options: Readonly<ServerOptions<Data>>;
   readonly clients: Set<WebSocket<Data>> = new Set();
   readonly #connectionOptions: ResolvedConnectionOptions;

@@ -65,6 +65,16 @@ function toBytes(data: SendData, operation: string): string | Uint8Array {
   );
 }
 
+/** The events of a connection, `ws`-style, for typed `on`/`once`/`off`. */
+export interface WebSocketEvents {
+  message: [data: Buffer, isBinary: boolean];
+  close: [code: number, reason: Buffer, wasClean: boolean];
+  error: [error: Error];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  drain: [];
+}
+
 /**
  * One WebSocket connection on Node: the driver loop around a `@wskit/core` Connection
  * (socket data → core → writes → events → hooks), shared by server peers and clients.
@@ -73,7 +83,10 @@ function toBytes(data: SendData, operation: string): string | Uint8Array {
  * and an EventEmitter familiar to `ws` users ('message' with `(data: Buffer, isBinary)`,
  * 'close' with `(code, reason: Buffer)`, 'ping', 'pong', 'error', 'drain').
  */
-export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data>, Monitored {
+export class WebSocket<Data = unknown>
+  extends EventEmitter<WebSocketEvents>
+  implements Peer<Data>, Monitored
+{
   static readonly CONNECTING = PeerState.CONNECTING;
   static readonly OPEN = PeerState.OPEN;
   static readonly CLOSING = PeerState.CLOSING;
@@ -102,6 +115,8 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
   readonly #compressThreshold: number;
   /** A compressed message is inflating: events that happen meanwhile wait (transport end). */
   #inflating = false;
+  /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
+  #paused = false;
   #heldEvents: Array<() => void> = [];
   /** Messages being compressed: their places are reserved in the core's output queue. */
   #compressing = 0;
@@ -162,7 +177,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     const head = this.#pendingHead;
     this.#pendingHead = undefined;
     if (head !== undefined && head.length > 0) this.#onData(asBuffer(head));
-    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
+    if (!this.#inflating && !this.#paused && !this.#socket.destroyed) this.#socket.resume();
   }
 
   get request(): UpgradeRequest {
@@ -218,6 +233,24 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     if (typeof payload === 'string') this.#connection.sendText(payload);
     else this.#connection.sendBinary(payload);
     this.#flush(this.#deferIfCompressing(callback), true);
+  }
+
+  /**
+   * Stops reading from the socket: no more 'message' events until `resume()`, and TCP flow
+   * control pushes back on the peer. For consumers that cannot keep up (streams).
+   */
+  pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
   }
 
   /** Like `send`, as a promise that settles once the data is handed to the kernel. */
@@ -497,7 +530,7 @@ export class WebSocket<Data = unknown> extends EventEmitter implements Peer<Data
     }
     this.#flush(undefined);
     this.#afterInput();
-    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
+    if (!this.#inflating && !this.#paused && !this.#socket.destroyed) this.#socket.resume();
   }
 
   #failDecompression(error: unknown): void {

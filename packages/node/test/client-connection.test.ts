@@ -54,7 +54,7 @@ function nextClose(client: WebSocket<undefined>): Promise<CloseEvent> {
 
 function nextError(client: WebSocket<undefined>): Promise<WebSocketError> {
   return new Promise((resolve) => {
-    client.once('error', resolve);
+    client.once('error', (error) => resolve(error as WebSocketError));
   });
 }
 
@@ -441,8 +441,8 @@ describe('backpressure', () => {
       maxBufferedAmount: 1024 * 1024,
     });
     let dropped: WebSocketError | undefined;
-    client.on('error', (error: WebSocketError) => {
-      dropped = error;
+    client.on('error', (error) => {
+      dropped = error as WebSocketError;
     });
     const clientClose = nextClose(client);
     const chunk = Buffer.alloc(256 * 1024);

@@ -80,8 +80,8 @@ describe('backpressure', () => {
     const [socket] = (await connection) as [WebSocket];
     const errors: WebSocketError[] = [];
     const sendsInErrorListener: Array<Promise<Error | null | undefined>> = [];
-    socket.on('error', (error: WebSocketError) => {
-      errors.push(error);
+    socket.on('error', (error) => {
+      errors.push(error as WebSocketError);
       // A ws-style sender loop notices only on its next send: that must not throw.
       if (errors.length === 1) {
         sendsInErrorListener.push(new Promise((resolve) => socket.send(CHUNK, resolve)));
