@@ -82,22 +82,33 @@ async function test() {
   await install();
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   const failed = [];
-  // One turbo graph: builds first (dependsOn), then type checks, unit tests (Node and edge
-  // runtime for core), the pack-and-install test and publint/attw, in parallel where possible.
-  const turboTitle = 'build, typecheck, test, check-exports (turbo)';
-  const turboPassed = await step(turboTitle, () =>
-    pnpm(
+  // Builds, type checks and publint/attw in one parallel turbo graph; then the test suites one
+  // package at a time: each vitest already uses both cores, and suites with real sockets,
+  // timers and browsers must not compete with another package's suite for them.
+  const ciFlags = ci ? ['--log-order=grouped', '--ui=stream'] : [];
+  const turboTitle = 'build, typecheck, check-exports, then test (turbo)';
+  const turboPassed = await step(turboTitle, async () => {
+    const checks = await pnpm(
       'exec',
       'turbo',
       'run',
       'build',
       'typecheck',
-      'test',
       'check-exports',
       '--continue=dependencies-successful',
-      ...(ci ? ['--log-order=grouped', '--ui=stream'] : []),
-    ),
-  );
+      ...ciFlags,
+    );
+    const tests = await pnpm(
+      'exec',
+      'turbo',
+      'run',
+      'test',
+      '--concurrency=1',
+      '--continue',
+      ...ciFlags,
+    );
+    return checks !== 0 ? checks : tests;
+  });
   if (!turboPassed) failed.push(turboTitle);
   // Lint runs even when tests failed, so one run shows every problem.
   const lintTitle = 'lint and format check (biome check .)';
