@@ -1,18 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { UpgradeRequest } from '@wskit/core';
 
+/** Joins raw header lines; HTTP forbids a bare LF in names and values, so it separates them. */
+const SEPARATOR = '\n';
+
 /**
- * The shared API's view of a Node upgrade request. It keeps only strings Node already
- * allocated (URL, raw header lines, address), not the IncomingMessage, and builds the WHATWG
- * `Headers` object on first use: at 10,000 connections every retained object counts.
+ * The shared API's view of a Node upgrade request. It keeps neither the IncomingMessage nor
+ * its header array: the header lines live in one string and the WHATWG `Headers` object is
+ * built on first use, the address is read from the socket when asked. At 10,000 connections
+ * every retained object counts (packages/bench, idle memory).
  */
 export class NodeUpgradeRequest implements UpgradeRequest {
   readonly method: string;
   readonly url: string;
   readonly protocols: readonly string[];
   readonly origin: string | undefined;
-  readonly remoteAddress: string | undefined;
-  readonly #rawHeaders: string[];
+  readonly #socket: IncomingMessage['socket'];
+  #rawHeaders: string | undefined;
   #headers: Headers | undefined;
 
   constructor(request: IncomingMessage, protocols: readonly string[], origin: string | undefined) {
@@ -22,14 +26,19 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     this.url = `${encrypted ? 'wss' : 'ws'}://${host}${request.url ?? '/'}`;
     this.protocols = protocols;
     this.origin = origin;
-    this.remoteAddress = request.socket.remoteAddress;
-    this.#rawHeaders = request.rawHeaders;
+    this.#socket = request.socket;
+    this.#rawHeaders = request.rawHeaders.join(SEPARATOR);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#socket.remoteAddress;
   }
 
   get headers(): Headers {
     if (this.#headers === undefined) {
       const headers = new Headers();
-      const raw = this.#rawHeaders;
+      const raw = (this.#rawHeaders ?? '').split(SEPARATOR);
+      this.#rawHeaders = undefined;
       for (let i = 0; i + 1 < raw.length; i += 2) {
         try {
           headers.append(raw[i] as string, raw[i + 1] as string);

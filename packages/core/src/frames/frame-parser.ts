@@ -46,10 +46,11 @@ export class FrameParser {
   #suspended = false;
   /** Input held while suspended, in arrival order. */
   readonly #pending: Uint8Array[] = [];
-  /** Partial header bytes carried over from a previous chunk. */
-  readonly #headerBytes = new Uint8Array(MAX_HEADER_SIZE);
+  /** Partial header bytes carried over from a previous chunk; allocated when first needed. */
+  #headerBytes: Uint8Array | undefined;
   #headerLength = 0;
-  readonly #mask = new Uint8Array(4);
+  /** The current frame's masking key; allocated on the first masked frame (servers only). */
+  #mask: Uint8Array | undefined;
   #masked = false;
   /** Payload bytes of the current frame already passed on: the position in the mask cycle. */
   #payloadOffset = 0;
@@ -133,6 +134,7 @@ export class FrameParser {
 
   /** Copies header bytes into the carry-over buffer until the header is complete. */
   #collectHeader(chunk: Uint8Array, offset: number): number {
+    this.#headerBytes ??= new Uint8Array(MAX_HEADER_SIZE);
     const header = this.#headerBytes;
     let position = offset;
     if (this.#headerLength < 2) {
@@ -257,6 +259,7 @@ export class FrameParser {
       return;
     }
     if (masked) {
+      this.#mask ??= new Uint8Array(4);
       const mask = this.#mask;
       mask[0] = bytes[position] as number;
       mask[1] = bytes[position + 1] as number;
@@ -278,7 +281,7 @@ export class FrameParser {
   #readPayload(chunk: Uint8Array, offset: number): number {
     const take = Math.min(this.#payloadRemaining, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
-    if (this.#masked) applyMask(piece, this.#mask, this.#payloadOffset);
+    if (this.#masked) applyMask(piece, this.#mask as Uint8Array, this.#payloadOffset);
     this.#payloadOffset += take;
     this.#payloadRemaining -= take;
     this.#sink.framePayload(piece);

@@ -546,3 +546,21 @@ describe('RFC 6455 §4.2.2 / §4.4 reject responses', () => {
     expect(error.message).toBe(message);
   });
 });
+
+describe('RFC 6455 §4.2.2 accept key with an injected SHA-1', () => {
+  test('buildAcceptResponse uses the digest it is given', () => {
+    const calls: number[] = [];
+    const response = buildAcceptResponse({
+      key: 'dGhlIHNhbXBsZSBub25jZQ==',
+      digest: (data) => {
+        calls.push(data.length);
+        return new Uint8Array(20);
+      },
+    });
+    expect(calls).toEqual([60]);
+    expect(response.headers).toContainEqual([
+      'Sec-WebSocket-Accept',
+      'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ]);
+  });
+});

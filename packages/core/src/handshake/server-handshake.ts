@@ -19,6 +19,7 @@ import {
   type OutgoingHeaders,
   outgoingHeaderLines,
 } from './http-head-writer.js';
+import type { Sha1Digest } from './sha1.js';
 
 /** What the server needs from the request; `HttpRequestHead`, Node's `IncomingMessage` fit. */
 export interface ClientRequestLike {
@@ -160,6 +161,8 @@ export interface AcceptResponseOptions {
   readonly extensions?: readonly ExtensionElement[];
   /** More headers (e.g. Set-Cookie); they may not replace handshake headers. */
   readonly headers?: OutgoingHeaders;
+  /** A native SHA-1 an adapter may inject (Node: `crypto.createHash('sha1')`); default: ours. */
+  readonly digest?: Sha1Digest;
 }
 
 export interface AcceptResponse {
@@ -198,7 +201,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
   const headers: Array<[string, string]> = [
     ['Upgrade', 'websocket'], // item 5.2
     ['Connection', 'Upgrade'], // item 5.3
-    ['Sec-WebSocket-Accept', computeAccept(options.key)], // item 5.4
+    ['Sec-WebSocket-Accept', computeAccept(options.key, options.digest)], // item 5.4
   ];
   // Item 5.5: "a single value representing the subprotocol" the server selected.
   if (protocol !== '') headers.push(['Sec-WebSocket-Protocol', protocol]);

@@ -1,0 +1,418 @@
+// The load generator: one process, the same for every server. Raw `net` sockets and frames
+// built once before the clock starts (masked with a fixed key, compressed up front when
+// permessage-deflate is on), so a message costs it a header parse and a `write` of bytes it
+// already has, whichever server is on the other side.
+//
+// Speaks line-delimited JSON on stdin/stdout with run.mjs: one command in, one reply out.
+// Connections opened by `open` stay open across commands until `closeAll` or stdin ends.
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { constants, deflateRawSync } from 'node:zlib';
+
+const OPCODE_TEXT = 1;
+const OPCODE_BINARY = 2;
+const OPCODE_CLOSE = 8;
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+// ---------------------------------------------------------------------------------------
+// Frames
+
+/** A masked client frame (RFC 6455 §5.2), built once and written many times. */
+export function maskedFrame(opcode, payload, rsv1 = false) {
+  const length = payload.length;
+  const lengthBytes = length <= 125 ? 0 : length <= 0xffff ? 2 : 8;
+  const frame = Buffer.allocUnsafe(2 + lengthBytes + 4 + length);
+  frame[0] = 0x80 | (rsv1 ? 0x40 : 0) | opcode;
+  let position = 2;
+  if (lengthBytes === 0) {
+    frame[1] = 0x80 | length;
+  } else if (lengthBytes === 2) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(length, 2);
+    position = 4;
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+    position = 10;
+  }
+  const mask = randomBytes(4);
+  mask.copy(frame, position);
+  position += 4;
+  for (let i = 0; i < length; i++) frame[position + i] = payload[i] ^ mask[i & 3];
+  return frame;
+}
+
+/** RFC 7692 §7.2.1: raw DEFLATE ending in a sync flush, its 00 00 ff ff trailer removed. */
+function compressMessage(payload, windowBits) {
+  const compressed = deflateRawSync(payload, {
+    finishFlush: constants.Z_SYNC_FLUSH,
+    windowBits: Math.max(9, windowBits),
+  });
+  return compressed.subarray(0, compressed.length - 4);
+}
+
+/** Deterministic, JSON-like ASCII text: compresses about as well as real chat traffic. */
+export function makePayload(size, binary) {
+  let seed = 0x2545f491;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const words = ['alice', 'bob', 'carol', 'hello', 'world', 'message', 'room', 'typing', 'ok'];
+  let text = '';
+  while (text.length < size) {
+    const word = words[Math.floor(random() * words.length)];
+    text += `{"id":${Math.floor(random() * 100000)},"user":"${word}","n":${Math.floor(random() * 1000)}},`;
+  }
+  const bytes = Buffer.from(text.slice(0, size), 'latin1');
+  if (binary) for (let i = 0; i < bytes.length; i += 7) bytes[i] = Math.floor(random() * 256);
+  return bytes;
+}
+
+/**
+ * Counts whole data messages in the server's (unmasked) frames without copying payloads.
+ * Partial headers are carried over; payload bytes are skipped.
+ */
+class FrameCounter {
+  remaining = 0;
+  /** @type {Buffer | null} */
+  pendingHeader = null;
+  countable = false;
+  closed = false;
+
+  /** Feeds one chunk; returns how many messages it completed. */
+  feed(chunk) {
+    let position = 0;
+    let completed = 0;
+    const length = chunk.length;
+    if (this.pendingHeader !== null) {
+      const joined = Buffer.concat([this.pendingHeader, chunk.subarray(0, 14)]);
+      if (!this.#header(joined, 0)) {
+        this.pendingHeader = joined;
+        return 0;
+      }
+      position = headerSize - this.pendingHeader.length;
+      this.pendingHeader = null;
+      if (this.remaining === 0) completed += this.#end();
+    }
+    while (position < length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, length - position);
+        position += take;
+        this.remaining -= take;
+        if (this.remaining === 0) completed += this.#end();
+        continue;
+      }
+      if (!this.#header(chunk, position)) {
+        this.pendingHeader = Buffer.from(chunk.subarray(position));
+        break;
+      }
+      position += headerSize;
+      if (this.remaining === 0) completed += this.#end();
+    }
+    return completed;
+  }
+
+  #header(bytes, offset) {
+    const available = bytes.length - offset;
+    if (available < 2) return false;
+    const first = bytes[offset];
+    const code = bytes[offset + 1] & 0x7f;
+    const size = code === 126 ? 4 : code === 127 ? 10 : 2;
+    if (available < size) return false;
+    const opcode = first & 0x0f;
+    this.countable = (first & 0x80) !== 0 && opcode <= OPCODE_BINARY;
+    if (opcode === OPCODE_CLOSE) this.closed = true;
+    this.remaining =
+      code === 126
+        ? bytes.readUInt16BE(offset + 2)
+        : code === 127
+          ? Number(bytes.readBigUInt64BE(offset + 2))
+          : code;
+    headerSize = size;
+    return true;
+  }
+
+  #end() {
+    return this.countable ? 1 : 0;
+  }
+}
+let headerSize = 0;
+
+// ---------------------------------------------------------------------------------------
+// Connections
+
+function upgradeRequest(port, deflate) {
+  return Buffer.from(
+    'GET / HTTP/1.1\r\n' +
+      `Host: 127.0.0.1:${port}\r\n` +
+      'Upgrade: websocket\r\n' +
+      'Connection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+      'Sec-WebSocket-Version: 13\r\n' +
+      // What browsers offer.
+      (deflate ? 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n' : '') +
+      '\r\n',
+  );
+}
+
+/** Opens one WebSocket over a raw socket; resolves once the 101 is in. */
+function openConnection(port, request, deflate) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let head = Buffer.alloc(0);
+    const onData = (chunk) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const end = head.indexOf(HEADER_END);
+      if (end === -1) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      const text = head.subarray(0, end).toString('latin1');
+      if (!text.startsWith('HTTP/1.1 101')) {
+        socket.destroy();
+        reject(new Error(`handshake refused: ${text.split('\r\n')[0]}`));
+        return;
+      }
+      const extensions = /^sec-websocket-extensions:(.*)$/im.exec(text)?.[1] ?? '';
+      if (deflate && !extensions.includes('permessage-deflate')) {
+        socket.destroy();
+        reject(new Error('the server did not accept permessage-deflate'));
+        return;
+      }
+      const windowBits = Number(/client_max_window_bits=(\d+)/.exec(extensions)?.[1] ?? 15);
+      socket.on('error', () => {});
+      const connection = { socket, counter: new FrameCounter(), windowBits };
+      const rest = head.subarray(end + 4);
+      if (rest.length > 0) connection.counter.feed(rest);
+      resolve(connection);
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+    socket.once('connect', () => socket.write(request));
+  });
+}
+
+/** Opens `count` connections, `concurrency` handshakes at a time. */
+async function openMany(port, count, deflate, concurrency = 200) {
+  const request = upgradeRequest(port, deflate);
+  const connections = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      connections[index] = await openConnection(port, request, deflate);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return connections;
+}
+
+function frameFor(size, binary, deflate, windowBits) {
+  const payload = makePayload(size, binary);
+  const opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
+  return deflate
+    ? maskedFrame(opcode, compressMessage(payload, windowBits), true)
+    : maskedFrame(opcode, payload);
+}
+
+// ---------------------------------------------------------------------------------------
+// Commands
+
+let open = [];
+
+/**
+ * The measurement window: tells run.mjs when it opens and closes (so it can sample the
+ * server's CPU time) and measures this process's own CPU share.
+ */
+function startWindow() {
+  reply({ event: 'window-start' });
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  return {
+    end() {
+      const elapsed = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      reply({ event: 'window-end' });
+      return { seconds: elapsed / 1000, loadCpu: (used.user + used.system) / 1000 / elapsed };
+    },
+  };
+}
+
+const commands = {
+  /**
+   * Pipelined echo: every connection keeps `inflight` messages outstanding and sends one more
+   * for each echo. Counts echoes over `duration` ms after `warmup` ms.
+   */
+  async echo({ port, connections, inflight, size, binary, deflate, warmup, duration }) {
+    const sockets = await openMany(port, connections, deflate);
+    const frame = frameFor(size, binary, deflate, sockets[0].windowBits);
+    const batch = Buffer.concat(Array.from({ length: inflight }, () => frame));
+    const slices = Array.from({ length: inflight + 1 }, (_, n) =>
+      batch.subarray(0, n * frame.length),
+    );
+    let counting = false;
+    let stopped = false;
+    let count = 0;
+    for (const { socket, counter } of sockets) {
+      socket.on('data', (chunk) => {
+        const n = counter.feed(chunk);
+        if (n === 0) return;
+        if (counting) count += n;
+        if (!stopped) socket.write(n <= inflight ? slices[n] : slices[inflight]);
+      });
+      socket.write(batch);
+    }
+    await sleep(warmup);
+    count = 0;
+    counting = true;
+    const window = startWindow();
+    await sleep(duration);
+    const messages = count;
+    const { seconds, loadCpu } = window.end();
+    stopped = true;
+    for (const { socket } of sockets) socket.destroy();
+    await sleep(200);
+    return { messages, seconds, loadCpu, frameBytes: frame.length };
+  },
+
+  /** `parallel` loops of connect, handshake, close (client close frame, server closes TCP). */
+  async handshakes({ port, parallel, warmup, duration }) {
+    const request = upgradeRequest(port, false);
+    const closeFrame = maskedFrame(OPCODE_CLOSE, Buffer.from([0x03, 0xe8]));
+    let counting = false;
+    let stopped = false;
+    let count = 0;
+    let failures = 0;
+    const once = () =>
+      new Promise((resolve) => {
+        const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+        let head = '';
+        let upgraded = false;
+        socket.once('connect', () => socket.write(request));
+        socket.on('data', (chunk) => {
+          if (upgraded) return;
+          head += chunk.toString('latin1');
+          if (!head.includes('\r\n\r\n')) return;
+          upgraded = head.startsWith('HTTP/1.1 101');
+          if (upgraded) socket.write(closeFrame);
+          else socket.destroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(upgraded));
+      });
+    const loop = async () => {
+      while (!stopped) {
+        const ok = await once();
+        if (!ok) failures++;
+        else if (counting && !stopped) count++;
+      }
+    };
+    const loops = Array.from({ length: parallel }, loop);
+    await sleep(warmup);
+    count = 0;
+    counting = true;
+    const window = startWindow();
+    await sleep(duration);
+    const handshakes = count;
+    const { seconds, loadCpu } = window.end();
+    stopped = true;
+    await Promise.all(loops);
+    return { handshakes, seconds, loadCpu, failures };
+  },
+
+  /** Opens `count` idle connections and keeps them. */
+  async open({ port, count, deflate }) {
+    const start = performance.now();
+    open = await openMany(port, count, deflate);
+    return { opened: open.length, seconds: (performance.now() - start) / 1000 };
+  },
+
+  /** Every open connection sends `messages` messages and waits for their echoes. */
+  async exchange({ messages, size, binary, deflate }) {
+    const frame = frameFor(size, binary, deflate, open[0].windowBits);
+    const batch = Buffer.concat(Array.from({ length: messages }, () => frame));
+    await Promise.all(
+      open.map(
+        ({ socket, counter }) =>
+          new Promise((resolve) => {
+            let received = 0;
+            const onData = (chunk) => {
+              received += counter.feed(chunk);
+              if (received < messages) return;
+              socket.off('data', onData);
+              resolve();
+            };
+            socket.on('data', onData);
+            socket.write(batch);
+          }),
+      ),
+    );
+    return { connections: open.length, messages };
+  },
+
+  /**
+   * Broadcast latency: connection 0 sends one message, the server sends it to everyone;
+   * the time runs until every open connection has received it. `rounds` after one warmup.
+   */
+  async publish({ rounds, size }) {
+    const frame = maskedFrame(OPCODE_TEXT, makePayload(size, false));
+    const times = [];
+    let pending = 0;
+    let round = -1;
+    let finish = () => {};
+    const got = new Int32Array(open.length).fill(-1);
+    open.forEach(({ socket, counter }, index) => {
+      socket.on('data', (chunk) => {
+        if (counter.feed(chunk) > 0 && got[index] !== round) {
+          got[index] = round;
+          if (--pending === 0) finish();
+        }
+      });
+    });
+    for (round = 0; round <= rounds; round++) {
+      pending = open.length;
+      const done = new Promise((resolve) => {
+        finish = resolve;
+      });
+      const start = performance.now();
+      open[0].socket.write(frame);
+      await done;
+      if (round > 0) times.push(performance.now() - start);
+      await sleep(50);
+    }
+    return { times, receivers: open.length };
+  },
+
+  async closeAll() {
+    for (const { socket } of open) socket.destroy();
+    open = [];
+    await sleep(200);
+    return { closed: true };
+  },
+};
+
+// Run as a program (not when imported for its frame helpers).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const input = createInterface({ input: process.stdin });
+  input.on('line', async (line) => {
+    const { command, ...options } = JSON.parse(line);
+    try {
+      const run = commands[command];
+      if (run === undefined) throw new Error(`unknown command ${command}`);
+      reply(await run(options));
+    } catch (error) {
+      reply({ error: error.message });
+    }
+  });
+  input.on('close', () => process.exit(0));
+  reply({ ready: true });
+}
+
+function reply(value) {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,537 @@
+// @wskit/node against ws@8, without and with bufferutil, side by side in one run.
+//
+//   node run.mjs                         everything (about 3 minutes)
+//   node run.mjs --only echo,handshake   tests whose name starts with one of these
+//   node run.mjs --impl wskit,ws         a subset of servers (wskit, ws, ws+bufferutil)
+//   node run.mjs --quick                 shorter windows, fewer connections
+//   node run.mjs --repeat 3              runs per throughput test and server (default 2)
+//   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
+//   node run.mjs --json FILE             also write the raw results as JSON
+//   node run.mjs --candidate A.js,B.js   also run patched builds of @wskit/node (A/B)
+//
+// Each measurement starts a fresh server process pinned to CPU 0 (`taskset -c 0`) and a fresh
+// load generator pinned to CPU 1 (load.mjs: raw sockets, pre-built frames, the same for every
+// server). They talk to this process with JSON lines on stdin/stdout. Servers take turns
+// within each test, and each throughput figure is the best of `--repeat` runs: other work on
+// the machine can only slow a run down, so the best run is the least disturbed one.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { basename, resolve as resolvePath } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const args = process.argv.slice(2);
+const optionValue = (name) => {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
+};
+const only = optionValue('--only')?.split(',').filter(Boolean);
+const quick = args.includes('--quick');
+const profileDir = optionValue('--cpu-prof');
+const jsonFile = optionValue('--json');
+const repeat = Number(optionValue('--repeat') ?? 2);
+
+const IMPLS = [
+  { name: 'wskit', impl: 'wskit', env: {} },
+  { name: 'ws', impl: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } },
+  { name: 'ws+bufferutil', impl: 'ws', env: {} },
+];
+// Patched builds of @wskit/node (a dist/index.js each) to compare with the current one; each
+// is listed under its file name without extension.
+for (const file of optionValue('--candidate')?.split(',') ?? []) {
+  IMPLS.push({
+    name: basename(file).replace(/\.m?js$/, ''),
+    impl: 'wskit',
+    env: { WSKIT_MODULE: resolvePath(file) },
+  });
+}
+const FLOOR = { name: 'floor', impl: 'floor', env: {} };
+const selectedImpls = optionValue('--impl')?.split(',') ?? IMPLS.map((entry) => entry.name);
+const impls = IMPLS.filter((entry) => selectedImpls.includes(entry.name));
+
+const WARMUP = quick ? 500 : 1000;
+const WINDOW = quick ? 1500 : 3000;
+const fileLimit = Number(
+  spawnSync('bash', ['-c', 'ulimit -n $(ulimit -Hn) 2>/dev/null; ulimit -n']).stdout.toString(),
+);
+const MANY = Math.min(quick ? 2000 : 10_000, fileLimit - 200);
+const COMPRESSED_CONNECTIONS = quick ? 200 : 1000;
+const REQUEST_TIMEOUT = 60_000;
+const pin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+// ---------------------------------------------------------------------------------------
+// Child processes speaking JSON lines
+
+class Child {
+  #process;
+  #lines;
+  #waiting = [];
+  #buffered = [];
+  /** Called with `{ event }` lines, which are not replies. */
+  onEvent = () => {};
+
+  constructor(cpu, script, scriptArgs, { env = {}, nodeFlags = [] } = {}) {
+    const command = [process.execPath, ...nodeFlags, resolvePath(here, script), ...scriptArgs];
+    // Raise the soft fd limit to the hard one (10,000 sockets need it), then pin to a CPU.
+    const shell = pin
+      ? 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec taskset -c "$0" "$@"'
+      : 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"';
+    this.#process = spawn('bash', ['-c', shell, String(cpu), ...command], {
+      cwd: here,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.#process.stdin.on('error', () => {}); // a crashed child: reported by next()
+    this.#lines = createInterface({ input: this.#process.stdout });
+    this.#lines.on('line', (line) => {
+      const value = JSON.parse(line);
+      if (value.event !== undefined) {
+        this.onEvent(value);
+        return;
+      }
+      const waiter = this.#waiting.shift();
+      if (waiter) waiter(value);
+      else this.#buffered.push(value);
+    });
+    this.pid = this.#process.pid; // bash execs taskset, which execs node: the same pid
+    this.exited = new Promise((resolve) => this.#process.once('exit', resolve));
+  }
+
+  next() {
+    if (this.#buffered.length > 0) return Promise.resolve(this.#buffered.shift());
+    return new Promise((resolve, reject) => {
+      const onExit = (code) => reject(new Error(`child exited with ${code}`));
+      this.#process.once('exit', onExit);
+      this.#waiting.push((value) => {
+        this.#process.off('exit', onExit);
+        resolve(value);
+      });
+    });
+  }
+
+  async request(command, options = {}) {
+    this.#process.stdin.write(`${JSON.stringify({ command, ...options })}\n`);
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        this.#process.kill('SIGKILL');
+        reject(new Error(`${command}: no reply in ${REQUEST_TIMEOUT / 1000} s`));
+      }, REQUEST_TIMEOUT);
+    });
+    const reply = await Promise.race([this.next(), timeout]).finally(() => clearTimeout(timer));
+    if (reply.error) throw new Error(`${command}: ${reply.error}`);
+    return reply;
+  }
+
+  async stop() {
+    this.#process.stdin.end();
+    await this.exited;
+  }
+}
+
+async function withPair(entry, serverFlags, body) {
+  const nodeFlags = ['--expose-gc'];
+  if (profileDir !== undefined) {
+    nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`);
+  }
+  const server = new Child(0, 'server.mjs', ['--impl', entry.impl, ...serverFlags], {
+    env: entry.env,
+    nodeFlags,
+  });
+  const ready = await server.next();
+  if (entry.name === 'ws+bufferutil' && !ready.bufferutil) {
+    throw new Error('ws did not load bufferutil: is it installed (pnpm install)?');
+  }
+  if (entry.name === 'ws' && ready.bufferutil) throw new Error('WS_NO_BUFFER_UTIL was ignored');
+  const load = new Child(1, 'load.mjs', []);
+  // The server's CPU share over the generator's measurement window, from /proc.
+  let window;
+  load.onEvent = ({ event }) => {
+    if (event === 'window-start') window = { ticks: cpuTicks(server.pid), at: performance.now() };
+    if (event === 'window-end' && window !== undefined) {
+      const ticks = cpuTicks(server.pid) - window.ticks;
+      window.share = (ticks * 10) / (performance.now() - window.at); // 100 ticks per second
+    }
+  };
+  server.windowCpu = () => window?.share;
+  await load.next();
+  try {
+    return await body(server, load, ready.port);
+  } finally {
+    await load.stop();
+    await server.stop();
+  }
+}
+
+/** utime + stime of a process, in clock ticks; NaN where /proc is missing. */
+function cpuTicks(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests: each runs once per server and returns named metrics
+
+const MB = 1e6;
+
+function echoTest(name, label, { connections, inflight, size, binary, deflate }) {
+  return {
+    name,
+    flags: deflate ? ['--deflate'] : [],
+    async run(server, load, port) {
+      const result = await load.request('echo', {
+        port,
+        connections,
+        inflight,
+        size,
+        binary,
+        deflate,
+        warmup: WARMUP,
+        duration: WINDOW,
+      });
+      const perSecond = result.messages / result.seconds;
+      const serverCpu = server.windowCpu();
+      return {
+        cpu: { server: serverCpu, load: result.loadCpu },
+        metrics: [
+          size < 1024
+            ? { label: `${label} msg/s`, value: perSecond, higherIsBetter: true }
+            : { label: `${label} MB/s`, value: (perSecond * size) / MB, higherIsBetter: true },
+          {
+            label: `  server CPU µs per message`,
+            key: `${name} cpu`,
+            value: (serverCpu * 1e6) / perSecond,
+            higherIsBetter: false,
+          },
+        ],
+      };
+    },
+  };
+}
+
+const TESTS = [
+  echoTest('echo-64', 'echo 64 B text, 64 conn x 32 in flight', {
+    connections: 64,
+    inflight: 32,
+    size: 64,
+    binary: false,
+    deflate: false,
+  }),
+  echoTest('binary-16k', 'echo 16 KiB binary, 64 conn x 4', {
+    connections: 64,
+    inflight: 4,
+    size: 16 * 1024,
+    binary: true,
+    deflate: false,
+  }),
+  echoTest('binary-1m', 'echo 1 MiB binary, 8 conn x 2', {
+    connections: 8,
+    inflight: 2,
+    size: 1024 * 1024,
+    binary: true,
+    deflate: false,
+  }),
+  {
+    name: 'handshake',
+    flags: [],
+    async run(server, load, port) {
+      const result = await load.request('handshakes', {
+        port,
+        parallel: 64,
+        warmup: WARMUP,
+        duration: WINDOW,
+      });
+      if (result.failures > 0) console.log(`  (${result.failures} handshakes failed)`);
+      const perSecond = result.handshakes / result.seconds;
+      const serverCpu = server.windowCpu();
+      return {
+        cpu: { server: serverCpu, load: result.loadCpu },
+        metrics: [
+          {
+            label: 'handshakes/s (open+close, 64 parallel)',
+            value: perSecond,
+            higherIsBetter: true,
+          },
+          {
+            label: '  server CPU µs per handshake',
+            key: 'handshake cpu',
+            value: (serverCpu * 1e6) / perSecond,
+            higherIsBetter: false,
+          },
+        ],
+      };
+    },
+  },
+  {
+    // Also matched by --only memory / --only publish.
+    name: 'idle-memory+publish',
+    flags: ['--broadcast'],
+    runs: 1,
+    async run(server, load) {
+      const before = await server.request('memory');
+      const opened = await load.request('open', { port: server.port, count: MANY });
+      await sleep(500);
+      const after = await server.request('memory');
+      if (after.clients !== MANY) throw new Error(`server sees ${after.clients} clients`);
+      await server.request('subscribe');
+      const published = await load.request('publish', { rounds: 10, size: 64 });
+      const { broadcastTimes } = await server.request('stats');
+      return {
+        metrics: [
+          {
+            label: `RSS per idle connection, KiB (${MANY})`,
+            value: (after.rss - before.rss) / MANY / 1024,
+            higherIsBetter: false,
+          },
+          {
+            label: 'heap+external per idle connection, KiB',
+            value:
+              (after.heapUsed + after.external - before.heapUsed - before.external) / MANY / 1024,
+            higherIsBetter: false,
+          },
+          {
+            label: `publish 64 B to ${MANY}: all received, ms (best of 10)`,
+            value: Math.min(...published.times),
+            higherIsBetter: false,
+          },
+          {
+            label: '  server send loop, ms (best of 10)',
+            value: Math.min(...broadcastTimes.slice(1)),
+            higherIsBetter: false,
+          },
+          { label: `(opened ${MANY} in, s)`, value: opened.seconds, higherIsBetter: false },
+        ],
+      };
+    },
+  },
+  echoTest('deflate-64', 'deflate: echo 64 B text, 64 conn x 32', {
+    connections: 64,
+    inflight: 32,
+    size: 64,
+    binary: false,
+    deflate: true,
+  }),
+  echoTest('deflate-16k', 'deflate: echo 16 KiB binary, 64 conn x 4', {
+    connections: 64,
+    inflight: 4,
+    size: 16 * 1024,
+    binary: true,
+    deflate: true,
+  }),
+  {
+    name: 'deflate-memory',
+    flags: ['--deflate'],
+    runs: 1,
+    async run(server, load) {
+      const before = await server.request('memory');
+      await load.request('open', {
+        port: server.port,
+        count: COMPRESSED_CONNECTIONS,
+        deflate: true,
+      });
+      await load.request('exchange', {
+        messages: 4,
+        size: 16 * 1024,
+        binary: false,
+        deflate: true,
+      });
+      const after = await server.request('memory');
+      return {
+        metrics: [
+          {
+            label: `deflate: RSS, ${COMPRESSED_CONNECTIONS} conn after 4 x 16 KiB each, MB`,
+            value: (after.rss - before.rss) / MB,
+            higherIsBetter: false,
+          },
+        ],
+      };
+    },
+  },
+];
+
+const TARGETS = {
+  'echo 64 B text': { against: 'ws', ratio: 1.5 },
+  'echo 16 KiB binary': { against: 'ws+bufferutil', ratio: 1 },
+  'echo 1 MiB binary': { against: 'ws+bufferutil', ratio: 1 },
+  'handshakes/s': { against: 'ws', ratio: 1 },
+  'RSS per idle': { against: 'ws', ratio: 0.5 },
+  'publish 64 B': { against: 'ws+bufferutil', ratio: 1 },
+  'deflate: echo 64 B': { against: 'ws+bufferutil', ratio: 1 },
+  'deflate: echo 16 KiB': { against: 'ws+bufferutil', ratio: 1 },
+};
+
+function targetFor(label) {
+  for (const [prefix, target] of Object.entries(TARGETS)) {
+    if (label.startsWith(prefix)) return target;
+  }
+  return undefined;
+}
+
+function matches(test) {
+  if (only === undefined) return true;
+  const aliases = test.name === 'idle-memory+publish' ? ['memory', 'publish', 'idle'] : [];
+  return only.some(
+    (filter) => test.name.startsWith(filter) || aliases.some((alias) => alias.startsWith(filter)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function formatValue(value) {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function checkBuilt() {
+  const require = createRequire(import.meta.url);
+  try {
+    require.resolve('@wskit/node');
+  } catch {
+    console.error('@wskit/node is not built: run `pnpm build` (or `pnpm bench` from the root).');
+    process.exit(1);
+  }
+}
+
+async function main() {
+  checkBuilt();
+  const wsVersion = createRequire(import.meta.url)('ws/package.json').version;
+  console.log(
+    `wskit bench — Node ${process.version}, ws ${wsVersion}, ${new Date().toISOString()}, ` +
+      `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0].toFixed(2)}`,
+  );
+  console.log(
+    pin
+      ? 'server on CPU 0, load generator on CPU 1 (taskset)'
+      : 'WARNING: not pinned (taskset or a second CPU is missing)',
+  );
+  if (MANY < 10_000 && !quick)
+    console.log(`WARNING: fd limit ${fileLimit}: using ${MANY} idle connections`);
+
+  const rows = new Map(); // label -> { metric, values: { implName: [runs] } }
+  const started = performance.now();
+  for (const test of TESTS.filter(matches)) {
+    for (let run = 0; run < (test.runs ?? repeat); run++) {
+      for (const entry of impls) {
+        let outcome;
+        try {
+          outcome = await withPair(entry, test.flags, (server, load, port) => {
+            server.port = port;
+            return test.run(server, load, port);
+          });
+        } catch (error) {
+          console.log(
+            `  ${test.name.padEnd(20)} ${entry.name.padEnd(14)} FAILED: ${error.message}`,
+          );
+          continue;
+        }
+        const { metrics, cpu } = outcome;
+        for (const metric of metrics) {
+          const key = metric.key ?? metric.label;
+          if (!rows.has(key)) rows.set(key, { metric, values: {} });
+          const values = rows.get(key).values;
+          values[entry.name] ??= [];
+          values[entry.name].push(metric.value);
+        }
+        const share = (value) => (Number.isFinite(value) ? `${Math.round(value * 100)}%` : '?');
+        console.log(
+          `  ${test.name.padEnd(20)} ${entry.name.padEnd(14)} ${metrics
+            .map((metric) => formatValue(metric.value))
+            .join(
+              '  ',
+            )}${cpu ? `   (CPU: server ${share(cpu.server)}, load ${share(cpu.load)})` : ''}`,
+        );
+      }
+    }
+  }
+  // Reference for the idle-memory row: a bare net.Socket per connection, no WebSocket at all.
+  let floor;
+  if (TESTS.filter(matches).some((test) => test.name === 'idle-memory+publish')) {
+    floor = await withPair(FLOOR, [], async (server, load, port) => {
+      const before = await server.request('memory');
+      await load.request('open', { port, count: MANY });
+      await sleep(500);
+      const after = await server.request('memory');
+      return (after.rss - before.rss) / MANY / 1024;
+    });
+  }
+  // Best of the runs: higher for rates, lower for times and memory.
+  for (const { metric, values } of rows.values()) {
+    for (const name of Object.keys(values)) {
+      values[name] = metric.higherIsBetter ? Math.max(...values[name]) : Math.min(...values[name]);
+    }
+  }
+
+  const header = ['metric', ...impls.map((entry) => entry.name)];
+  const hasWs = impls.some((entry) => entry.name === 'ws');
+  const hasBu = impls.some((entry) => entry.name === 'ws+bufferutil');
+  const hasOurs = impls.some((entry) => entry.name === 'wskit');
+  if (hasOurs && hasWs) header.push('ours/ws');
+  if (hasOurs && hasBu) header.push('ours/ws+bu');
+  header.push('target', 'met');
+  const table = [header];
+  for (const { metric, values } of rows.values()) {
+    const label = metric.label;
+    const row = [label, ...impls.map((entry) => formatValue(values[entry.name]))];
+    const ratioWs = values.wskit / values.ws;
+    const ratioBu = values.wskit / values['ws+bufferutil'];
+    if (hasOurs && hasWs) row.push(Number.isFinite(ratioWs) ? `${ratioWs.toFixed(2)}x` : '');
+    if (hasOurs && hasBu) row.push(Number.isFinite(ratioBu) ? `${ratioBu.toFixed(2)}x` : '');
+    const target = targetFor(label);
+    if (target === undefined || !hasOurs) {
+      row.push('', '');
+    } else {
+      const ratio = values.wskit / values[target.against];
+      const met = metric.higherIsBetter ? ratio >= target.ratio : ratio <= target.ratio;
+      const sign = metric.higherIsBetter ? '>=' : target.ratio === 1 ? '<' : '<=';
+      row.push(
+        `${sign}${target.ratio}x ${target.against === 'ws' ? 'ws' : 'ws+bu'}`,
+        Number.isFinite(ratio) ? (met ? 'yes' : 'NO') : '',
+      );
+    }
+    table.push(row);
+  }
+  const widths = header.map((_, column) => Math.max(...table.map((row) => row[column].length)));
+  console.log('');
+  for (const [index, row] of table.entries()) {
+    console.log(
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+        )
+        .join('  '),
+    );
+    if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  }
+  console.log(
+    `\nmsg/s, MB/s: echoed messages (payload bytes, one way) per second, best of ${repeat} ` +
+      `runs of ${WINDOW / 1000} s after ${WARMUP / 1000} s warmup; times and memory: lower is ` +
+      `better. ${((performance.now() - started) / 1000).toFixed(0)} s in all.`,
+  );
+  if (floor !== undefined) {
+    console.log(
+      `Floor for RSS per idle connection: ${floor.toFixed(2)} KiB with a bare net.Socket after ` +
+        'an http upgrade (no WebSocket code): no Node server built on net.Socket can go below it.',
+    );
+  }
+  if (jsonFile !== undefined) {
+    const results = Object.fromEntries([...rows].map(([key, { values }]) => [key, values]));
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`,
+    );
+  }
+}
+
+await main();

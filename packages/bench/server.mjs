@@ -1,0 +1,166 @@
+// One benchmark server process: `node --expose-gc server.mjs --impl wskit|ws|floor [--deflate]
+// [--broadcast]`. Listens on 127.0.0.1 port 0 and speaks line-delimited JSON on stdin/stdout
+// with run.mjs: the first line it prints is `{ ready, port, impl, bufferutil }`; then each
+// command line gets one reply line. It exits when stdin ends (so `--cpu-prof` can write).
+//
+// Behaviour is the same for both implementations: echo text as text and binary as binary, or
+// with --broadcast send every received message to all connections (ours: `server.publish` to a
+// topic every peer subscribed to on the `subscribe` command; ws: a loop of `client.send`).
+//
+// Run plain ws with WS_NO_BUFFER_UTIL=1 in the environment: ws then skips bufferutil.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const impl = optionValue('--impl');
+const deflate = args.includes('--deflate');
+const broadcast = args.includes('--broadcast');
+const TOPIC = 'bench';
+
+function optionValue(name) {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+/** Server-side time spent in each broadcast call, in ms. */
+const broadcastTimes = [];
+
+let subscribeAll = () => {};
+let clientCount = () => 0;
+let port;
+let bufferutilLoaded = false;
+
+if (impl === 'wskit') {
+  // WSKIT_MODULE: an alternative build to compare (run.mjs --candidate PATH).
+  const modulePath = process.env.WSKIT_MODULE;
+  const { WebSocketServer } = await import(
+    modulePath === undefined ? '@wskit/node' : pathToFileURL(modulePath).href
+  );
+  const server = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: deflate,
+  });
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  port = server.port;
+  server.on('connection', (socket) => {
+    socket.on('error', () => {});
+    if (broadcast) {
+      socket.on('message', (data, isBinary) => {
+        const start = performance.now();
+        server.publish(TOPIC, isBinary ? data : data.toString());
+        broadcastTimes.push(performance.now() - start);
+      });
+    } else {
+      socket.on('message', (data, isBinary) => {
+        // There is no way to send bytes as a text frame: text goes back as a string.
+        socket.send(isBinary ? data : data.toString(), noop);
+      });
+    }
+  });
+  subscribeAll = () => {
+    for (const socket of server.clients) socket.subscribe(TOPIC);
+  };
+  clientCount = () => server.clients.size;
+} else if (impl === 'ws') {
+  const require = createRequire(import.meta.url);
+  const { WebSocketServer } = require('ws');
+  bufferutilLoaded = Object.keys(require.cache).some((path) =>
+    path.includes(`${'/node_modules/'}bufferutil/`),
+  );
+  const server = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    perMessageDeflate: deflate,
+  });
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  port = server.address().port;
+  server.on('connection', (socket) => {
+    socket.on('error', () => {});
+    if (broadcast) {
+      socket.on('message', (data, isBinary) => {
+        const start = performance.now();
+        for (const client of server.clients) {
+          if (client.readyState === 1) client.send(data, { binary: isBinary });
+        }
+        broadcastTimes.push(performance.now() - start);
+      });
+    } else {
+      socket.on('message', (data, isBinary) => {
+        socket.send(data, { binary: isBinary }, noop);
+      });
+    }
+  });
+  clientCount = () => server.clients.size;
+} else if (impl === 'floor') {
+  // Not a WebSocket server: the least any Node server holding a net.Socket per connection can
+  // use. Answers the upgrade with a fixed 101 and keeps the socket with one 'data' listener.
+  const { createServer } = await import('node:http');
+  const sockets = new Set();
+  const server = createServer();
+  server.on('upgrade', (_request, socket) => {
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
+    );
+    socket.on('data', noop);
+    socket.on('error', noop);
+    socket.on('close', () => sockets.delete(socket));
+    sockets.add(socket);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = server.address().port;
+  clientCount = () => sockets.size;
+} else {
+  console.error(`server.mjs: unknown --impl ${String(impl)} (expected wskit or ws)`);
+  process.exit(2);
+}
+
+function noop() {}
+
+async function collectGarbage() {
+  for (let i = 0; i < 3; i++) {
+    global.gc?.();
+    await sleep(20);
+  }
+}
+
+const commands = {
+  async memory() {
+    await collectGarbage();
+    return {
+      ...process.memoryUsage(),
+      clients: clientCount(),
+      gc: typeof global.gc === 'function',
+    };
+  },
+  subscribe() {
+    subscribeAll();
+    return { clients: clientCount() };
+  },
+  stats() {
+    return { broadcastTimes: broadcastTimes.splice(0) };
+  },
+};
+
+reply({ ready: true, port, impl, bufferutil: bufferutilLoaded, deflate, broadcast });
+
+const input = createInterface({ input: process.stdin });
+input.on('line', async (line) => {
+  const { command } = JSON.parse(line);
+  const run = commands[command];
+  reply(run === undefined ? { error: `unknown command ${command}` } : await run());
+});
+input.on('close', () => process.exit(0));
+
+function reply(value) {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
