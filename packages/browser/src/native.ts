@@ -1,0 +1,92 @@
+/**
+ * @wskit/browser in browsers, workers, Deno, Bun, Cloudflare Workers and any other runtime
+ * with a WHATWG WebSocket of its own (every export condition but "node"): that class, as is.
+ *
+ * No Node code may be reached from here (test/browser-bundle.test.ts bundles this entry for
+ * the browser and checks). Importing never throws, even in a runtime without a WebSocket: the
+ * class then throws when constructed.
+ */
+import { ReconnectingWebSocket as ReconnectingWebSocketBase } from './reconnecting-websocket.js';
+import type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
+import { WebSocketStream as WebSocketStreamBase } from './websocket-stream.js';
+
+const PREFIX = '@wskit/browser';
+
+/**
+ * The native class behind a Proxy that only checks the argument count: instances, prototype,
+ * constants, `name` and `instanceof` are the native class's own. A third argument (our Node
+ * class's options: headers, TLS, proxy...) is rejected loudly rather than silently ignored.
+ */
+function rejectingOptions(native: WebSocketLikeConstructor): WebSocketLikeConstructor {
+  return new Proxy(native, {
+    construct(target, args, newTarget) {
+      if (args.length > 2 && args[2] !== undefined) {
+        throw new TypeError(
+          `${PREFIX}: the native WebSocket of this runtime cannot honour a third (options) argument; headers, proxy and TLS options exist only in the Node.js class ('@wskit/browser/node')`,
+        );
+      }
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+}
+
+/** Stands in where the runtime has no WebSocket: importable, but not constructible. */
+function missingWebSocket(): WebSocketLikeConstructor {
+  const WebSocket = class {
+    constructor() {
+      throw new TypeError(
+        `${PREFIX}: this runtime has no global WebSocket; on Node.js the "node" export condition selects our implementation`,
+      );
+    }
+  };
+  // Spelled out: bundlers rename a nested class that shadows an outer binding.
+  Object.defineProperty(WebSocket, 'name', { value: 'WebSocket' });
+  for (const [name, value] of [
+    ['CONNECTING', 0],
+    ['OPEN', 1],
+    ['CLOSING', 2],
+    ['CLOSED', 3],
+  ] as const) {
+    Object.defineProperty(WebSocket, name, { value, enumerable: true });
+    Object.defineProperty(WebSocket.prototype, name, { value, enumerable: true });
+  }
+  return WebSocket as unknown as WebSocketLikeConstructor;
+}
+
+const native = (globalThis as { WebSocket?: unknown }).WebSocket;
+
+/** The runtime's own WebSocket class. */
+export const WebSocket: WebSocketLikeConstructor =
+  typeof native === 'function'
+    ? /* @__PURE__ */ rejectingOptions(native as WebSocketLikeConstructor)
+    : /* @__PURE__ */ missingWebSocket();
+export type WebSocket = WebSocketLike;
+
+/** The runtime's class, for the helpers; undefined where there is none (they say so). */
+const boundClass = typeof native === 'function' ? WebSocket : undefined;
+
+/** ReconnectingWebSocket over the runtime's WebSocket (`options.WebSocket` still picks another). */
+export class ReconnectingWebSocket extends ReconnectingWebSocketBase {
+  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
+}
+
+/** WebSocketStream over the runtime's WebSocket (`options.WebSocket` still picks another). */
+export class WebSocketStream extends WebSocketStreamBase {
+  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
+}
+
+export {
+  CloseEvent,
+  type CloseEventConstructor,
+  type CloseEventInit,
+} from './close-event.js';
+export * from './helper-exports.js';
+export type {
+  BinaryType,
+  WebSocketEventListener,
+  WebSocketLike,
+  WebSocketLikeConstructor,
+  WebSocketLikeEventMap,
+  WebSocketListenerOptions,
+  WebSocketSendData,
+} from './websocket-like.js';

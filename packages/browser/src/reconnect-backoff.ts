@@ -1,0 +1,68 @@
+/**
+ * Exponential backoff with jitter for `ReconnectingWebSocket`. Pure: the random source is
+ * passed in, so a schedule can be tested exactly.
+ */
+
+export interface BackoffOptions {
+  /** Base delay before the first retry, in ms. Default 1000. */
+  initialDelay?: number;
+  /** Upper bound of any delay, in ms. Default 30000. */
+  maxDelay?: number;
+  /** Each retry multiplies the base delay by this. Default 2. */
+  factor?: number;
+  /**
+   * Share of each delay that is random, from 0 (none) to 1: the delay is drawn from
+   * `[base × (1 − jitter), base]`. Default 0.5. Jitter only ever shortens a delay, so clients
+   * that all hit `maxDelay` still spread out instead of reconnecting in one wave.
+   */
+  jitter?: number;
+}
+
+export type ResolvedBackoff = Required<BackoffOptions>;
+
+export const DEFAULT_BACKOFF: ResolvedBackoff = {
+  initialDelay: 1000,
+  maxDelay: 30_000,
+  factor: 2,
+  jitter: 0.5,
+};
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`ReconnectingWebSocket: ${name} must be a number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveBackoff(options: BackoffOptions): ResolvedBackoff {
+  const initialDelay = nonNegative(
+    'initialDelay',
+    options.initialDelay,
+    DEFAULT_BACKOFF.initialDelay,
+  );
+  const maxDelay = nonNegative('maxDelay', options.maxDelay, DEFAULT_BACKOFF.maxDelay);
+  const factor = nonNegative('factor', options.factor, DEFAULT_BACKOFF.factor);
+  const jitter = nonNegative('jitter', options.jitter, DEFAULT_BACKOFF.jitter);
+  if (factor < 1) throw new RangeError(`ReconnectingWebSocket: factor must be >= 1, got ${factor}`);
+  if (jitter > 1) throw new RangeError(`ReconnectingWebSocket: jitter must be <= 1, got ${jitter}`);
+  return { initialDelay, maxDelay, factor, jitter };
+}
+
+/**
+ * The delay before retry number `attempt` (1 for the first retry):
+ * `min(maxDelay, initialDelay × factor^(attempt − 1)) × (1 − jitter × random())`, rounded to
+ * whole milliseconds. `random` returns a number in [0, 1), like `Math.random`.
+ */
+export function backoffDelay(
+  attempt: number,
+  backoff: ResolvedBackoff,
+  random: () => number,
+): number {
+  const exponent = Math.max(attempt - 1, 0);
+  // Capped before multiplying further: factor^exponent alone overflows to Infinity quickly.
+  const grown = backoff.initialDelay === 0 ? 0 : backoff.initialDelay * backoff.factor ** exponent;
+  const base = Math.min(backoff.maxDelay, grown);
+  const spread = backoff.jitter * Math.min(Math.max(random(), 0), 1);
+  return Math.round(base * (1 - spread));
+}

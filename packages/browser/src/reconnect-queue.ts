@@ -1,0 +1,158 @@
+/**
+ * The bounded queue that holds `ReconnectingWebSocket.send` calls made while no connection is
+ * open. Bounded in messages and in bytes, never unbounded by default: a client that stays
+ * offline for an hour must not grow without limit.
+ */
+
+/** What happens to a message that does not fit. */
+export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
+
+export interface SendQueueOptions {
+  /** Most messages held. Default 100. 0 turns queueing off (every send while down overflows). */
+  maxMessages?: number;
+  /** Most bytes held (UTF-8 bytes for text). Default 1 MiB. */
+  maxBytes?: number;
+  /**
+   * - 'drop-oldest' (default): discard the oldest queued messages until the new one fits.
+   * - 'drop-newest': discard the new message.
+   * - 'throw': `send` throws a `QuotaExceededError` DOMException and nothing is queued.
+   * A message bigger than `maxBytes` on its own never fits: it is discarded ('drop-*') or
+   * `send` throws ('throw').
+   */
+  overflow?: QueueOverflow;
+}
+
+export type QueueableData = string | ArrayBufferLike | ArrayBufferView | Blob;
+
+export const DEFAULT_QUEUE = { maxMessages: 100, maxBytes: 1024 * 1024 } as const;
+
+/** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit < 0xdc00 && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next < 0xe000) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+export function byteLengthOf(data: QueueableData): number {
+  if (typeof data === 'string') return utf8Length(data);
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  if (isBlob(data)) return data.size;
+  return (data as ArrayBufferLike).byteLength;
+}
+
+function isBlob(data: unknown): data is Blob {
+  return typeof Blob !== 'undefined' && data instanceof Blob;
+}
+
+/**
+ * A snapshot of the data, as `WebSocket.send` takes one: the caller may reuse its buffer once
+ * `send` returns, even though the bytes go out later. Strings and Blobs are immutable.
+ */
+function snapshot(data: QueueableData): QueueableData {
+  if (typeof data === 'string' || isBlob(data)) return data;
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  }
+  return (data as ArrayBuffer).slice(0);
+}
+
+interface Entry {
+  readonly data: QueueableData;
+  readonly size: number;
+}
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`ReconnectingWebSocket: queue.${name} must be a number >= 0`);
+  }
+  return value;
+}
+
+export class SendQueue {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly overflow: QueueOverflow;
+  #entries: Entry[] = [];
+  #bytes = 0;
+
+  constructor(options: SendQueueOptions = {}) {
+    this.maxMessages = count('maxMessages', options.maxMessages, DEFAULT_QUEUE.maxMessages);
+    this.maxBytes = count('maxBytes', options.maxBytes, DEFAULT_QUEUE.maxBytes);
+    const overflow = options.overflow ?? 'drop-oldest';
+    if (overflow !== 'drop-oldest' && overflow !== 'drop-newest' && overflow !== 'throw') {
+      throw new TypeError(`ReconnectingWebSocket: unknown queue.overflow '${String(overflow)}'`);
+    }
+    this.overflow = overflow;
+  }
+
+  get length(): number {
+    return this.#entries.length;
+  }
+
+  /** Bytes held (UTF-8 bytes for text). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Queues a snapshot of `data`; returns false if it was discarded (or throws, per policy). */
+  push(data: QueueableData): boolean {
+    const size = byteLengthOf(data);
+    const fitsAlone = size <= this.maxBytes && this.maxMessages > 0;
+    const fitsNow =
+      fitsAlone && this.#entries.length < this.maxMessages && this.#bytes + size <= this.maxBytes;
+    if (!fitsNow) {
+      if (this.overflow === 'throw') {
+        throw new DOMException(
+          `ReconnectingWebSocket: the send queue is full (${this.#entries.length} messages, ` +
+            `${this.#bytes} bytes; limits ${this.maxMessages} messages, ${this.maxBytes} bytes)`,
+          'QuotaExceededError',
+        );
+      }
+      if (this.overflow === 'drop-newest' || !fitsAlone) return false;
+      // drop-oldest: make room.
+      let dropped = 0;
+      while (
+        dropped < this.#entries.length &&
+        (this.#entries.length - dropped >= this.maxMessages || this.#bytes + size > this.maxBytes)
+      ) {
+        this.#bytes -= (this.#entries[dropped] as Entry).size;
+        dropped++;
+      }
+      this.#entries.splice(0, dropped);
+    }
+    this.#entries.push({ data: snapshot(data), size });
+    this.#bytes += size;
+    return true;
+  }
+
+  /** The oldest message, left in place (so it stays queued if sending it fails). */
+  peek(): QueueableData | undefined {
+    return this.#entries[0]?.data;
+  }
+
+  shift(): QueueableData | undefined {
+    const entry = this.#entries.shift();
+    if (entry === undefined) return undefined;
+    this.#bytes -= entry.size;
+    return entry.data;
+  }
+
+  clear(): void {
+    this.#entries = [];
+    this.#bytes = 0;
+  }
+}

@@ -1,0 +1,775 @@
+import type { CloseEvent } from './close-event.js';
+import {
+  type BackoffOptions,
+  backoffDelay,
+  type ResolvedBackoff,
+  resolveBackoff,
+} from './reconnect-backoff.js';
+import { checkCloseArguments } from './reconnect-close-arguments.js';
+import { type Connectivity, globalConnectivity } from './reconnect-connectivity.js';
+import {
+  ReconnectedEvent,
+  ReconnectingCloseEvent,
+  ReconnectingErrorEvent,
+  ReconnectingEvent,
+} from './reconnect-events.js';
+import { type QueueableData, SendQueue, type SendQueueOptions } from './reconnect-queue.js';
+import { EventTargetBase } from './runtime-globals.js';
+import type {
+  BinaryType,
+  WebSocketLike,
+  WebSocketLikeConstructor,
+  WebSocketListenerOptions,
+} from './websocket-like.js';
+
+export type ReconnectingSendData = QueueableData;
+
+/** An application-level heartbeat: browsers cannot send WebSocket pings, so the page does. */
+export interface ReconnectHeartbeatOptions {
+  /** Milliseconds between two ping messages. */
+  interval: number;
+  /**
+   * Milliseconds without any incoming message (pong or not) after which the connection counts
+   * as dead: it is closed with 4000 and a reconnect follows. Make it longer than `interval`
+   * plus a round trip when the server only answers pings.
+   */
+  timeout: number;
+  /** The ping message, or a function that makes each one. */
+  message: ReconnectingSendData | (() => ReconnectingSendData);
+  /** Incoming messages it returns true for are pongs: they count as traffic, not dispatched. */
+  isPong?: (event: MessageEvent) => boolean;
+}
+
+/** What `shouldReconnect` learns about the connection that just ended. */
+export interface ReconnectCloseInfo {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+  /**
+   * false when the connection never opened: refused, unreachable, or a handshake the server
+   * rejected (HTTP 401/403...). Browsers report all of these the same way (an error, then 1006).
+   */
+  readonly opened: boolean;
+  /**
+   * The `error` the socket's last 'error' event carried, if any: Node classes give one (an
+   * unexpected HTTP status, for instance); browsers never do.
+   */
+  readonly error: unknown;
+}
+
+export interface ReconnectingWebSocketOptions extends BackoffOptions {
+  /**
+   * The WebSocket class to use. Default: the class's static `defaultWebSocket` (bound by the
+   * package entries), else `globalThis.WebSocket`.
+   */
+  WebSocket?: WebSocketLikeConstructor;
+  /**
+   * Retries allowed in a row before giving up (a connection that stays open `minUptime` resets
+   * the count). Default Infinity: backoff caps the pace at one attempt per `maxDelay`.
+   */
+  maxRetries?: number;
+  /** Time (ms) a connection must stay open to reset the retry count and backoff. Default 5000. */
+  minUptime?: number;
+  /**
+   * A handshake not completed after this many ms is abandoned and retried. Default 10000; 0
+   * disables it.
+   */
+  connectTimeout?: number;
+  /** Bounds and overflow policy of the queue that holds sends made while disconnected. */
+  queue?: SendQueueOptions;
+  /**
+   * Close codes from the server that end reconnecting. Replaces the default
+   * `[1008, 4001, 4002, 4003]` (policy violation; the 4001-4003 range commonly used for
+   * unauthorized / forbidden / session expired). `close()` by the user always ends it.
+   */
+  stopCodes?: readonly number[];
+  /**
+   * Asked before each retry that `stopCodes` and `maxRetries` allow; return false to stop.
+   * `attempt` is the number of the retry that would follow (1 for the first).
+   */
+  shouldReconnect?: (closeEvent: ReconnectCloseInfo, attempt: number) => boolean;
+  /** Detects half-open connections from the client side. Off by default. */
+  heartbeat?: ReconnectHeartbeatOptions;
+  /**
+   * Source of online/offline status: retries wait while offline and start at once on 'online'.
+   * Default: the global scope when it is an EventTarget with `navigator.onLine` (browsers,
+   * workers); null turns it off.
+   */
+  connectivity?: Connectivity | null;
+  /** Random source for the jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+export interface ReconnectingWebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: ReconnectingErrorEvent;
+  close: ReconnectingCloseEvent;
+  reconnecting: ReconnectingEvent;
+  reconnected: ReconnectedEvent;
+}
+
+type Listener<E> =
+  | ((this: ReconnectingWebSocket, event: E) => unknown)
+  | { handleEvent(event: E): unknown };
+type AnyListener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
+type Handler<E> = ((this: ReconnectingWebSocket, event: E) => unknown) | null;
+
+interface HandlerEntry {
+  handler: (event: Event) => unknown;
+  readonly listener: (event: Event) => void;
+}
+
+/**
+ * - connecting: a socket exists, its handshake runs.
+ * - open: the socket is open.
+ * - waiting: no socket; a retry is scheduled, or held until the device is back online.
+ * - closing: `close()` was called; the socket's close event is awaited.
+ * - closed: final.
+ */
+type Phase = 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
+
+interface CloseDetails {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+
+const SOCKET_EVENTS = ['open', 'message', 'error', 'close'] as const;
+/**
+ * Stays on every socket, even once released: an abandoned socket may still fail, and an
+ * EventEmitter-based class such as ws's throws an 'error' that nobody listens to.
+ */
+const ignoreError = (): void => {};
+const DEFAULT_STOP_CODES: readonly number[] = [1008, 4001, 4002, 4003];
+/** The close code used when the heartbeat declares a connection dead. */
+export const HEARTBEAT_TIMEOUT_CODE = 4000;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+function optionalNumber(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`ReconnectingWebSocket: ${name} must be a number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+function positiveNumber(name: string, value: number): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `ReconnectingWebSocket: ${name} must be a finite number > 0, got ${value}`,
+    );
+  }
+  return value;
+}
+
+function isOptions(value: unknown): value is ReconnectingWebSocketOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A WebSocket that comes back. Same surface as `WebSocket` (an EventTarget with `readyState`,
+ * `send`, `close`, `on*` attributes and the constants), over any WHATWG-compatible WebSocket
+ * class, plus:
+ * - retries with exponential backoff and jitter, a retry limit, stop codes and a
+ *   `shouldReconnect` callback;
+ * - a bounded queue for `send` calls made while disconnected, sent in order on the next open;
+ * - pausing while the browser is offline, retrying at once when it is back online;
+ * - an optional application-level heartbeat that detects half-open connections.
+ *
+ * Events, in order for one connection's life: 'open' on each successful open (initial and
+ * every reconnect, after the queued messages went out), then 'reconnected' if it was not the
+ * first; 'message' for each message; 'error' as the socket reports them; 'close' each time a
+ * connection ends or fails to open (`willReconnect` tells whether a retry follows), then
+ * 'reconnecting' (`attempt`, `delay`) when one does. The 'close' with `willReconnect: false`
+ * is the last event.
+ *
+ * `readyState` is the current socket's, CONNECTING while waiting to retry, CLOSED once
+ * given up or closed. Delivery is at most once: a message the old socket accepted just before
+ * a drop is not resent.
+ */
+export class ReconnectingWebSocket extends EventTargetBase {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  /**
+   * The class used when `options.WebSocket` is not given; when undefined too,
+   * `globalThis.WebSocket`. A package entry binds its runtime's class with a subclass:
+   * `class ReconnectingWebSocket extends Base { static override defaultWebSocket = WebSocket }`.
+   */
+  static defaultWebSocket: WebSocketLikeConstructor | undefined;
+  readonly CONNECTING = 0;
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readonly CLOSED = 3;
+
+  readonly #WebSocket: WebSocketLikeConstructor;
+  readonly #protocols: string | string[] | undefined;
+  readonly #backoff: ResolvedBackoff;
+  readonly #maxRetries: number;
+  readonly #minUptime: number;
+  readonly #connectTimeout: number;
+  readonly #stopCodes: ReadonlySet<number>;
+  readonly #shouldReconnect: ReconnectingWebSocketOptions['shouldReconnect'];
+  readonly #heartbeat: ReconnectHeartbeatOptions | undefined;
+  readonly #connectivity: Connectivity | undefined;
+  readonly #random: () => number;
+  readonly #queue: SendQueue;
+  readonly #handlers = new Map<string, HandlerEntry>();
+  #url: string;
+
+  #phase: Phase = 'connecting';
+  #socket: WebSocketLike | undefined;
+  #socketListener: { handleEvent(event: Event): void } | undefined;
+  #socketOpened = false;
+  #socketError: unknown;
+  #openedAt = 0;
+  #everOpened = false;
+  /** Retries in a row since the last connection that stayed up `minUptime`. */
+  #attempt = 0;
+  #lastReceivedAt = 0;
+  #binaryType: BinaryType | undefined;
+  #protocol = '';
+  #extensions = '';
+
+  #retryTimer: Timer | undefined;
+  #connectTimer: Timer | undefined;
+  #pingTimer: Timer | undefined;
+  #watchdogTimer: Timer | undefined;
+
+  constructor(url: string | URL, options?: ReconnectingWebSocketOptions);
+  constructor(
+    url: string | URL,
+    protocols?: string | string[],
+    options?: ReconnectingWebSocketOptions,
+  );
+  constructor(
+    url: string | URL,
+    protocolsOrOptions?: string | string[] | ReconnectingWebSocketOptions,
+    maybeOptions?: ReconnectingWebSocketOptions,
+  ) {
+    super();
+    const options = (isOptions(protocolsOrOptions) ? protocolsOrOptions : maybeOptions) ?? {};
+    const protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
+    const WebSocketClass =
+      options.WebSocket ??
+      (new.target as typeof ReconnectingWebSocket).defaultWebSocket ??
+      (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket;
+    if (typeof WebSocketClass !== 'function') {
+      throw new TypeError(
+        'ReconnectingWebSocket: no WebSocket class in this runtime; pass one as options.WebSocket',
+      );
+    }
+    this.#WebSocket = WebSocketClass;
+    this.#protocols = protocols;
+    this.#backoff = resolveBackoff(options);
+    this.#maxRetries = optionalNumber('maxRetries', options.maxRetries, Number.POSITIVE_INFINITY);
+    this.#minUptime = optionalNumber('minUptime', options.minUptime, 5000);
+    this.#connectTimeout = optionalNumber('connectTimeout', options.connectTimeout, 10_000);
+    this.#stopCodes = new Set(options.stopCodes ?? DEFAULT_STOP_CODES);
+    this.#shouldReconnect = options.shouldReconnect;
+    const heartbeat = options.heartbeat;
+    if (heartbeat !== undefined) {
+      positiveNumber('heartbeat.interval', heartbeat.interval);
+      positiveNumber('heartbeat.timeout', heartbeat.timeout);
+      this.#heartbeat = { ...heartbeat };
+    }
+    this.#random = options.random ?? Math.random;
+    this.#queue = new SendQueue(options.queue);
+    this.#url = String(url);
+    // The first socket is made here, so an invalid URL throws from the constructor, as it
+    // does for WebSocket.
+    this.#connect();
+    this.#url = (this.#socket as WebSocketLike).url || this.#url;
+    this.#connectivity =
+      options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
+    this.#connectivity?.addEventListener('online', this.#onOnline);
+    this.#connectivity?.addEventListener('offline', this.#onOffline);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // WebSocket attributes
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get readyState(): number {
+    if (this.#phase === 'closed') return ReconnectingWebSocket.CLOSED;
+    if (this.#phase === 'waiting') return ReconnectingWebSocket.CONNECTING;
+    return this.#socket?.readyState ?? ReconnectingWebSocket.CLOSED;
+  }
+
+  /** The current socket's unsent bytes plus the bytes queued while disconnected. */
+  get bufferedAmount(): number {
+    return (this.#socket?.bufferedAmount ?? 0) + this.#queue.bytes;
+  }
+
+  /** Of the last connection that opened ('' before the first). */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  /** Of the last connection that opened ('' before the first). */
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** Applied to the current socket and to every later one. */
+  get binaryType(): BinaryType {
+    return this.#binaryType ?? this.#socket?.binaryType ?? 'blob';
+  }
+
+  set binaryType(value: BinaryType) {
+    // WebIDL enum attribute: an unknown value is ignored.
+    if (value !== 'blob' && value !== 'arraybuffer') return;
+    this.#binaryType = value;
+    if (this.#socket !== undefined) this.#socket.binaryType = value;
+  }
+
+  /** Messages waiting in the send queue for the next connection. */
+  get queuedMessages(): number {
+    return this.#queue.length;
+  }
+
+  get onopen(): Handler<Event> {
+    return this.#getHandler('open');
+  }
+  set onopen(handler: Handler<Event>) {
+    this.#setHandler('open', handler);
+  }
+  get onmessage(): Handler<MessageEvent> {
+    return this.#getHandler('message');
+  }
+  set onmessage(handler: Handler<MessageEvent>) {
+    this.#setHandler('message', handler);
+  }
+  get onerror(): Handler<ReconnectingErrorEvent> {
+    return this.#getHandler('error');
+  }
+  set onerror(handler: Handler<ReconnectingErrorEvent>) {
+    this.#setHandler('error', handler);
+  }
+  get onclose(): Handler<ReconnectingCloseEvent> {
+    return this.#getHandler('close');
+  }
+  set onclose(handler: Handler<ReconnectingCloseEvent>) {
+    this.#setHandler('close', handler);
+  }
+  get onreconnecting(): Handler<ReconnectingEvent> {
+    return this.#getHandler('reconnecting');
+  }
+  set onreconnecting(handler: Handler<ReconnectingEvent>) {
+    this.#setHandler('reconnecting', handler);
+  }
+  get onreconnected(): Handler<ReconnectedEvent> {
+    return this.#getHandler('reconnected');
+  }
+  set onreconnected(handler: Handler<ReconnectedEvent>) {
+    this.#setHandler('reconnected', handler);
+  }
+
+  override addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void {
+    if (listener !== null)
+      super.addEventListener(
+        type,
+        listener as Parameters<EventTarget['addEventListener']>[1],
+        options,
+      );
+  }
+
+  override removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void {
+    if (listener !== null)
+      super.removeEventListener(
+        type,
+        listener as Parameters<EventTarget['addEventListener']>[1],
+        options,
+      );
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Methods
+
+  /**
+   * Sends now when a connection is open; otherwise queues a snapshot of `data` for the next
+   * one (bounded: see `queue`). Throws `InvalidStateError` once closed for good, and
+   * `QuotaExceededError` from a full queue under the 'throw' policy.
+   */
+  send(data: ReconnectingSendData): void {
+    if (this.#phase === 'closing' || this.#phase === 'closed') {
+      throw new DOMException('ReconnectingWebSocket: send after close()', 'InvalidStateError');
+    }
+    const socket = this.#socket;
+    if (this.#phase === 'open' && socket !== undefined && socket.readyState === 1) {
+      socket.send(data);
+      return;
+    }
+    // Connecting, waiting, or a socket that is already closing: hold it for the next connection.
+    this.#queue.push(data);
+  }
+
+  /**
+   * Closes for good: no more retries, the queue is discarded, timers and the online/offline
+   * listeners are released. The 'close' event with `willReconnect: false` follows (right away
+   * when no socket was connected).
+   */
+  close(code?: number, reason?: string): void {
+    checkCloseArguments('ReconnectingWebSocket', code, reason);
+    if (this.#phase === 'closing' || this.#phase === 'closed') return;
+    this.#clearTimers();
+    this.#stopWatchingConnectivity();
+    this.#queue.clear();
+    const socket = this.#socket;
+    if (socket === undefined) {
+      this.#phase = 'closed';
+      const details = { code: code ?? 1005, reason: reason ?? '', wasClean: true };
+      queueMicrotask(() =>
+        this.dispatchEvent(
+          new ReconnectingCloseEvent('close', { ...details, willReconnect: false }),
+        ),
+      );
+      return;
+    }
+    this.#phase = 'closing';
+    if (code === undefined) socket.close();
+    else if (reason === undefined) socket.close(code);
+    else socket.close(code, reason);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connection life cycle
+
+  #connect(): void {
+    this.#phase = 'connecting';
+    this.#socketOpened = false;
+    this.#socketError = undefined;
+    const socket =
+      this.#protocols === undefined
+        ? new this.#WebSocket(this.#url)
+        : new this.#WebSocket(this.#url, this.#protocols);
+    if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
+    const listener = { handleEvent: (event: Event) => this.#onSocketEvent(socket, event) };
+    for (const type of SOCKET_EVENTS) socket.addEventListener(type, listener);
+    socket.addEventListener('error', ignoreError);
+    this.#socket = socket;
+    this.#socketListener = listener;
+    if (this.#connectTimeout > 0) {
+      this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#connectTimeout);
+    }
+  }
+
+  #onSocketEvent(socket: WebSocketLike, event: Event): void {
+    // Events of an abandoned socket (heartbeat or connect timeout) are not ours any more.
+    if (socket !== this.#socket) return;
+    switch (event.type) {
+      case 'open':
+        this.#onOpen(socket);
+        break;
+      case 'message':
+        this.#onMessage(event as MessageEvent);
+        break;
+      case 'error': {
+        const { error, message } = event as Event & { error?: unknown; message?: unknown };
+        this.#socketError = error;
+        this.dispatchEvent(
+          new ReconnectingErrorEvent('error', {
+            error,
+            message: typeof message === 'string' ? message : '',
+          }),
+        );
+        break;
+      }
+      case 'close': {
+        const { code, reason, wasClean } = event as CloseEvent;
+        this.#releaseSocket();
+        this.#onDisconnected({ code, reason, wasClean });
+        break;
+      }
+    }
+  }
+
+  #onOpen(socket: WebSocketLike): void {
+    this.#clearConnectTimer();
+    this.#socketOpened = true;
+    this.#openedAt = Date.now();
+    this.#protocol = socket.protocol;
+    this.#extensions = socket.extensions;
+    if (this.#phase !== 'connecting') return;
+    this.#phase = 'open';
+    const reconnected = this.#everOpened;
+    this.#everOpened = true;
+    const attempt = this.#attempt;
+    // What was sent while down goes first, before anything the 'open' listeners send.
+    this.#flushQueue(socket);
+    this.#startHeartbeat();
+    this.dispatchEvent(new Event('open'));
+    if (reconnected && this.#socket === socket && this.#phase === 'open') {
+      this.dispatchEvent(new ReconnectedEvent('reconnected', { attempt }));
+    }
+  }
+
+  #flushQueue(socket: WebSocketLike): void {
+    const queue = this.#queue;
+    while (queue.length > 0 && socket.readyState === 1) {
+      try {
+        socket.send(queue.peek() as QueueableData);
+      } catch (error) {
+        // Left queued for the next connection; the socket says why.
+        this.dispatchEvent(new ReconnectingErrorEvent('error', { error, message: String(error) }));
+        return;
+      }
+      queue.shift();
+    }
+  }
+
+  #onMessage(event: MessageEvent): void {
+    this.#lastReceivedAt = Date.now();
+    if (this.#heartbeat?.isPong?.(event) === true) return;
+    const origin = typeof event.origin === 'string' ? event.origin : '';
+    this.dispatchEvent(new MessageEvent('message', { data: event.data, origin }));
+  }
+
+  /** A connection ended (or never opened): retry, or stop for good. */
+  #onDisconnected(details: CloseDetails): void {
+    const opened = this.#socketOpened;
+    if (opened && Date.now() - this.#openedAt >= this.#minUptime) this.#attempt = 0;
+    if (this.#phase === 'closing' || this.#phase === 'closed') {
+      this.#finish(details);
+      return;
+    }
+    const attempt = this.#attempt + 1;
+    let reconnect = !this.#stopCodes.has(details.code) && attempt <= this.#maxRetries;
+    if (reconnect && this.#shouldReconnect !== undefined) {
+      try {
+        reconnect = Boolean(
+          this.#shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
+        );
+      } catch (error) {
+        reconnect = false;
+        this.dispatchEvent(
+          new ReconnectingErrorEvent('error', { error, message: 'shouldReconnect threw' }),
+        );
+      }
+    }
+    if (!reconnect) {
+      this.#finish(details);
+      return;
+    }
+    this.#attempt = attempt;
+    this.#phase = 'waiting';
+    const delay = backoffDelay(attempt, this.#backoff, this.#random);
+    this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect: true }));
+    // A 'close' listener may have called close().
+    if (this.#phase !== 'waiting') return;
+    this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
+    if (this.#phase !== 'waiting') return;
+    // While offline the retry waits for 'online' instead of a timer.
+    if (this.#connectivity?.onLine === false) return;
+    this.#retryTimer = setTimeout(this.#onRetryTimer, delay);
+  }
+
+  #finish(details: CloseDetails): void {
+    this.#phase = 'closed';
+    this.#clearTimers();
+    this.#stopWatchingConnectivity();
+    this.#queue.clear();
+    this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect: false }));
+  }
+
+  readonly #onRetryTimer = (): void => {
+    this.#retryTimer = undefined;
+    if (this.#phase !== 'waiting' || this.#connectivity?.onLine === false) return;
+    this.#retry();
+  };
+
+  #retry(): void {
+    try {
+      this.#connect();
+    } catch (error) {
+      // The URL was valid once; a constructor that throws now (a CSP, a runtime limit) counts
+      // as a failed attempt.
+      this.#socket = undefined;
+      this.dispatchEvent(new ReconnectingErrorEvent('error', { error, message: String(error) }));
+      if (this.#phase === 'connecting') {
+        this.#onDisconnected({ code: 1006, reason: '', wasClean: false });
+      }
+    }
+  }
+
+  /** Detaches the current socket: its later events are ignored; its timers end. */
+  #releaseSocket(): WebSocketLike | undefined {
+    const socket = this.#socket;
+    const listener = this.#socketListener;
+    this.#socket = undefined;
+    this.#socketListener = undefined;
+    this.#clearConnectTimer();
+    this.#stopHeartbeat();
+    if (socket !== undefined && listener !== undefined) {
+      for (const type of SOCKET_EVENTS) socket.removeEventListener(type, listener);
+    }
+    return socket;
+  }
+
+  /**
+   * Gives up on a socket that does not answer (handshake or heartbeat timeout) without waiting
+   * for its close event: a half-open connection may not deliver one for a long time.
+   */
+  #abandonSocket(code: number | undefined, reason: string): void {
+    const socket = this.#releaseSocket();
+    try {
+      if (code === undefined) socket?.close();
+      else socket?.close(code, reason);
+    } catch {}
+  }
+
+  readonly #onConnectTimeout = (): void => {
+    this.#connectTimer = undefined;
+    if (this.#phase !== 'connecting') return;
+    this.#abandonSocket(undefined, '');
+    this.#onDisconnected({ code: 1006, reason: 'connect timeout', wasClean: false });
+  };
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
+
+  #clearTimers(): void {
+    this.#clearConnectTimer();
+    this.#stopHeartbeat();
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Heartbeat: a ping message every `interval`; no incoming message for `timeout` → dead.
+
+  #startHeartbeat(): void {
+    const heartbeat = this.#heartbeat;
+    if (heartbeat === undefined) return;
+    this.#lastReceivedAt = Date.now();
+    this.#pingTimer = setTimeout(this.#onPingTimer, heartbeat.interval);
+    this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
+    if (this.#watchdogTimer !== undefined) clearTimeout(this.#watchdogTimer);
+    this.#pingTimer = undefined;
+    this.#watchdogTimer = undefined;
+  }
+
+  readonly #onPingTimer = (): void => {
+    this.#pingTimer = undefined;
+    const heartbeat = this.#heartbeat;
+    const socket = this.#socket;
+    if (heartbeat === undefined || socket === undefined || this.#phase !== 'open') return;
+    const { message } = heartbeat;
+    const ping = typeof message === 'function' ? message() : message;
+    try {
+      socket.send(ping);
+    } catch {
+      // The socket is closing: its close event follows.
+    }
+    this.#pingTimer = setTimeout(this.#onPingTimer, heartbeat.interval);
+  };
+
+  readonly #onWatchdogTimer = (): void => {
+    this.#watchdogTimer = undefined;
+    const heartbeat = this.#heartbeat;
+    if (heartbeat === undefined || this.#phase !== 'open') return;
+    const silent = Date.now() - this.#lastReceivedAt;
+    if (silent < heartbeat.timeout) {
+      // Traffic arrived meanwhile: one timer re-armed per timeout, not one per message.
+      this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout - silent);
+      return;
+    }
+    const reason = 'heartbeat timeout';
+    this.#abandonSocket(HEARTBEAT_TIMEOUT_CODE, reason);
+    this.#onDisconnected({ code: HEARTBEAT_TIMEOUT_CODE, reason, wasClean: false });
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Online / offline
+
+  readonly #onOnline = (): void => {
+    if (this.#phase !== 'waiting') return;
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#retry();
+  };
+
+  readonly #onOffline = (): void => {
+    // Hold the scheduled retry until 'online'; an open or opening socket is left alone (the
+    // browser closes it if the network is really gone, or the heartbeat notices).
+    if (this.#phase !== 'waiting' || this.#retryTimer === undefined) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  };
+
+  #stopWatchingConnectivity(): void {
+    this.#connectivity?.removeEventListener('online', this.#onOnline);
+    this.#connectivity?.removeEventListener('offline', this.#onOffline);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Event handler attributes (https://html.spec.whatwg.org/#event-handler-attributes): one
+  // listener per type, added when a handler is first set, so it keeps its place in the order.
+
+  #getHandler<E>(type: string): Handler<E> {
+    return (this.#handlers.get(type)?.handler as Handler<E> | undefined) ?? null;
+  }
+
+  #setHandler(type: string, handler: unknown): void {
+    const entry = this.#handlers.get(type);
+    if (typeof handler !== 'function') {
+      if (entry !== undefined) {
+        this.removeEventListener(type, entry.listener);
+        this.#handlers.delete(type);
+      }
+      return;
+    }
+    if (entry !== undefined) {
+      entry.handler = handler as HandlerEntry['handler'];
+      return;
+    }
+    const created: HandlerEntry = {
+      handler: handler as HandlerEntry['handler'],
+      listener: (event: Event) => {
+        created.handler.call(this, event);
+      },
+    };
+    this.#handlers.set(type, created);
+    this.addEventListener(type, created.listener);
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * @wskit/deno-bun/bun: the shared server API over `Bun.serve`'s native WebSockets (uWebSockets
+ * underneath). Bun calls one `websocket` handler object for every connection of a server, so
+ * the adapter is that object plus an upgrade helper for your `fetch`.
+ *
+ * Sections, in the same order as deno.ts: native shapes, options, adapter, peer, serve.
+ */
+import {
+  type CloseDetails,
+  type Hooks,
+  messageFrom,
+  type Peer,
+  PeerState,
+  type SendData,
+  type SendOptions,
+  WebSocketError,
+} from '@wskit/core';
+import { adapterError, assertRuntime } from './shared/errors.js';
+import { LivenessMonitor, type Monitored } from './shared/liveness.js';
+import {
+  type AdapterOptions,
+  checkListenOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './shared/options.js';
+import { BasePeer, type PeerInit, peerIdSource, toNative } from './shared/peer.js';
+import { type CloseServerOptions, closeAllPeers } from './shared/shutdown.js';
+import type { AdapterControls, ServerHandle } from './shared/types.js';
+import { decideUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+
+// --- Native shapes -----------------------------------------------------------------------
+// The few members of Bun's API this file uses, declared here so the published types need no
+// bun-types. Structural: Bun's own objects satisfy them.
+
+export interface BunServerWebSocket<T = unknown> {
+  readonly data: T;
+  readonly readyState: number;
+  send(data: string | Uint8Array, compress?: boolean): number;
+  ping(data?: string | Uint8Array): number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
+  getBufferedAmount(): number;
+}
+
+export interface BunServer {
+  readonly port: number;
+  readonly hostname: string;
+  upgrade(request: Request, options?: { data?: unknown; headers?: Headers }): boolean;
+  requestIP(request: Request): { readonly address: string } | null;
+  publish(topic: string, data: string | Uint8Array, compress?: boolean): number;
+  subscriberCount?(topic: string): number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+
+/** The `websocket` option of `Bun.serve`, as this adapter fills it in. */
+export interface BunWebSocketHandler {
+  open(ws: BunServerWebSocket<ConnectionData>): void;
+  message(ws: BunServerWebSocket<ConnectionData>, message: string | Uint8Array): void;
+  close(ws: BunServerWebSocket<ConnectionData>, code: number, reason: string): void;
+  drain(ws: BunServerWebSocket<ConnectionData>): void;
+  ping(ws: BunServerWebSocket<ConnectionData>, data: Uint8Array): void;
+  pong(ws: BunServerWebSocket<ConnectionData>, data: Uint8Array): void;
+  maxPayloadLength: number;
+  backpressureLimit: number;
+  closeOnBackpressureLimit: boolean;
+  idleTimeout: number;
+  sendPings: boolean;
+  publishToSelf: boolean;
+  perMessageDeflate: boolean;
+}
+
+/** What `server.upgrade` stores in `ws.data`: the handshake's outcome, then the peer. */
+export interface ConnectionData {
+  /** @internal */ readonly init: PeerInit<unknown>;
+  /** @internal The peer, once Bun opened the connection. */ peer: Peer<unknown> | undefined;
+}
+
+interface BunGlobal {
+  serve(options: {
+    port?: number;
+    hostname?: string;
+    fetch(
+      request: Request,
+      server: BunServer,
+    ): Response | undefined | Promise<Response | undefined>;
+    websocket: BunWebSocketHandler;
+  }): BunServer;
+}
+
+// --- Options -------------------------------------------------------------------------------
+
+/** Heartbeat default, as on @wskit/node: ping after 30 s of silence, drop 10 s later. */
+const DEFAULT_HEARTBEAT = { interval: 30_000, timeout: 10_000 } as const;
+/** Bun's limits are unsigned 32-bit integers; `Infinity` means "as large as Bun allows". */
+const BUN_MAX_LIMIT = 2 ** 32 - 1;
+/**
+ * What Bun answers to a permessage-deflate offer with `perMessageDeflate: true` (its shared
+ * compressor: no context takeover either way). Bun does not expose the negotiated header, so
+ * peer.extensions reports this when the client offered the extension.
+ */
+const BUN_DEFLATE_RESPONSE =
+  'permessage-deflate; client_no_context_takeover; server_no_context_takeover';
+
+export interface BunAdapterOptions<Data = unknown> extends AdapterOptions<Data> {}
+
+// --- Adapter -------------------------------------------------------------------------------
+
+export interface BunAdapter<Data = unknown> extends AdapterControls<Data> {
+  /** Pass as `Bun.serve({ websocket })`. */
+  readonly websocket: BunWebSocketHandler;
+  /**
+   * Call from your `fetch` for WebSocket requests and return its result: `undefined` once
+   * Bun took over the connection (Bun wants no Response then), or the rejection Response.
+   */
+  handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined>;
+}
+
+/**
+ * The upgrade helper, to mount the shared hooks beside other routes in your own `Bun.serve`:
+ *
+ * ```ts
+ * const ws = createAdapter({ hooks });
+ * Bun.serve({
+ *   fetch: (request, server) =>
+ *     new URL(request.url).pathname === '/ws' ? ws.handleUpgrade(request, server) : app.fetch(request),
+ *   websocket: ws.websocket,
+ * });
+ * ```
+ */
+export function createAdapter<Data = unknown>(
+  options: BunAdapterOptions<Data> = {},
+): BunAdapter<Data> {
+  assertRuntime('Bun', '@wskit/deno-bun/bun createAdapter()');
+  return new BunAdapterImpl<Data>(resolveOptions(options, 'Bun', DEFAULT_HEARTBEAT));
+}
+
+class BunAdapterImpl<Data> implements BunAdapter<Data> {
+  readonly peers = new Set<BunPeer<Data>>();
+  readonly websocket: BunWebSocketHandler;
+  readonly options: ResolvedOptions<Data>;
+  readonly monitor: LivenessMonitor;
+  readonly #nextId = peerIdSource();
+  /** The server of the latest upgrade: Bun's server-wide publish needs it. */
+  #server: BunServer | undefined;
+  #accepting = true;
+
+  constructor(options: ResolvedOptions<Data>) {
+    this.options = options;
+    this.monitor = new LivenessMonitor(options);
+    const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
+      ws.data.peer as unknown as BunPeer<Data>;
+    const monitored = this.monitor.enabled;
+    this.websocket = {
+      // Bun's limit closes an oversized message with 1009 before we see it.
+      maxPayloadLength: Math.min(options.maxMessageSize, BUN_MAX_LIMIT),
+      // Past maxBufferedAmount Bun drops the message (send returns 0) and closes the socket;
+      // BunPeer.send turns the 0 into a WS_ERR_SEND_BUFFER_FULL error, as @wskit/node does.
+      backpressureLimit: Math.min(options.maxBufferedAmount, BUN_MAX_LIMIT),
+      closeOnBackpressureLimit: Number.isFinite(options.maxBufferedAmount),
+      // uWebSockets' own idle timer works in whole seconds and pings at a fixed 4-16 s margin
+      // before it fires, which cannot express { interval, timeout } in ms; its default (120 s)
+      // would also close quiet peers with 1006. The LivenessMonitor does both jobs instead,
+      // with ws.ping() and the pong handler, so the semantics match @wskit/node's exactly.
+      idleTimeout: 0,
+      sendPings: false,
+      // The shared API's peer.publish excludes the sender (as Bun's ws.publish does anyway).
+      publishToSelf: false,
+      perMessageDeflate: options.deflate !== undefined,
+      open: (ws) => {
+        const peer = new BunPeer<Data>({ ...ws.data.init, ws, adapter: this } as BunPeerInit<Data>);
+        ws.data.peer = peer as unknown as Peer<unknown>;
+        this.peers.add(peer);
+        this.monitor.add(peer);
+        peer.dispatchOpen();
+      },
+      message: (ws, message) => {
+        const peer = peerOf(ws);
+        if (monitored) peer.lastReceivedAt = Date.now();
+        // Bun hands text as a string and binary as a Buffer (a Uint8Array).
+        peer.dispatchMessage(messageFrom(message, typeof message !== 'string'));
+      },
+      // Bun answers pings itself; both control frames only prove the peer alive.
+      ping: (ws) => {
+        peerOf(ws).lastReceivedAt = Date.now();
+      },
+      pong: (ws) => {
+        peerOf(ws).lastReceivedAt = Date.now();
+      },
+      drain: (ws) => peerOf(ws).onDrain(),
+      close: (ws, code, reason) => {
+        const peer = peerOf(ws);
+        if (peer === undefined) return;
+        this.peers.delete(peer);
+        this.monitor.delete(peer);
+        peer.onClose(code, reason);
+      },
+    };
+  }
+
+  async handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined> {
+    // Read the address before any await: it belongs to the request's socket.
+    const remoteAddress = server.requestIP(request)?.address;
+    const decision = await decideUpgrade(
+      request,
+      remoteAddress,
+      this.options,
+      () => this.#accepting,
+    );
+    if (!decision.accepted) return decision.response;
+    const headers = new Headers(decision.headers);
+    if (decision.protocol !== '') {
+      headers.set('sec-websocket-protocol', decision.protocol);
+    } else {
+      // With no Sec-WebSocket-Protocol in the response headers Bun echoes the client's first
+      // offer (oven-sh/bun#18243). The shared API selects none by default (RFC 6455 §4.2.2
+      // allows it), so the offer is removed from the request Bun reads.
+      request.headers.delete('sec-websocket-protocol');
+    }
+    const offersDeflate = /permessage-deflate/i.test(
+      decision.request.headers.get('sec-websocket-extensions') ?? '',
+    );
+    const init: ConnectionData['init'] = {
+      id: this.#nextId(),
+      data: decision.data,
+      request: decision.request,
+      protocol: decision.protocol,
+      extensions: this.options.deflate !== undefined && offersDeflate ? BUN_DEFLATE_RESPONSE : '',
+      hooks: this.options.hooks as Hooks<unknown>,
+    };
+    this.#server = server;
+    const data: ConnectionData = { init, peer: undefined };
+    if (server.upgrade(request, { data, headers })) return undefined;
+    // Bun refused the handshake itself (a bad Sec-WebSocket-Key or version, say).
+    return new Response('Bad WebSocket handshake', { status: 400 });
+  }
+
+  publish(topic: string, data: SendData, options?: SendOptions): number {
+    const server = this.#server;
+    if (server === undefined) return 0;
+    const payload = toNative(data, 'publish');
+    server.publish(topic, payload, this.shouldCompress(payload, options));
+    return this.subscriberCount(topic);
+  }
+
+  subscriberCount(topic: string): number {
+    const server = this.#server;
+    if (server === undefined) return 0;
+    if (typeof server.subscriberCount === 'function') return server.subscriberCount(topic);
+    let count = 0;
+    for (const peer of this.peers) if (peer.topics.has(topic)) count++;
+    return count;
+  }
+
+  async close(options: CloseServerOptions = {}): Promise<void> {
+    this.#accepting = false;
+    await closeAllPeers(this.peers, options, this.options.closeTimeout);
+  }
+
+  /** Compress when asked to, else by size; never when deflate is off (Bun would ignore it). */
+  shouldCompress(payload: string | Uint8Array, options: SendOptions | undefined): boolean {
+    const deflate = this.options.deflate;
+    if (deflate === undefined) return false;
+    return (
+      options?.compress ??
+      (typeof payload === 'string' ? payload.length : payload.byteLength) >= deflate.threshold
+    );
+  }
+}
+
+// --- Peer ----------------------------------------------------------------------------------
+
+type BunPeerInit<Data> = PeerInit<Data> & {
+  readonly ws: BunServerWebSocket<ConnectionData>;
+  readonly adapter: BunAdapterImpl<Data>;
+};
+
+class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Monitored {
+  readonly #ws: BunServerWebSocket<ConnectionData>;
+  readonly #adapter: BunAdapterImpl<Data>;
+  #backpressured = false;
+  /** Set when we dropped the peer, so the close hook can say why. */
+  #dropReason: WebSocketError | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(init: BunPeerInit<Data>) {
+    super(init);
+    this.#ws = init.ws;
+    this.#adapter = init.adapter;
+  }
+
+  get bufferedAmount(): number {
+    return this.state === PeerState.CLOSED ? 0 : this.#ws.getBufferedAmount();
+  }
+
+  send(data: SendData, options?: SendOptions): void {
+    this.assertOpen('send');
+    const payload = toNative(data, 'send');
+    const result = this.#ws.send(payload, this.#adapter.shouldCompress(payload, options));
+    // Bun: -1 = queued behind backpressure (drain follows), 0 = dropped, > 0 = bytes written.
+    if (result === -1) this.#backpressured = true;
+    else if (result === 0) this.#dropped();
+  }
+
+  ping(data?: SendData): void {
+    this.assertOpen('ping');
+    this.#ws.ping(data === undefined ? undefined : toNative(data, 'ping'));
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.state !== PeerState.OPEN) return;
+    this.state = PeerState.CLOSING;
+    this.#ws.close(code, reason);
+    // A peer that never answers the close frame is dropped after closeTimeout, as on Node.
+    this.#closeTimer = setTimeout(() => this.#ws.terminate(), this.#adapter.options.closeTimeout);
+    (this.#closeTimer as { unref?: () => void }).unref?.();
+  }
+
+  terminate(): void {
+    if (this.state === PeerState.CLOSED) return;
+    this.state = PeerState.CLOSING;
+    this.#ws.terminate();
+  }
+
+  subscribe(topic: string): void {
+    if (this.addTopic(topic)) this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.removeTopic(topic) && this.state !== PeerState.CLOSED) this.#ws.unsubscribe(topic);
+  }
+
+  publish(topic: string, data: SendData, options?: SendOptions): void {
+    if (typeof topic !== 'string') throw adapterError('publish expects a topic string');
+    const payload = toNative(data, 'publish');
+    // Bun's native pub/sub: the frame is built once in C++ and excludes this socket.
+    this.#ws.publish(topic, payload, this.#adapter.shouldCompress(payload, options));
+  }
+
+  // Monitored: heartbeat and idle timeout (see the comment on idleTimeout above).
+
+  sendHeartbeatPing(): void {
+    if (this.state === PeerState.OPEN) this.#ws.ping();
+  }
+
+  onPongTimeout(): void {
+    this.dispatchError(
+      new WebSocketError('WS_ERR_PONG_TIMEOUT', 'no pong received within the heartbeat timeout'),
+    );
+    this.terminate();
+  }
+
+  onIdleTimeout(): void {
+    if (this.state === PeerState.OPEN) this.close(1001, 'idle timeout');
+  }
+
+  /** @internal Bun's drain: the socket can take more after a send returned -1. */
+  onDrain(): void {
+    if (!this.#backpressured) return;
+    this.#backpressured = false;
+    this.dispatchDrain();
+  }
+
+  /** @internal */
+  onClose(code: number, reason: string): void {
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    let details: CloseDetails = { code, reason, wasClean: code !== 1006 };
+    // Bun sends 1009 to a client whose message passed maxPayloadLength but reports the
+    // close to us as 1006 "Received too big message": report what went on the wire.
+    if (code === 1006 && reason === 'Received too big message') {
+      this.dispatchError(
+        new WebSocketError(
+          'WS_ERR_MESSAGE_TOO_BIG',
+          `a message exceeded maxMessageSize (${this.#adapter.options.maxMessageSize} bytes)`,
+          {
+            closeCode: 1009,
+          },
+        ),
+      );
+      details = { code: 1009, reason, wasClean: false };
+    } else if (this.#dropReason !== undefined) {
+      details = { code: 1006, reason: '', wasClean: false };
+    }
+    this.dispatchClose(details);
+  }
+
+  #dropped(): void {
+    // Bun dropped the message: the peer passed backpressureLimit (= maxBufferedAmount) and
+    // Bun is closing it (closeOnBackpressureLimit).
+    this.state = PeerState.CLOSING;
+    this.#dropReason = new WebSocketError(
+      'WS_ERR_SEND_BUFFER_FULL',
+      `bufferedAmount passed maxBufferedAmount (${this.#adapter.options.maxBufferedAmount} bytes): the peer is not reading`,
+      { closeCode: 1008 },
+    );
+    this.dispatchError(this.#dropReason);
+    this.#ws.terminate();
+  }
+}
+
+// --- serve -----------------------------------------------------------------------------------
+
+export interface BunServeOptions<Data = unknown> extends BunAdapterOptions<Data> {
+  /** Port to listen on; 0 (default) picks a free one: read it from the returned `port`. */
+  port?: number;
+  /** Address to bind. Default: Bun's (all interfaces). */
+  hostname?: string;
+  /** Answers requests that are not WebSocket upgrades. Default: 426 Upgrade Required. */
+  fetch?: (request: Request, server: BunServer) => Response | Promise<Response>;
+}
+
+export interface BunServerHandle<Data = unknown> extends ServerHandle<Data> {
+  /** The underlying `Bun.serve` server. */
+  readonly server: BunServer;
+}
+
+/** `Bun.serve` with the shared hooks on every WebSocket request and `fetch` for the rest. */
+export function serve<Data = unknown>(options: BunServeOptions<Data>): BunServerHandle<Data> {
+  assertRuntime('Bun', '@wskit/deno-bun/bun serve()');
+  const { port, hostname, fetch, ...adapterOptions } = options ?? ({} as BunServeOptions<Data>);
+  checkListenOptions(port, hostname);
+  if (fetch !== undefined && typeof fetch !== 'function') {
+    throw adapterError('option fetch must be a function (request, server) => Response');
+  }
+  const adapter = createAdapter<Data>(adapterOptions);
+  const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+  const server = bun.serve({
+    port: port ?? 0,
+    hostname,
+    fetch(request, server) {
+      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, server);
+      return fetch !== undefined ? fetch(request, server) : upgradeRequired();
+    },
+    websocket: adapter.websocket,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    port: server.port,
+    hostname: server.hostname,
+    url: `ws://${server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname}:${server.port}/`,
+    peers: adapter.peers,
+    publish: (topic, data, sendOptions) => adapter.publish(topic, data, sendOptions),
+    subscriberCount: (topic) => adapter.subscriberCount(topic),
+    close(closeOptions) {
+      closing ??= (async () => {
+        await adapter.close(closeOptions);
+        await server.stop(true);
+      })();
+      return closing;
+    },
+  };
+}

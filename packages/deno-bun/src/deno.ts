@@ -1,0 +1,433 @@
+/**
+ * @wskit/deno-bun/deno: the shared server API over `Deno.serve` and `Deno.upgradeWebSocket`.
+ * Deno hands out one WHATWG `WebSocket` per connection, so the adapter wires each socket's
+ * events to the hooks and keeps what Deno lacks (pub/sub, drain) itself.
+ *
+ * Sections, in the same order as bun.ts: native shapes, options, adapter, peer, serve.
+ */
+import {
+  messageFrom,
+  type Peer,
+  PeerState,
+  type SendData,
+  type SendOptions,
+  WebSocketError,
+} from '@wskit/core';
+import { adapterError, assertRuntime, unsupportedOption } from './shared/errors.js';
+import {
+  type AdapterOptions,
+  checkListenOptions,
+  type HeartbeatOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './shared/options.js';
+import { BasePeer, byteLengthOver, type PeerInit, peerIdSource, toNative } from './shared/peer.js';
+import { type CloseServerOptions, closeAllPeers } from './shared/shutdown.js';
+import { TopicRegistry } from './shared/topics.js';
+import type { AdapterControls, ServerHandle } from './shared/types.js';
+import { decideUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+
+// --- Native shapes -----------------------------------------------------------------------
+// The few members of Deno's API this file uses, declared here so the published types need no
+// Deno lib. Structural: Deno's own objects satisfy them.
+
+export interface DenoServeHandlerInfo {
+  readonly remoteAddr: { readonly hostname: string; readonly port: number };
+}
+
+interface DenoWebSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  binaryType: string;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(
+    type: 'close',
+    listener: (event: { code: number; reason: string; wasClean: boolean }) => void,
+  ): void;
+  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+}
+
+export interface DenoHttpServer {
+  readonly addr: { readonly hostname: string; readonly port: number };
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+}
+
+interface DenoGlobal {
+  upgradeWebSocket(
+    request: Request,
+    options?: { protocol?: string; idleTimeout?: number },
+  ): { socket: DenoWebSocket; response: Response };
+  serve(
+    options: { port?: number; hostname?: string; onListen?: (address: unknown) => void },
+    handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>,
+  ): DenoHttpServer;
+}
+
+const denoGlobal = () => (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+
+// --- Options -------------------------------------------------------------------------------
+
+/**
+ * Deno's own heartbeat (`upgradeWebSocket`'s idleTimeout, default 30 s): a ping after
+ * idleTimeout/2 of silence, and a close (1001) when nothing arrives in the next half.
+ */
+const DEFAULT_HEARTBEAT = { interval: 15_000, timeout: 15_000 } as const;
+/**
+ * Deno has no drain event: once `bufferedAmount` passes this mark the peer counts as
+ * backpressured, and `bufferedAmount` is polled until it is back to 0, which fires drain.
+ */
+const DRAIN_HIGH_WATER_MARK = 64 * 1024;
+const DRAIN_POLL_INTERVAL = 10;
+
+export interface DenoAdapterOptions<Data = unknown> extends AdapterOptions<Data> {}
+
+function resolveDenoOptions<Data>(
+  options: DenoAdapterOptions<Data>,
+  extra: readonly string[] = [],
+): ResolvedOptions<Data> {
+  if (options !== null && typeof options === 'object') {
+    // Deno cannot do these at all: refuse them before anything else.
+    if (options.perMessageDeflate !== undefined && options.perMessageDeflate !== false) {
+      throw unsupportedOption(
+        'perMessageDeflate',
+        'Deno',
+        'Deno.upgradeWebSocket does not negotiate permessage-deflate',
+      );
+    }
+    if (options.idleTimeout !== undefined && options.idleTimeout !== 0) {
+      throw unsupportedOption(
+        'idleTimeout',
+        'Deno',
+        'Deno answers pings and pongs itself and never tells JavaScript, so a quiet peer cannot be told from a dead one; use heartbeat (Deno pings natively)',
+      );
+    }
+    options = { ...options, heartbeat: equalHalves(options.heartbeat) };
+  }
+  const resolved = resolveOptions(options, 'Deno', DEFAULT_HEARTBEAT, extra);
+  if (
+    resolved.heartbeat !== undefined &&
+    resolved.heartbeat.interval !== resolved.heartbeat.timeout
+  ) {
+    throw unsupportedOption(
+      'heartbeat',
+      'Deno',
+      `Deno pings after idleTimeout/2 of silence and closes idleTimeout/2 later, so interval and timeout must be equal (got ${resolved.heartbeat.interval} and ${resolved.heartbeat.timeout})`,
+    );
+  }
+  return resolved;
+}
+
+/** `{ interval: 10_000 }` alone means 10 s both ways on Deno, where the halves are equal. */
+function equalHalves(
+  heartbeat: HeartbeatOptions | false | undefined,
+): HeartbeatOptions | false | undefined {
+  if (heartbeat === null || typeof heartbeat !== 'object') return heartbeat;
+  const { interval, timeout } = heartbeat;
+  return { interval: interval ?? timeout, timeout: timeout ?? interval };
+}
+
+// --- Adapter -------------------------------------------------------------------------------
+
+export interface DenoAdapter<Data = unknown> extends AdapterControls<Data> {
+  /**
+   * Call from your `Deno.serve` handler for WebSocket requests and return its Response: the
+   * 101 that starts the connection, or the rejection.
+   */
+  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response>;
+}
+
+/**
+ * The upgrade helper, to mount the shared hooks beside other routes in your own `Deno.serve`:
+ *
+ * ```ts
+ * const ws = createAdapter({ hooks });
+ * Deno.serve((request, info) =>
+ *   new URL(request.url).pathname === '/ws' ? ws.handleUpgrade(request, info) : app.fetch(request));
+ * ```
+ */
+export function createAdapter<Data = unknown>(
+  options: DenoAdapterOptions<Data> = {},
+): DenoAdapter<Data> {
+  assertRuntime('Deno', '@wskit/deno-bun/deno createAdapter()');
+  return new DenoAdapterImpl<Data>(resolveDenoOptions(options));
+}
+
+class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
+  readonly peers = new Set<DenoPeer<Data>>();
+  readonly options: ResolvedOptions<Data>;
+  /** Deno has no pub/sub: topics live here, and a publish converts its payload once. */
+  readonly topics = new TopicRegistry<DenoPeer<Data>, string | Uint8Array>();
+  readonly #nextId = peerIdSource();
+  #accepting = true;
+
+  constructor(options: ResolvedOptions<Data>) {
+    this.options = options;
+  }
+
+  async handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response> {
+    // Read the address first: after the upgrade Deno closes the request, and reading
+    // info.remoteAddr then throws "Request closed".
+    let remoteAddress: string | undefined;
+    try {
+      remoteAddress = info?.remoteAddr.hostname;
+    } catch {}
+    const decision = await decideUpgrade(
+      request,
+      remoteAddress,
+      this.options,
+      () => this.#accepting,
+    );
+    if (!decision.accepted) return decision.response;
+    let upgrade: ReturnType<DenoGlobal['upgradeWebSocket']>;
+    try {
+      upgrade = denoGlobal().upgradeWebSocket(request, {
+        // No `protocol` here: Deno checks it against the offer split on ", " only, so a legal
+        // offer without the space ("chat.v1,chat.v2", as ws sends it) makes it throw. The
+        // offer was parsed and the choice checked in decideUpgrade; the header is set below.
+        // Deno's idleTimeout is a heartbeat in seconds; 0 turns it off (its default is 30).
+        idleTimeout:
+          this.options.heartbeat === undefined ? 0 : (this.options.heartbeat.interval * 2) / 1000,
+      });
+    } catch (error) {
+      // Deno validates the handshake itself (key, version) and throws on a bad one.
+      return new Response(`Bad WebSocket handshake: ${(error as Error).message}`, { status: 400 });
+    }
+    const { socket, response } = upgrade;
+    if (decision.protocol !== '') response.headers.set('sec-websocket-protocol', decision.protocol);
+    // Deno's upgradeWebSocket takes no headers (denoland/deno#19277), but the 101 Response it
+    // returns has mutable headers: extra ones (Set-Cookie...) go there.
+    decision.headers?.forEach((value, name) => {
+      response.headers.append(name, value);
+    });
+    // Binary messages as ArrayBuffer, not Blob (the WHATWG default): no async read per message.
+    socket.binaryType = 'arraybuffer';
+    const peer = new DenoPeer<Data>({
+      id: this.#nextId(),
+      data: decision.data,
+      request: decision.request,
+      protocol: decision.protocol,
+      extensions: '',
+      hooks: this.options.hooks,
+      socket,
+      adapter: this,
+    });
+    socket.addEventListener('open', () => {
+      this.peers.add(peer);
+      peer.dispatchOpen();
+    });
+    socket.addEventListener('message', (event) => peer.onMessage(event.data));
+    socket.addEventListener('error', (event) => peer.onError(event.message));
+    socket.addEventListener('close', (event) => {
+      const opened = this.peers.delete(peer);
+      for (const topic of peer.topics) this.topics.remove(topic, peer);
+      // A connection that failed before it opened never reached the hooks.
+      if (opened)
+        peer.dispatchClose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
+    });
+    return response;
+  }
+
+  publish(topic: string, data: SendData, _options?: SendOptions): number {
+    return this.topics.publish(topic, toNative(data, 'publish'));
+  }
+
+  subscriberCount(topic: string): number {
+    return this.topics.subscriberCount(topic);
+  }
+
+  async close(options: CloseServerOptions = {}): Promise<void> {
+    this.#accepting = false;
+    await closeAllPeers(this.peers, options, this.options.closeTimeout);
+  }
+}
+
+// --- Peer ----------------------------------------------------------------------------------
+
+type DenoPeerInit<Data> = PeerInit<Data> & {
+  readonly socket: DenoWebSocket;
+  readonly adapter: DenoAdapterImpl<Data>;
+};
+
+class DenoPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data> {
+  readonly #socket: DenoWebSocket;
+  readonly #adapter: DenoAdapterImpl<Data>;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(init: DenoPeerInit<Data>) {
+    super(init);
+    this.#socket = init.socket;
+    this.#adapter = init.adapter;
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  send(data: SendData, _options?: SendOptions): void {
+    this.assertOpen('send');
+    this.sendNative(toNative(data, 'send'));
+  }
+
+  /** @internal Also the topic registry's entry point: the payload is already converted. */
+  sendNative(payload: string | Uint8Array): void {
+    if (this.state !== PeerState.OPEN) return;
+    this.#socket.send(payload);
+    this.#checkBackpressure();
+  }
+
+  ping(_data?: SendData): void {
+    throw adapterError(
+      "peer.ping() is not available on Deno: Deno's WebSocket cannot send pings (use the heartbeat option, which Deno runs natively)",
+      'WS_ERR_INVALID_STATE',
+    );
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.state !== PeerState.OPEN) return;
+    this.state = PeerState.CLOSING;
+    this.#socket.close(code, reason);
+  }
+
+  /**
+   * Deno exposes no way to drop a WebSocket's connection without a closing handshake: this
+   * sends a close frame (1001) and stops delivering messages. See the README's runtime table.
+   */
+  terminate(): void {
+    if (this.state === PeerState.CLOSED) return;
+    const wasOpen = this.state === PeerState.OPEN;
+    this.state = PeerState.CLOSING;
+    if (wasOpen) this.#socket.close(1001, 'terminated');
+  }
+
+  subscribe(topic: string): void {
+    if (this.addTopic(topic)) this.#adapter.topics.add(topic, this);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.removeTopic(topic)) this.#adapter.topics.remove(topic, this);
+  }
+
+  publish(topic: string, data: SendData, _options?: SendOptions): void {
+    this.#adapter.topics.publish(topic, toNative(data, 'publish'), this);
+  }
+
+  /** @internal */
+  onMessage(data: unknown): void {
+    // After close() or terminate() Deno may still deliver what was already read: drop it,
+    // as @wskit/node does once the closing handshake began.
+    if (this.state !== PeerState.OPEN) return;
+    const payload = data as string | ArrayBuffer;
+    const limit = this.#adapter.options.maxMessageSize;
+    // Deno has no message size option (its own cap is 64 MiB): the limit is enforced here,
+    // after Deno read the message, with the close code @wskit/node and Bun send.
+    if (byteLengthOver(payload, limit)) {
+      this.close(1009, 'message too big');
+      this.dispatchError(
+        new WebSocketError(
+          'WS_ERR_MESSAGE_TOO_BIG',
+          `a message exceeded maxMessageSize (${limit} bytes)`,
+          {
+            closeCode: 1009,
+          },
+        ),
+      );
+      return;
+    }
+    this.dispatchMessage(messageFrom(payload, typeof payload !== 'string'));
+  }
+
+  /** @internal */
+  onError(message: string | undefined): void {
+    // Deno's heartbeat reports a missing pong as an error event, then closes with 1001.
+    const error =
+      message === 'No response from ping frame.'
+        ? new WebSocketError('WS_ERR_PONG_TIMEOUT', 'no pong received within the heartbeat timeout')
+        : new WebSocketError('WS_ERR_CONNECTION_FAILED', message ?? 'WebSocket error');
+    this.dispatchError(error);
+  }
+
+  #checkBackpressure(): void {
+    const buffered = this.#socket.bufferedAmount;
+    const limit = this.#adapter.options.maxBufferedAmount;
+    if (buffered > limit) {
+      // Closing first: the error hook must see a closing peer, not send into the full buffer.
+      // Deno cannot drop the socket, so the close frame waits behind what is queued.
+      this.close(1008, 'send buffer limit exceeded');
+      this.dispatchError(
+        new WebSocketError(
+          'WS_ERR_SEND_BUFFER_FULL',
+          `bufferedAmount passed maxBufferedAmount (${limit} bytes): the peer is not reading`,
+          { closeCode: 1008 },
+        ),
+      );
+      return;
+    }
+    if (buffered >= DRAIN_HIGH_WATER_MARK && this.#drainTimer === undefined) this.#pollDrain();
+  }
+
+  #pollDrain(): void {
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = undefined;
+      if (this.state === PeerState.CLOSED) return;
+      if (this.#socket.bufferedAmount > 0) this.#pollDrain();
+      else this.dispatchDrain();
+    }, DRAIN_POLL_INTERVAL);
+  }
+}
+
+// --- serve -----------------------------------------------------------------------------------
+
+export interface DenoServeOptions<Data = unknown> extends DenoAdapterOptions<Data> {
+  /** Port to listen on; 0 (default) picks a free one: read it from the returned `port`. */
+  port?: number;
+  /** Address to bind. Default: Deno's (0.0.0.0). */
+  hostname?: string;
+  /** Answers requests that are not WebSocket upgrades. Default: 426 Upgrade Required. */
+  fetch?: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>;
+}
+
+export interface DenoServerHandle<Data = unknown> extends ServerHandle<Data> {
+  /** The underlying `Deno.serve` server. */
+  readonly server: DenoHttpServer;
+}
+
+/** `Deno.serve` with the shared hooks on every WebSocket request and `fetch` for the rest. */
+export function serve<Data = unknown>(options: DenoServeOptions<Data>): DenoServerHandle<Data> {
+  assertRuntime('Deno', '@wskit/deno-bun/deno serve()');
+  const { port, hostname, fetch, ...adapterOptions } = options ?? ({} as DenoServeOptions<Data>);
+  checkListenOptions(port, hostname);
+  if (fetch !== undefined && typeof fetch !== 'function') {
+    throw adapterError('option fetch must be a function (request, info) => Response');
+  }
+  const adapter = createAdapter<Data>(adapterOptions);
+  const server = denoGlobal().serve(
+    // onListen replaces Deno's default "Listening on ..." line: a library prints nothing.
+    { port: port ?? 0, hostname, onListen() {} },
+    (request, info) => {
+      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, info);
+      return fetch !== undefined ? fetch(request, info) : upgradeRequired();
+    },
+  );
+  const address = server.addr;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    port: address.port,
+    hostname: address.hostname,
+    url: `ws://${address.hostname.includes(':') ? `[${address.hostname}]` : address.hostname}:${address.port}/`,
+    peers: adapter.peers,
+    publish: (topic, data, sendOptions) => adapter.publish(topic, data, sendOptions),
+    subscriberCount: (topic) => adapter.subscriberCount(topic),
+    close(closeOptions) {
+      closing ??= (async () => {
+        await adapter.close(closeOptions);
+        await server.shutdown();
+      })();
+      return closing;
+    },
+  };
+}

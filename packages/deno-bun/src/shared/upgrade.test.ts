@@ -1,0 +1,154 @@
+import { describe, expect, test, vi } from 'vitest';
+import { resolveOptions } from './options.js';
+import { decideUpgrade, isWebSocketRequest } from './upgrade.js';
+
+const HEARTBEAT = { interval: 30_000, timeout: 10_000 };
+
+function upgradeRequest(
+  headers: Record<string, string> = {},
+  url = 'http://127.0.0.1:8080/chat?room=1',
+) {
+  return new Request(url, {
+    headers: {
+      upgrade: 'websocket',
+      connection: 'Upgrade',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-version': '13',
+      ...headers,
+    },
+  });
+}
+
+describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
+  test('a plain HTTP request is not a WebSocket request and gets 426', async () => {
+    expect(isWebSocketRequest(new Request('http://x/'))).toBe(false);
+    expect(isWebSocketRequest(upgradeRequest({ upgrade: 'h2c, WebSocket' }))).toBe(true);
+    const decision = await decideUpgrade(
+      new Request('http://x/'),
+      undefined,
+      resolveOptions({}, 'Bun', HEARTBEAT),
+      () => true,
+    );
+    expect(decision.accepted).toBe(false);
+    if (!decision.accepted) expect(decision.response.status).toBe(426);
+  });
+
+  test('accepts with data, a chosen subprotocol and headers; the request is snapshotted as ws:', async () => {
+    const options = resolveOptions(
+      {
+        hooks: {
+          upgrade: (request) => ({
+            data: { room: new URL(request.url).searchParams.get('room') },
+            protocol: 'b',
+            headers: [['set-cookie', 'a=1']],
+          }),
+        },
+      },
+      'Deno',
+      HEARTBEAT,
+    );
+    const decision = await decideUpgrade(
+      upgradeRequest({ 'sec-websocket-protocol': 'a,b , c', origin: 'https://site.example' }),
+      '127.0.0.1',
+      options,
+      () => true,
+    );
+    expect(decision.accepted).toBe(true);
+    if (!decision.accepted) return;
+    expect(decision.data).toEqual({ room: '1' });
+    expect(decision.protocol).toBe('b');
+    expect(decision.headers?.get('set-cookie')).toBe('a=1');
+    expect(decision.request).toMatchObject({
+      url: 'ws://127.0.0.1:8080/chat?room=1',
+      protocols: ['a', 'b', 'c'],
+      origin: 'https://site.example',
+      remoteAddress: '127.0.0.1',
+    });
+  });
+
+  test('RFC 6455 §4.2.2: no subprotocol by default; one the client did not offer is a 500', async () => {
+    const none = await decideUpgrade(
+      upgradeRequest({ 'sec-websocket-protocol': 'a' }),
+      undefined,
+      resolveOptions({}, 'Bun', HEARTBEAT),
+      () => true,
+    );
+    expect(none.accepted && none.protocol).toBe('');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const bad = await decideUpgrade(
+      upgradeRequest({ 'sec-websocket-protocol': 'a' }),
+      undefined,
+      resolveOptions({ selectProtocol: () => 'z' }, 'Bun', HEARTBEAT),
+      () => true,
+    );
+    expect(!bad.accepted && bad.response.status).toBe(500);
+    expect(errors).toHaveBeenCalledOnce();
+    errors.mockRestore();
+  });
+
+  test('rejections: { status } object with headers and body, a Response as is, a throwing hook 500', async () => {
+    const reject = await decideUpgrade(
+      upgradeRequest(),
+      undefined,
+      resolveOptions(
+        {
+          hooks: {
+            upgrade: () => ({ status: 401, headers: { 'www-authenticate': 'Bearer' }, body: 'no' }),
+          },
+        },
+        'Bun',
+        HEARTBEAT,
+      ),
+      () => true,
+    );
+    expect(reject.accepted).toBe(false);
+    if (reject.accepted) return;
+    expect(reject.response.status).toBe(401);
+    expect(reject.response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await reject.response.text()).toBe('no');
+
+    const response = new Response('teapot', { status: 418 });
+    const passed = await decideUpgrade(
+      upgradeRequest(),
+      undefined,
+      resolveOptions({ hooks: { upgrade: () => response } }, 'Bun', HEARTBEAT),
+      () => true,
+    );
+    expect(!passed.accepted && passed.response).toBe(response);
+
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const thrown = await decideUpgrade(
+      upgradeRequest(),
+      undefined,
+      resolveOptions(
+        { hooks: { upgrade: () => Promise.reject(new Error('db down')) } },
+        'Bun',
+        HEARTBEAT,
+      ),
+      () => true,
+    );
+    expect(!thrown.accepted && thrown.response.status).toBe(500);
+    expect(!thrown.accepted && (await thrown.response.text())).not.toMatch(/db down/);
+    errors.mockRestore();
+  });
+
+  test('RFC 6455 §10.2: allowedOrigins refuses other origins with 403; shutting down is 503', async () => {
+    const options = resolveOptions({ allowedOrigins: ['https://good.example'] }, 'Bun', HEARTBEAT);
+    const evil = await decideUpgrade(
+      upgradeRequest({ origin: 'https://evil.example' }),
+      undefined,
+      options,
+      () => true,
+    );
+    expect(!evil.accepted && evil.response.status).toBe(403);
+    const missing = await decideUpgrade(upgradeRequest(), undefined, options, () => true);
+    expect(!missing.accepted && missing.response.status).toBe(403);
+    const closing = await decideUpgrade(
+      upgradeRequest({ origin: 'https://good.example' }),
+      undefined,
+      options,
+      () => false,
+    );
+    expect(!closing.accepted && closing.response.status).toBe(503);
+  });
+});
