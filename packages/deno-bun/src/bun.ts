@@ -16,7 +16,7 @@ import {
   WebSocketError,
 } from '@wskit/core';
 import { adapterError, assertRuntime } from './shared/errors.js';
-import { LivenessMonitor, type Monitored } from './shared/liveness.js';
+import { createLivenessMonitor, type LivenessMonitor, type Monitored } from './shared/liveness.js';
 import {
   type AdapterOptions,
   checkListenOptions,
@@ -149,7 +149,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
-    this.monitor = new LivenessMonitor(options);
+    this.monitor = createLivenessMonitor(options);
     const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
       ws.data.peer as unknown as BunPeer<Data>;
     const monitored = this.monitor.enabled;

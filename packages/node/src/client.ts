@@ -17,7 +17,7 @@ import {
   validateServerResponse,
   WebSocketError,
 } from '@wskit/core';
-import { LivenessMonitor } from './liveness-monitor.js';
+import { createLivenessMonitor } from './liveness-monitor.js';
 import {
   type ConnectionOptions,
   checkNonNegative,
@@ -270,7 +270,7 @@ export function connect(
             extensions: formatExtensions(negotiated.extensions),
             deflate,
             options: connectionOptions,
-            monitor: new LivenessMonitor(connectionOptions),
+            monitor: createLivenessMonitor(connectionOptions),
             id: `client-${(nextClientId++).toString(36)}`,
             data: undefined,
             request: undefined,

@@ -25,7 +25,7 @@ import {
   validateDeflateOptions,
   WebSocketError,
 } from '@wskit/core';
-import { LivenessMonitor } from './liveness-monitor.js';
+import { createLivenessMonitor } from './liveness-monitor.js';
 import {
   type ConnectionOptions,
   checkNonNegative,
@@ -119,7 +119,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   readonly #connectionOptions: ResolvedConnectionOptions;
   readonly #deflate: (PerMessageDeflateOptions & ZlibCodecOptions) | undefined;
   readonly #handshakeTimeout: number;
-  readonly #monitor: LivenessMonitor;
+  readonly #monitor: ReturnType<typeof createLivenessMonitor>;
   readonly #topics = new TopicRegistry();
   readonly #hooks: Hooks<Data> | undefined;
   readonly #serverId = (nextServerId++).toString(36);
@@ -205,7 +205,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       options.handshakeTimeout,
       DEFAULT_HANDSHAKE_TIMEOUT,
     );
-    this.#monitor = new LivenessMonitor(this.#connectionOptions);
+    this.#monitor = createLivenessMonitor(this.#connectionOptions);
 
     if (options.port !== undefined) {
       const server = options.tls

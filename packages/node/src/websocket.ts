@@ -26,6 +26,12 @@ import type { TopicRegistry } from './topics.js';
 
 export type SendCallback = (error?: Error | null) => void;
 
+/** The shared API's send options plus `ws`'s `binary`. */
+export interface NodeSendOptions extends SendOptions {
+  /** Send a string as a binary message (true) or bytes as a text message (false). */
+  readonly binary?: boolean;
+}
+
 /** Everything the server or the client hands to a new connection. */
 export interface WebSocketInit<Data> {
   readonly socket: Duplex;
@@ -236,12 +242,15 @@ export class WebSocket<Data = unknown>
    * Sends a message: a string as text, bytes as binary. `callback` runs once the data is
    * handed to the kernel (or with an error if the connection ended first).
    */
-  send(data: SendData, options?: SendOptions | SendCallback, callback?: SendCallback): void {
+  send(data: SendData, options?: NodeSendOptions | SendCallback, callback?: SendCallback): void {
     if (typeof options === 'function') {
       callback = options;
       options = undefined;
     }
-    const payload = toBytes(data, 'send');
+    let payload = toBytes(data, 'send');
+    // ws's `binary` option: a string sent as binary, or bytes sent as (UTF-8) text.
+    const isBinary = options?.binary ?? typeof payload !== 'string';
+    if (isBinary && typeof payload === 'string') payload = Buffer.from(payload);
     // The core may already be closing (a close echoed while a message was still inflating).
     if (this.#readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
       const error = new WebSocketError(
@@ -256,11 +265,12 @@ export class WebSocket<Data = unknown>
     const compress =
       this.#codec !== undefined && (options?.compress ?? size >= this.#compressThreshold);
     if (compress) {
-      this.#sendCompressed(payload, size, callback);
+      this.#sendCompressed(payload, isBinary, size, callback);
       return;
     }
     if (typeof payload === 'string') this.#connection.sendText(payload);
-    else this.#connection.sendBinary(payload);
+    else if (isBinary) this.#connection.sendBinary(payload);
+    else this.#connection.sendFragment(payload, { fin: true, binary: false });
     this.#flush(this.#deferIfCompressing(callback), true);
   }
 
@@ -283,7 +293,7 @@ export class WebSocket<Data = unknown>
   }
 
   /** Like `send`, as a promise that settles once the data is handed to the kernel. */
-  sendAsync(data: SendData, options?: SendOptions): Promise<void> {
+  sendAsync(data: SendData, options?: NodeSendOptions): Promise<void> {
     return new Promise((resolve, reject) =>
       this.send(data, options ?? {}, (error) => (error ? reject(error) : resolve())),
     );
@@ -691,11 +701,12 @@ export class WebSocket<Data = unknown>
    */
   #sendCompressed(
     payload: string | Uint8Array,
+    isBinary: boolean,
     size: number,
     callback: SendCallback | undefined,
   ): void {
     const connection = this.#connection;
-    const reserved = connection.reserveCompressed(typeof payload !== 'string');
+    const reserved = connection.reserveCompressed(isBinary);
     this.#compressing++;
     this.#compressingBytes += size;
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;

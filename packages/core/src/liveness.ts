@@ -1,0 +1,103 @@
+/**
+ * Heartbeats and idle timeouts for many connections on one timer, shared by every adapter.
+ *
+ * A timer per connection costs memory and wake-ups at 10,000 connections; instead one
+ * interval sweeps every member, so a timeout is precise to one tick (a quarter of the
+ * shortest configured period, at most one second), and an idle server has no timer at all.
+ * The core owns no timer and reads no clock: the adapter injects both (`LivenessScheduler`).
+ */
+export interface Monitored {
+  /** Time (the scheduler's `now()`) of the last frame received from the peer. */
+  readonly lastReceivedAt: number;
+  /** Time of the heartbeat ping still unanswered, or 0. */
+  pingSentAt: number;
+  sendHeartbeatPing(): void;
+  /** The peer did not answer a ping in time: drop it. Called once; the member is removed. */
+  onPongTimeout(): void;
+  /** Nothing arrived for `idleTimeout` ms. Called once; the member is removed. */
+  onIdleTimeout(): void;
+}
+
+export interface LivenessSettings {
+  readonly heartbeat: { readonly interval: number; readonly timeout: number } | undefined;
+  /** 0 disables. */
+  readonly idleTimeout: number;
+}
+
+/** The adapter's timer and clock. `every` returns a function that cancels the interval. */
+export interface LivenessScheduler {
+  every(milliseconds: number, tick: () => void): () => void;
+  now(): number;
+}
+
+const MAX_TICK = 1_000;
+const MIN_TICK = 5;
+
+export class LivenessMonitor {
+  readonly #settings: LivenessSettings;
+  readonly #scheduler: LivenessScheduler;
+  readonly #members = new Set<Monitored>();
+  readonly #tick: number;
+  #cancel: (() => void) | undefined;
+
+  constructor(settings: LivenessSettings, scheduler: LivenessScheduler) {
+    this.#settings = settings;
+    this.#scheduler = scheduler;
+    const periods = [
+      settings.heartbeat?.interval ?? Number.POSITIVE_INFINITY,
+      settings.heartbeat?.timeout ?? Number.POSITIVE_INFINITY,
+      settings.idleTimeout > 0 ? settings.idleTimeout : Number.POSITIVE_INFINITY,
+    ];
+    this.#tick = Math.max(MIN_TICK, Math.min(MAX_TICK, Math.min(...periods) / 4));
+  }
+
+  /** True when there is anything to watch: otherwise `add` is a no-op. */
+  get enabled(): boolean {
+    return this.#settings.heartbeat !== undefined || this.#settings.idleTimeout > 0;
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  add(member: Monitored): void {
+    if (!this.enabled) return;
+    this.#members.add(member);
+    this.#cancel ??= this.#scheduler.every(this.#tick, () => this.sweep(this.#scheduler.now()));
+  }
+
+  delete(member: Monitored): void {
+    this.#members.delete(member);
+    if (this.#members.size === 0 && this.#cancel !== undefined) {
+      this.#cancel();
+      this.#cancel = undefined;
+    }
+  }
+
+  /** One pass over every member; exposed so tests can drive time by hand. */
+  sweep(now: number): void {
+    const { heartbeat, idleTimeout } = this.#settings;
+    for (const member of this.#members) {
+      const silentFor = now - member.lastReceivedAt;
+      if (idleTimeout > 0 && silentFor >= idleTimeout) {
+        this.delete(member);
+        member.onIdleTimeout();
+        continue;
+      }
+      if (heartbeat === undefined) continue;
+      if (member.pingSentAt !== 0) {
+        // Any frame received after the ping proves the peer alive, not only the pong.
+        if (member.lastReceivedAt >= member.pingSentAt) member.pingSentAt = 0;
+        else if (now - member.pingSentAt >= heartbeat.timeout) {
+          this.delete(member);
+          member.onPongTimeout();
+        }
+        continue;
+      }
+      if (silentFor >= heartbeat.interval) {
+        member.pingSentAt = now;
+        member.sendHeartbeatPing();
+      }
+    }
+  }
+}
