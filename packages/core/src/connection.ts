@@ -6,7 +6,12 @@ import {
   WebSocketError,
 } from './errors.js';
 import { encodeClosePayload, parseClosePayload } from './frames/close-payload.js';
-import { encodeFrame, encodeTextFrame } from './frames/frame-encoder.js';
+import {
+  encodeFrame,
+  encodeFrameInto,
+  encodeTextFrame,
+  encodeTextFrameInto,
+} from './frames/frame-encoder.js';
 import { FrameParser, type FrameSink } from './frames/frame-parser.js';
 import { MAX_CONTROL_PAYLOAD, Opcode } from './frames/opcodes.js';
 import { GrowableBuffer } from './messages/growable-buffer.js';
@@ -443,14 +448,27 @@ export class Connection implements FrameSink {
   sendText(text: string): void {
     if (typeof text !== 'string') throw invalidArgument('sendText expects a string');
     this.#assertCanSendMessage('sendText');
-    this.#pushChunks(encodeTextFrame(Opcode.TEXT, text, true, this.#nextMask()));
+    this.#outputBytes += encodeTextFrameInto(
+      this.#output as Uint8Array[],
+      Opcode.TEXT,
+      text,
+      true,
+      this.#nextMask(),
+    );
   }
 
   /** Sends a binary message. The caller must not modify `data` until it has been written. */
   sendBinary(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) throw invalidArgument('sendBinary expects a Uint8Array');
     this.#assertCanSendMessage('sendBinary');
-    this.#pushChunks(encodeFrame(Opcode.BINARY, data, true, false, this.#nextMask()));
+    this.#outputBytes += encodeFrameInto(
+      this.#output as Uint8Array[],
+      Opcode.BINARY,
+      data,
+      true,
+      false,
+      this.#nextMask(),
+    );
   }
 
   /**

@@ -9,7 +9,7 @@ import { applyMask, copyMasked } from './mask.js';
  * without copying the payload. Small payloads are copied next to their header instead (one
  * chunk): below this size a copy into pooled memory costs less than a second write.
  */
-export const MERGE_THRESHOLD = 1024;
+export const MERGE_THRESHOLD = 512;
 
 /** Strings up to this many UTF-16 units are tried as ASCII with a plain loop first. */
 const ASCII_FAST_PATH_MAX = 256;
@@ -82,18 +82,37 @@ export function encodeFrame(
   rsv1: boolean,
   mask: Uint8Array | undefined,
 ): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  encodeFrameInto(out, opcode, payload, fin, rsv1, mask);
+  return out;
+}
+
+/**
+ * `encodeFrame` appending to `out` (an output queue) and returning the bytes added: the send
+ * path allocates no array per frame.
+ */
+export function encodeFrameInto(
+  out: Uint8Array[],
+  opcode: number,
+  payload: Uint8Array,
+  fin: boolean,
+  rsv1: boolean,
+  mask: Uint8Array | undefined,
+): number {
   const length = payload.length;
   const size = headerSize(length, mask !== undefined);
   if (mask === undefined && length > MERGE_THRESHOLD) {
     const header = allocateFrame(size);
     writeHeader(header, 0, opcode, fin, rsv1, length, undefined);
-    return [header, payload];
+    out.push(header, payload);
+    return size + length;
   }
   const frame = allocateFrame(size + length);
   writeHeader(frame, 0, opcode, fin, rsv1, length, mask);
   if (mask === undefined) frame.set(payload, size);
   else copyMasked(payload, frame, size, mask);
-  return [frame];
+  out.push(frame);
+  return size + length;
 }
 
 /**
@@ -107,15 +126,31 @@ export function encodeTextFrame(
   fin: boolean,
   mask: Uint8Array | undefined,
 ): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  encodeTextFrameInto(out, opcode, text, fin, mask);
+  return out;
+}
+
+/** `encodeTextFrame` appending to `out` and returning the bytes added. */
+export function encodeTextFrameInto(
+  out: Uint8Array[],
+  opcode: number,
+  text: string,
+  fin: boolean,
+  mask: Uint8Array | undefined,
+): number {
   const length = text.length;
   const maskSize = mask === undefined ? 0 : 4;
   if (length <= ASCII_FAST_PATH_MAX) {
     const frame = encodeAsciiFrame(opcode, text, fin, mask);
-    if (frame !== undefined) return [frame];
+    if (frame !== undefined) {
+      out.push(frame);
+      return frame.length;
+    }
   }
   const maxBytes = length * 3;
   if (maxBytes > 0xffff) {
-    return encodeFrame(opcode, utf8Encoder.encode(text), fin, false, mask);
+    return encodeFrameInto(out, opcode, utf8Encoder.encode(text), fin, false, mask);
   }
   // Reserve room for the 4-byte length form; if the text turns out to be ≤ 125 bytes the
   // 2-byte form is written two bytes later instead (§5.2 requires the minimal form).
@@ -127,7 +162,9 @@ export function encodeTextFrame(
   if (mask !== undefined) {
     applyMask(buffer.subarray(payloadStart, payloadStart + written), mask);
   }
-  return [shrinkLastFrame(buffer, payloadStart + written).subarray(start)];
+  const frame = shrinkLastFrame(buffer, payloadStart + written).subarray(start);
+  out.push(frame);
+  return frame.length;
 }
 
 /** The ASCII fast path of `encodeTextFrame`; undefined at the first non-ASCII unit. */
