@@ -1,0 +1,2 @@
+export function buildWeb(outDir?: string): Promise<void>;
+export function buildServer(): Promise<void>;

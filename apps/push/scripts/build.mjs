@@ -1,0 +1,50 @@
+// Bundles web/ into dist/web/ (browser) and server/ into dist/server/ (Node, Bun, Deno).
+// `--if-missing` skips the build when dist/ already exists (the start script uses it).
+
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export async function buildWeb(outDir = `${root}dist/web`) {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [`${root}web/app.ts`, `${root}web/admin.ts`],
+    outdir: outDir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  for (const file of ['index.html', 'admin.html', 'styles.css']) {
+    await copyFile(`${root}web/${file}`, `${outDir}/${file}`);
+  }
+}
+
+export async function buildServer() {
+  await build({
+    entryPoints: ['node', 'bun', 'deno'].map((name) => `${root}server/${name}.ts`),
+    outdir: `${root}dist/server`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'es2022',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const ifMissing = process.argv.includes('--if-missing');
+  if (
+    !(ifMissing && existsSync(`${root}dist/web/app.js`) && existsSync(`${root}dist/server/node.js`))
+  ) {
+    await buildWeb();
+    await buildServer();
+  }
+}

@@ -1,0 +1,23 @@
+/** The Bun entry: the same app through @wskit/deno-bun's serve(). */
+import { serve } from '@wskit/deno-bun';
+import { banner, openBroker, openStore, readConfig } from './config.js';
+import { createPushApp, type PeerState } from './hooks.js';
+
+const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } })
+  .process.env;
+const config = readConfig(env);
+const app = createPushApp({
+  store: await openStore(config),
+  broker: await openBroker(config),
+  token: config.token,
+  allowedOrigins: config.allowedOrigins,
+  webDir: config.webDir,
+});
+const server = serve<PeerState>({
+  port: config.port,
+  hostname: env.HOST ?? '127.0.0.1',
+  hooks: app.hooks,
+  maxMessageSize: app.maxMessageBytes,
+  fetch: (request) => app.fetch(request),
+});
+console.log(banner(`Bun`, server.url.replace(/^ws/, 'http').replace(/\/$/, ''), config));
