@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const DEMO_PACKAGE = '@wskit/example-echo';
-const DEMO_DIR = 'examples/echo';
+const DEMO_PACKAGE = '@wskit/app-chat';
+const DEMO_DIR = 'apps/chat';
 
 const environment = {
   ...process.env,

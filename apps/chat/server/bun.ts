@@ -1,0 +1,20 @@
+/** Entry for Bun: `bun dist/server/bun.js`. The page and /ws share one port. */
+import { serve } from '@wskit/deno-bun';
+import { createBroker, readConfig } from './config.js';
+import { pageHandler } from './fetch.js';
+import { createChat } from './hooks.js';
+import { defaultWebDir } from './static.js';
+
+const config = readConfig({ get: (name) => process.env[name] });
+const chat = createChat({
+  broker: await createBroker(config.redisUrl),
+  allowedOrigins: config.allowedOrigins,
+});
+const server = serve({
+  port: config.port,
+  hostname: config.host,
+  hooks: chat.hooks,
+  maxMessageSize: 64 * 1024,
+  fetch: pageHandler(defaultWebDir(import.meta.url)),
+});
+console.log(`chat (bun) ready: open http://${config.host}:${server.port}/`);

@@ -1,0 +1,31 @@
+/** Settings from the environment, the same for every runtime's entry. */
+import { type Broker, InProcessBroker } from './broker.js';
+import { parseOriginList } from './hooks.js';
+import { RedisBroker } from './redis-broker.js';
+
+export interface Environment {
+  get(name: string): string | undefined;
+}
+
+export const DEFAULT_ROOMS = ['lobby'];
+
+export function readConfig(env: Environment) {
+  const port = Number(env.get('PORT') ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`bad PORT ${env.get('PORT')}`);
+  return {
+    port,
+    host: env.get('HOST') ?? '127.0.0.1',
+    allowedOrigins: parseOriginList(env.get('ALLOWED_ORIGINS')),
+    redisUrl: env.get('REDIS_URL'),
+  };
+}
+
+export async function createBroker(redisUrl: string | undefined): Promise<Broker> {
+  if (redisUrl === undefined || redisUrl === '') return new InProcessBroker(DEFAULT_ROOMS);
+  return RedisBroker.connect({
+    url: redisUrl,
+    initialRooms: DEFAULT_ROOMS,
+    onError: (error) => console.error('chat: redis:', error.message),
+  });
+}

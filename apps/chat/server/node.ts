@@ -1,0 +1,25 @@
+/** Entry for Node.js: `node dist/server/node.js` (PORT, HOST, REDIS_URL, ALLOWED_ORIGINS). */
+import { createBroker, readConfig } from './config.js';
+import { startNodeChat } from './node-server.js';
+import { defaultWebDir } from './static.js';
+
+const config = readConfig({ get: (name) => process.env[name] });
+const chat = await startNodeChat({
+  port: config.port,
+  host: config.host,
+  allowedOrigins: config.allowedOrigins,
+  broker: await createBroker(config.redisUrl),
+  webDir: defaultWebDir(import.meta.url),
+});
+console.log(`chat (node${config.redisUrl ? ', redis broker' : ''}) ready: open ${chat.url}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await chat.close();
+    await chat.broker.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,64 @@
+// The launcher on every runtime: `scripts/start.mjs --runtime node|bun|deno` serves the page
+// and the same chat hooks (built entries in dist/server).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ChatClient } from './clients.js';
+import { APP_DIR, freePort } from './processes.js';
+
+async function launch(
+  runtime: string,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(APP_DIR, 'scripts', 'start.mjs'), '--runtime', runtime],
+    {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${output}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = /ready: open (http:\/\/\S+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+  });
+  return { child, url, output: () => output };
+}
+
+describe.each(['node', 'bun', 'deno'])('start --runtime %s', (runtime) => {
+  test('prints the URL, serves the page and runs the chat', async () => {
+    const { child, url } = await launch(runtime);
+    try {
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>wskit chat</title>');
+      const client = await ChatClient.connect(`${url.replace('http', 'ws')}ws`);
+      try {
+        const joined = await client.join('lobby', 'ada', 'u-ada');
+        expect(joined.members).toEqual([{ userId: 'u-ada', nick: 'ada' }]);
+        client.sendRaw('not json');
+        expect(await client.next('error')).toMatchObject({ code: 'bad-json' });
+        client.send({ v: 1, type: 'say', room: 'lobby', id: 'c1', text: `hello from ${runtime}` });
+        expect(await client.next('ack')).toMatchObject({ id: 'c1', messageId: 1 });
+        expect((await client.next('message')).message.text).toBe(`hello from ${runtime}`);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
