@@ -63,8 +63,15 @@ if (isMainThread) {
     fc.string({ unit: 'binary', maxLength: 200 }).map((value) => ({ kind: 'text', value })),
     fc.uint8Array({ maxLength: 70_000 }).map((value) => ({ kind: 'binary', value })),
     fc.uint8Array({ maxLength: 125 }).map((value) => ({ kind: 'ping', value })),
-    fc.array(fc.uint8Array({ maxLength: 100 }), { minLength: 1, maxLength: 5 }).map((value) => ({ kind: 'fragments', value })),
-    fc.record({ code: fc.constantFrom(1000, 1001, 3000, 4999), reason: fc.string({ maxLength: 40 }) }).map((value) => ({ kind: 'close', value })),
+    fc
+      .array(fc.uint8Array({ maxLength: 100 }), { minLength: 1, maxLength: 5 })
+      .map((value) => ({ kind: 'fragments', value })),
+    fc
+      .record({
+        code: fc.constantFrom(1000, 1001, 3000, 4999),
+        reason: fc.string({ maxLength: 40 }),
+      })
+      .map((value) => ({ kind: 'close', value })),
   );
 
   function validStream(actions) {
@@ -75,7 +82,11 @@ if (isMainThread) {
       else if (action.kind === 'binary') client.sendBinary(action.value);
       else if (action.kind === 'ping') client.sendPing(action.value);
       else if (action.kind === 'close') client.close(action.value.code, action.value.reason);
-      else action.value.forEach((piece, i) => client.sendFragment(piece, { fin: i === action.value.length - 1, binary: true }));
+      else {
+        for (const [i, piece] of action.value.entries()) {
+          client.sendFragment(piece, { fin: i === action.value.length - 1, binary: true });
+        }
+      }
     }
     const chunks = client.takeOutput();
     const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
@@ -109,7 +120,12 @@ if (isMainThread) {
 
   const stream = fc.oneof(
     fc.uint8Array({ maxLength: 4096 }),
-    fc.tuple(fc.array(clientAction, { maxLength: 6 }), fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([actions, mutations]) => mutate(validStream(actions), mutations)),
+    fc
+      .tuple(
+        fc.array(clientAction, { maxLength: 6 }),
+        fc.array(mutation, { minLength: 1, maxLength: 8 }),
+      )
+      .map(([actions, mutations]) => mutate(validStream(actions), mutations)),
   );
 
   /** Parses the server's output close frames (unmasked, server → client). */
@@ -120,8 +136,13 @@ if (isMainThread) {
       const opcode = bytes[offset] & 0x0f;
       let length = bytes[offset + 1] & 0x7f;
       let start = offset + 2;
-      if (length === 126) { length = bytes.readUInt16BE(start); start += 2; }
-      else if (length === 127) { length = Number(bytes.readBigUInt64BE(start)); start += 8; }
+      if (length === 126) {
+        length = bytes.readUInt16BE(start);
+        start += 2;
+      } else if (length === 127) {
+        length = Number(bytes.readBigUInt64BE(start));
+        start += 8;
+      }
       if (opcode === 8) return length >= 2 ? bytes.readUInt16BE(start) : 1005;
       offset = start + length;
     }
@@ -173,17 +194,30 @@ if (isMainThread) {
   let round = 0;
   while (Date.now() < deadline) {
     const result = fc.check(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 12 }), fc.constantFrom(125, 1024, 65536, 32 * 1024 * 1024), (bytes, cuts, max) => {
-        check(bytes, cuts, max);
-      }),
-      { numRuns: batch, seed: seed + round, endOnFailure: true /* no shrinking: report the raw counterexample fast */ },
+      fc.property(
+        stream,
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.constantFrom(125, 1024, 65536, 32 * 1024 * 1024),
+        (bytes, cuts, max) => {
+          check(bytes, cuts, max);
+        },
+      ),
+      {
+        numRuns: batch,
+        seed: seed + round,
+        endOnFailure: true /* no shrinking: report the raw counterexample fast */,
+      },
     );
     round++;
     runs += result.numRuns;
     parentPort.postMessage({ type: 'progress', runs });
     if (result.failed) {
       ok = false;
-      failure = { seed: result.seed, path: result.counterexamplePath, error: String(result.errorInstance ?? result.error) };
+      failure = {
+        seed: result.seed,
+        path: result.counterexamplePath,
+        error: String(result.errorInstance ?? result.error),
+      };
       break;
     }
   }

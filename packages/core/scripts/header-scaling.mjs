@@ -11,8 +11,17 @@ import { parseExtensions, parseSubprotocols } from '../dist/index.js';
 
 const shapes = {
   // Valid-looking but long: many parameters, quoted values, separators.
-  'extensions, many params': ['Sec-WebSocket-Extensions', 'permessage-deflate; a=1; b="x", ', parseExtensions],
-  'extensions, unterminated quote': ['Sec-WebSocket-Extensions', 'permessage-deflate; a="', parseExtensions, 'x'],
+  'extensions, many params': [
+    'Sec-WebSocket-Extensions',
+    'permessage-deflate; a=1; b="x", ',
+    parseExtensions,
+  ],
+  'extensions, unterminated quote': [
+    'Sec-WebSocket-Extensions',
+    'permessage-deflate; a="',
+    parseExtensions,
+    'x',
+  ],
   'protocols, many tokens': ['Sec-WebSocket-Protocol', 'chat, ', parseSubprotocols],
   'protocols, empty elements': ['Sec-WebSocket-Protocol', ',', parseSubprotocols],
 };
@@ -43,9 +52,28 @@ for (const [name, [header, unit, parse, fill]] of Object.entries(shapes)) {
   time(parse, small, 200); // warm up the JIT
   time(parse, large, 3);
   // Repeat the small input so its time is well above the timer's resolution.
-  const smallMs = time(() => { for (let i = 0; i < 100; i++) { try { parse(small); } catch {} } }, undefined, 21) / 100;
+  const smallMs =
+    time(
+      () => {
+        for (let i = 0; i < 100; i++) {
+          try {
+            parse(small);
+          } catch {}
+        }
+      },
+      undefined,
+      21,
+    ) / 100;
   const largeMs = time(parse, large, 7);
-  results.push({ case: name, header, '1KiB_ms': +smallMs.toFixed(5), '1MiB_ms': +largeMs.toFixed(2), ratio: Math.round(largeMs / smallMs) });
+  results.push({
+    case: name,
+    header,
+    '1KiB_ms': +smallMs.toFixed(5),
+    '1MiB_ms': +largeMs.toFixed(2),
+    ratio: Math.round(largeMs / smallMs),
+  });
 }
 console.table(results);
-console.log('linear parsing: ratio ≈ 1024 (a few hundred to a few thousand with GC and cache effects); quadratic: ≈ 1,000,000');
+console.log(
+  'linear parsing: ratio ≈ 1024 (a few hundred to a few thousand with GC and cache effects); quadratic: ≈ 1,000,000',
+);

@@ -208,9 +208,17 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.#monitor = createLivenessMonitor(this.#connectionOptions);
 
     if (options.port !== undefined) {
+      // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default):
+      // check at least twice per handshake timeout so a trickled head is really cut off.
+      const checking = {
+        connectionsCheckingInterval: Math.max(
+          100,
+          Math.min(30_000, Math.ceil((this.#handshakeTimeout || 60_000) / 2)),
+        ),
+      };
       const server = options.tls
-        ? https.createServer(options.tls, respondUpgradeRequired)
-        : http.createServer(respondUpgradeRequired);
+        ? https.createServer({ ...options.tls, ...checking }, respondUpgradeRequired)
+        : http.createServer(checking, respondUpgradeRequired);
       // Slowloris: a client trickling its request head is cut off by the handshake timeout.
       server.headersTimeout = this.#handshakeTimeout || 60_000;
       server.requestTimeout = this.#handshakeTimeout || 300_000;

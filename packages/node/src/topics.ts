@@ -47,9 +47,11 @@ export class TopicRegistry {
     if (typeof topic !== 'string') {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'publish expects a topic string');
     }
+    // Checked before the early return: a bad payload is a bug even with no subscriber.
+    const payload = toPayload(data);
     const set = this.#subscribers.get(topic);
     if (set === undefined || set.size === 0) return 0;
-    const message = prepareServerMessage(toPayload(data));
+    const message = prepareServerMessage(payload);
     let count = 0;
     for (const peer of set) {
       // A closing peer stays subscribed until its socket closes, but gets nothing more.
