@@ -27,5 +27,6 @@ export async function createBroker(redisUrl: string | undefined): Promise<Broker
     url: redisUrl,
     initialRooms: DEFAULT_ROOMS,
     onError: (error) => console.error('chat: redis:', error.message),
+    onReconnect: (which) => console.error(`chat: redis: ${which} connection re-established`),
   });
 }

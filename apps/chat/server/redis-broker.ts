@@ -13,7 +13,10 @@ export interface RedisBrokerOptions {
   /** Key and channel prefix. Default `wskit-chat`. */
   prefix?: string;
   initialRooms?: readonly string[];
+  /** A lost Redis connection (the client reconnects by itself, see resp.ts). */
   onError?: (error: Error) => void;
+  /** A lost Redis connection is back; `which` is `commands` or `subscriber`. */
+  onReconnect?: (which: string) => void;
 }
 
 export class RedisBroker implements Broker {
@@ -35,6 +38,10 @@ export class RedisBroker implements Broker {
     const broker = new RedisBroker(commands, subscriber, prefix);
     commands.onError = options.onError;
     subscriber.onError = options.onError;
+    commands.onReconnect = () => options.onReconnect?.('commands');
+    // The subscriber re-issues its SUBSCRIBE itself; events published meanwhile are lost
+    // (Redis pub/sub keeps nothing), history is still in Redis for clients that rejoin.
+    subscriber.onReconnect = () => options.onReconnect?.('subscriber');
     subscriber.onPush = (_channel, payload) => broker.#deliver(payload);
     await subscriber.command('SUBSCRIBE', `${prefix}:events`);
     for (const room of options.initialRooms ?? [])

@@ -1,7 +1,14 @@
 /**
  * A tiny Redis client over node:net (RESP2): pipelined commands answered in order, and a
- * subscriber mode for pub/sub. Only what the chat's broker needs; no reconnection (a lost
- * connection rejects pending commands and reports through `onError`).
+ * subscriber mode for pub/sub. Only what the chat's broker needs.
+ *
+ * Reconnection: when the connection is lost the client reconnects by itself with exponential
+ * backoff (100 ms doubling to 5 s, with jitter), re-sends AUTH/SELECT and re-issues every
+ * SUBSCRIBE/PSUBSCRIBE it had made. Commands are never queued across an outage: a command in
+ * flight when the connection drops, or issued while it is down, is rejected at once with a clear
+ * "Redis unavailable" error (the chat reports that to the user; queueing would only replay stale
+ * writes later). In-flight commands are bounded (MAX_PENDING); past that a command is rejected.
+ * Socket errors never escape as unhandled 'error' events: they are reported through `onError`.
  */
 import * as net from 'node:net';
 
@@ -60,72 +67,180 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Commands waiting for a reply on one connection; more are rejected rather than buffered. */
+export const MAX_PENDING = 10_000;
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
 export class RespConnection {
-  readonly #socket: net.Socket;
+  readonly #url: URL;
+  #socket: net.Socket | undefined;
+  #ready = false;
   readonly #pending: Pending[] = [];
   #buffer: Buffer = Buffer.alloc(0);
   #closed = false;
-  /** Pub/sub pushes: `message` arrays that no command waits for. */
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** Channels and patterns to re-subscribe after a reconnect. */
+  readonly #channels = new Set<string>();
+  readonly #patterns = new Set<string>();
+  /** Pub/sub pushes: `message` (and `pmessage`) arrays that no command waits for. */
   onPush: ((channel: string, payload: string) => void) | undefined;
   onError: ((error: Error) => void) | undefined;
+  /** Called after a lost connection is back (subscriptions re-issued). */
+  onReconnect: (() => void) | undefined;
 
-  private constructor(socket: net.Socket) {
-    this.#socket = socket;
-    socket.on('data', (chunk) => this.#receive(chunk));
-    socket.on('error', (error) => this.#fail(error));
-    socket.on('close', () => this.#fail(new Error('Redis connection closed')));
+  private constructor(url: URL) {
+    this.#url = url;
   }
 
-  static connect(url: string): Promise<RespConnection> {
+  /** The first connection must succeed (a bad REDIS_URL fails the start); later ones retry. */
+  static async connect(url: string): Promise<RespConnection> {
     const parsed = new URL(url);
     if (parsed.protocol !== 'redis:') throw new Error(`REDIS_URL must be redis://, got ${url}`);
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({
-        host: parsed.hostname || '127.0.0.1',
-        port: Number(parsed.port || 6379),
-      });
-      socket.once('error', reject);
-      socket.once('connect', async () => {
-        socket.off('error', reject);
-        socket.setNoDelay(true);
-        const connection = new RespConnection(socket);
-        try {
-          if (parsed.password) {
-            const user = decodeURIComponent(parsed.username);
-            const password = decodeURIComponent(parsed.password);
-            await connection.command(...(user ? ['AUTH', user, password] : ['AUTH', password]));
-          }
-          const database = parsed.pathname.slice(1);
-          if (database) await connection.command('SELECT', database);
-          resolve(connection);
-        } catch (error) {
-          socket.destroy();
-          reject(error);
-        }
-      });
-    });
+    const connection = new RespConnection(parsed);
+    await connection.#open();
+    return connection;
+  }
+
+  get connected(): boolean {
+    return this.#ready;
   }
 
   command(...args: (string | number)[]): Promise<RespValue> {
     if (this.#closed) return Promise.reject(new Error('Redis connection closed'));
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ resolve, reject });
-      this.#socket.write(encodeCommand(args));
-    });
+    const verb = String(args[0]).toUpperCase();
+    // Remembered even while down: the reconnect subscribes to them.
+    if (verb === 'SUBSCRIBE') for (const name of args.slice(1)) this.#channels.add(String(name));
+    if (verb === 'PSUBSCRIBE') for (const name of args.slice(1)) this.#patterns.add(String(name));
+    if (verb === 'UNSUBSCRIBE')
+      for (const name of args.slice(1)) this.#channels.delete(String(name));
+    if (verb === 'PUNSUBSCRIBE')
+      for (const name of args.slice(1)) this.#patterns.delete(String(name));
+    if (!this.#ready) {
+      return Promise.reject(new Error(`Redis unavailable (reconnecting): ${verb} not sent`));
+    }
+    return this.#send(args);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await new Promise<void>((resolve) => this.#socket.end(resolve));
-    this.#socket.destroy();
+    clearTimeout(this.#timer);
+    const socket = this.#socket;
+    this.#ready = false;
+    if (socket === undefined || socket.destroyed) return;
+    await new Promise<void>((resolve) => socket.end(resolve));
+    socket.destroy();
+  }
+
+  #send(args: readonly (string | number)[]): Promise<RespValue> {
+    const socket = this.#socket;
+    if (socket === undefined || socket.destroyed) {
+      return Promise.reject(new Error('Redis unavailable (no connection)'));
+    }
+    if (this.#pending.length >= MAX_PENDING) {
+      return Promise.reject(new Error(`Redis: more than ${MAX_PENDING} commands in flight`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ resolve, reject });
+      socket.write(encodeCommand(args));
+    });
+  }
+
+  /** One connection attempt: socket, AUTH, SELECT, re-subscribe. Rejects if any step fails. */
+  async #open(): Promise<void> {
+    const url = this.#url;
+    const socket = net.connect({
+      host: url.hostname || '127.0.0.1',
+      port: Number(url.port || 6379),
+    });
+    this.#socket = socket;
+    this.#buffer = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      if (this.#socket === socket) this.#receive(chunk);
+    });
+    // Always listened to (no unhandled 'error'); reported once, by 'close' below.
+    let lastError: Error | undefined;
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', () => {
+      if (this.#socket === socket) this.#lost(lastError ?? new Error('Redis connection closed'));
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('close', () => reject(lastError ?? new Error('Redis connection closed')));
+    });
+    socket.setNoDelay(true);
+    try {
+      if (url.password) {
+        const user = decodeURIComponent(url.username);
+        const password = decodeURIComponent(url.password);
+        await this.#send(user ? ['AUTH', user, password] : ['AUTH', password]);
+      }
+      const database = url.pathname.slice(1);
+      if (database) await this.#send(['SELECT', database]);
+      for (const channel of this.#channels) await this.#send(['SUBSCRIBE', channel]);
+      for (const pattern of this.#patterns) await this.#send(['PSUBSCRIBE', pattern]);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    if (this.#closed) {
+      socket.destroy();
+      throw new Error('Redis connection closed');
+    }
+    this.#ready = true;
+    this.#attempt = 0;
+  }
+
+  #lost(error: Error): void {
+    const wasReady = this.#ready;
+    this.#ready = false;
+    this.#socket = undefined;
+    const lost = new Error(`Redis unavailable (connection lost: ${error.message})`);
+    for (const pending of this.#pending.splice(0)) pending.reject(lost);
+    if (this.#closed) return;
+    if (wasReady) {
+      this.onError?.(lost);
+      this.#scheduleReconnect();
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#timer !== undefined) return;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#attempt);
+    this.#attempt += 1;
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#closed) return;
+      this.#open().then(
+        () => this.onReconnect?.(),
+        () => {
+          // #lost ran (or the handshake failed): try again later.
+          this.#socket?.destroy();
+          this.#socket = undefined;
+          this.#scheduleReconnect();
+        },
+      );
+    }, delay);
+    this.#timer.unref?.();
   }
 
   #receive(chunk: Buffer): void {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     let offset = 0;
     for (;;) {
-      const parsed = parseResp(this.#buffer, offset);
+      let parsed: [RespValue, number] | undefined;
+      try {
+        parsed = parseResp(this.#buffer, offset);
+      } catch (error) {
+        // A corrupt stream: drop the connection, the reconnect starts clean.
+        this.#socket?.destroy(error as Error);
+        return;
+      }
       if (parsed === undefined) break;
       offset = parsed[1];
       this.#dispatch(parsed[0]);
@@ -134,20 +249,19 @@ export class RespConnection {
   }
 
   #dispatch(value: RespValue): void {
-    if (Array.isArray(value) && value[0] === 'message' && this.onPush !== undefined) {
-      this.onPush(String(value[1]), String(value[2]));
-      return;
+    if (Array.isArray(value) && this.onPush !== undefined) {
+      if (value[0] === 'message') {
+        this.onPush(String(value[1]), String(value[2]));
+        return;
+      }
+      if (value[0] === 'pmessage') {
+        this.onPush(String(value[2]), String(value[3]));
+        return;
+      }
     }
     const pending = this.#pending.shift();
     if (pending === undefined) return;
     if (value instanceof Error) pending.reject(value);
     else pending.resolve(value);
-  }
-
-  #fail(error: Error): void {
-    const wasOpen = !this.#closed;
-    this.#closed = true;
-    for (const pending of this.#pending.splice(0)) pending.reject(error);
-    if (wasOpen) this.onError?.(error);
   }
 }

@@ -41,9 +41,7 @@ export type WebSocketErrorCode =
   | 'WS_ERR_INVALID_SUBPROTOCOL'
   // Adapters: timers, limits and policies enforced around the protocol
   | 'WS_ERR_HANDSHAKE_TIMEOUT'
-  | 'WS_ERR_CLOSE_TIMEOUT'
   | 'WS_ERR_PONG_TIMEOUT'
-  | 'WS_ERR_IDLE_TIMEOUT'
   | 'WS_ERR_SEND_BUFFER_FULL'
   | 'WS_ERR_ORIGIN_NOT_ALLOWED'
   | 'WS_ERR_CONNECTION_FAILED'
