@@ -101,7 +101,12 @@ export function createPushApp(options: PushAppOptions): PushApp {
           // read (its live delivery was skipped because we were catching up): check the head.
           const head = await store.head(topic);
           if (head <= subscription.lastSent) return;
-          // Retention dropped what the peer missed: jump to what is left.
+          // The head moved past the cursor: read again before concluding anything, so an
+          // append that landed during the empty read is delivered now, not at the next one.
+          const again = await store.readAfter(topic, subscription.lastSent, 1);
+          if (again.length > 0) continue;
+          // Still nothing past the cursor: retention dropped what the peer missed; jump to
+          // what is left.
           const oldest = await store.readAfter(topic, 0, 1);
           if (oldest.length === 0 || (oldest[0] as StoredNotification).seq <= subscription.lastSent)
             return;
