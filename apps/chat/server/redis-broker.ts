@@ -4,9 +4,10 @@
  * same nickname at the same instant are settled by HSETNX; a crashed process leaves its
  * connection counts behind (acceptable for a demo, noted in the README).
  */
+
+import { RespClient } from '@wskit/app-shared/resp';
 import type { ChatMessage, Member, RoomSummary } from '../shared/protocol.js';
 import type { AddResult, Broker, BrokerEvent } from './broker.js';
-import { RespConnection } from './resp.js';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -20,12 +21,12 @@ export interface RedisBrokerOptions {
 }
 
 export class RedisBroker implements Broker {
-  readonly #commands: RespConnection;
-  readonly #subscriber: RespConnection;
+  readonly #commands: RespClient;
+  readonly #subscriber: RespClient;
   readonly #prefix: string;
   readonly #listeners: Array<(event: BrokerEvent) => void> = [];
 
-  private constructor(commands: RespConnection, subscriber: RespConnection, prefix: string) {
+  private constructor(commands: RespClient, subscriber: RespClient, prefix: string) {
     this.#commands = commands;
     this.#subscriber = subscriber;
     this.#prefix = prefix;
@@ -33,8 +34,8 @@ export class RedisBroker implements Broker {
 
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
     const prefix = options.prefix ?? 'wskit-chat';
-    const commands = await RespConnection.connect(options.url);
-    const subscriber = await RespConnection.connect(options.url);
+    const commands = await RespClient.connect(options.url);
+    const subscriber = await RespClient.connect(options.url);
     const broker = new RedisBroker(commands, subscriber, prefix);
     commands.onError = options.onError;
     subscriber.onError = options.onError;
@@ -42,7 +43,7 @@ export class RedisBroker implements Broker {
     // The subscriber re-issues its SUBSCRIBE itself; events published meanwhile are lost
     // (Redis pub/sub keeps nothing), history is still in Redis for clients that rejoin.
     subscriber.onReconnect = () => options.onReconnect?.('subscriber');
-    subscriber.onPush = (_channel, payload) => broker.#deliver(payload);
+    subscriber.onMessage = (_channel, payload) => broker.#deliver(payload);
     await subscriber.command('SUBSCRIBE', `${prefix}:events`);
     for (const room of options.initialRooms ?? [])
       await commands.command('SADD', broker.#key('rooms'), room);

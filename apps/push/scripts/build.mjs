@@ -26,6 +26,17 @@ export async function buildWeb(outDir = `${root}dist/web`) {
   }
 }
 
+// Dependencies stay imports resolved at run time (their dist/), except @wskit/app-shared: a
+// private package exporting TypeScript source, bundled in so Node, Bun and Deno never load .ts.
+const bundleAppShared = {
+  name: 'bundle-app-shared',
+  setup(build) {
+    build.onResolve({ filter: /^@wskit\/app-shared(\/|$)/ }, (args) => ({
+      path: fileURLToPath(import.meta.resolve(args.path)),
+    }));
+  },
+};
+
 export async function buildServer() {
   await build({
     entryPoints: ['node', 'bun', 'deno'].map((name) => `${root}server/${name}.ts`),
@@ -35,6 +46,7 @@ export async function buildServer() {
     format: 'esm',
     target: 'es2022',
     packages: 'external',
+    plugins: [bundleAppShared],
     logLevel: 'warning',
   });
 }

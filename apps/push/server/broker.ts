@@ -1,5 +1,6 @@
+import { RespClient } from '@wskit/app-shared/resp';
 import type { StoredNotification } from '../shared/schema.js';
-import { RespClient } from './resp.js';
+import { redisLogging } from './redis-store.js';
 
 /**
  * Tells every server process about accepted notifications, so each can deliver to its own
@@ -44,8 +45,8 @@ export class RedisBroker implements Broker {
 
   static async open(url: string, channel = 'push:notifications'): Promise<RedisBroker> {
     const [publisher, subscriber] = await Promise.all([
-      RespClient.connect(url),
-      RespClient.connect(url),
+      RespClient.connect(url, redisLogging),
+      RespClient.connect(url, redisLogging),
     ]);
     const broker = new RedisBroker(publisher, subscriber, channel);
     await subscriber.subscribe(channel, (_channel, payload) => {
@@ -59,7 +60,7 @@ export class RedisBroker implements Broker {
   }
 
   async publish(notification: StoredNotification): Promise<void> {
-    await this.#publisher.command(['PUBLISH', this.#channel, JSON.stringify(notification)]);
+    await this.#publisher.command('PUBLISH', this.#channel, JSON.stringify(notification));
   }
 
   onNotification(handler: (notification: StoredNotification) => void): void {

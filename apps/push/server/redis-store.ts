@@ -1,6 +1,12 @@
+import { RespClient, type RespClientOptions, type RespValue } from '@wskit/app-shared/resp';
 import type { NotificationInput, StoredNotification } from '../shared/schema.js';
-import { RespClient, type RespValue } from './resp.js';
 import { DEFAULT_MAX_PER_TOPIC, type NotificationStore, newId } from './store.js';
+
+/** Every push Redis connection logs its losses and recoveries (it reconnects by itself). */
+export const redisLogging: RespClientOptions = {
+  onError: (error) => console.error(`push: redis: ${error.message}`),
+  onReconnect: () => console.error('push: redis: connection re-established'),
+};
 
 export interface RedisStoreOptions {
   url: string;
@@ -34,7 +40,7 @@ export class RedisStore implements NotificationStore {
 
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
     const max = options.maxPerTopic ?? DEFAULT_MAX_PER_TOPIC;
-    const client = await RespClient.connect(options.url);
+    const client = await RespClient.connect(options.url, redisLogging);
     return new RedisStore(client, max, options.prefix ?? 'push:');
   }
 
@@ -42,7 +48,7 @@ export class RedisStore implements NotificationStore {
     const id = newId();
     const time = Date.now();
     const payload = JSON.stringify({ id, time, ...input });
-    const seq = await this.#client.command([
+    const seq = await this.#client.command(
       'EVAL',
       APPEND_SCRIPT,
       2,
@@ -50,19 +56,19 @@ export class RedisStore implements NotificationStore {
       `${this.#prefix}seq:${input.topic}`,
       payload,
       this.#max,
-    ]);
+    );
     return { id, seq: Number(seq), time, ...input };
   }
 
   async readAfter(topic: string, after: number, limit: number): Promise<StoredNotification[]> {
-    const reply = await this.#client.command([
+    const reply = await this.#client.command(
       'XRANGE',
       `${this.#prefix}stream:${topic}`,
       `${after + 1}-0`,
       '+',
       'COUNT',
       limit,
-    ]);
+    );
     return (reply as RespValue[][]).map(([entryId, fields]) => {
       const list = fields as string[];
       const payload = JSON.parse(list[list.indexOf('n') + 1] as string) as Omit<
@@ -74,7 +80,7 @@ export class RedisStore implements NotificationStore {
   }
 
   async head(topic: string): Promise<number> {
-    return Number((await this.#client.command(['GET', `${this.#prefix}seq:${topic}`])) ?? 0);
+    return Number((await this.#client.command('GET', `${this.#prefix}seq:${topic}`)) ?? 0);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RespClient } from '../server/resp.js';
+import { RespClient } from '@wskit/app-shared/resp';
 
 export interface RedisInstance {
   url: string;
@@ -43,7 +43,7 @@ export async function startRedis(): Promise<RedisInstance> {
   for (;;) {
     try {
       const client = await RespClient.connect(url);
-      await client.command(['PING']);
+      await client.command('PING');
       await client.close();
       break;
     } catch (error) {

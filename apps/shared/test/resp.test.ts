@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { encodeCommand, parseResp } from './resp.js';
+import { encodeCommand, parseResp, RespError } from '../src/resp.js';
 
 describe('RESP2', () => {
   test('encodes a command as an array of bulk strings (UTF-8 byte lengths)', () => {
@@ -12,7 +12,8 @@ describe('RESP2', () => {
     const reply = Buffer.from('*5\r\n+OK\r\n-ERR no\r\n:42\r\n$-1\r\n$3\r\nabc\r\n');
     const [value, end] = parseResp(reply) ?? [];
     expect(end).toBe(reply.length);
-    expect(value).toEqual(['OK', new Error('ERR no'), 42, null, 'abc']);
+    expect(value).toEqual(['OK', new RespError('ERR no'), 42, null, 'abc']);
+    expect((value as unknown[])[1]).toBeInstanceOf(RespError);
   });
 
   test('waits for the rest of a split reply, at every split point', () => {

@@ -1,18 +1,22 @@
 /**
- * A tiny Redis client over node:net (RESP2): pipelined commands answered in order, and a
- * subscriber mode for pub/sub. Only what the chat's broker needs.
+ * A tiny Redis client over node:net (RESP2), shared by the chat and push apps: pipelined
+ * commands answered in order, and a subscriber mode for pub/sub (SUBSCRIBE and PSUBSCRIBE).
  *
  * Reconnection: when the connection is lost the client reconnects by itself with exponential
  * backoff (100 ms doubling to 5 s, with jitter), re-sends AUTH/SELECT and re-issues every
  * SUBSCRIBE/PSUBSCRIBE it had made. Commands are never queued across an outage: a command in
  * flight when the connection drops, or issued while it is down, is rejected at once with a clear
- * "Redis unavailable" error (the chat reports that to the user; queueing would only replay stale
- * writes later). In-flight commands are bounded (MAX_PENDING); past that a command is rejected.
- * Socket errors never escape as unhandled 'error' events: they are reported through `onError`.
+ * "Redis unavailable" error (the caller reports it; queueing would only replay stale writes
+ * later). In-flight commands are bounded (MAX_PENDING); past that a command is rejected.
+ * Socket errors never escape as unhandled 'error' events: losses and recoveries are reported
+ * through `onError` / `onReconnect`.
  */
 import * as net from 'node:net';
 
-export type RespValue = string | number | null | RespValue[] | Error;
+/** An error reply from Redis (`-ERR ...`), as a value in a reply or as a command's rejection. */
+export class RespError extends Error {}
+
+export type RespValue = string | number | null | RespValue[] | RespError;
 
 /** Parses one RESP value at `offset`; undefined when the buffer does not hold all of it yet. */
 export function parseResp(buffer: Buffer, offset = 0): [RespValue, number] | undefined {
@@ -26,7 +30,7 @@ export function parseResp(buffer: Buffer, offset = 0): [RespValue, number] | und
     case '+':
       return [line, next];
     case '-':
-      return [new Error(line), next];
+      return [new RespError(line), next];
     case ':':
       return [Number(line), next];
     case '$': {
@@ -53,6 +57,7 @@ export function parseResp(buffer: Buffer, offset = 0): [RespValue, number] | und
   }
 }
 
+/** A command as RESP: an array of bulk strings (lengths in UTF-8 bytes). */
 export function encodeCommand(args: readonly (string | number)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
   for (const arg of args) {
@@ -67,12 +72,22 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** A pub/sub delivery: `message` (channel) or `pmessage` (the pattern it matched, too). */
+export type RespMessageHandler = (channel: string, payload: string, pattern?: string) => void;
+
+export interface RespClientOptions {
+  /** A lost connection (the client is reconnecting by itself). */
+  onError?: (error: Error) => void;
+  /** A lost connection is back (AUTH/SELECT re-sent, subscriptions re-issued). */
+  onReconnect?: () => void;
+}
+
 /** Commands waiting for a reply on one connection; more are rejected rather than buffered. */
 export const MAX_PENDING = 10_000;
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
-export class RespConnection {
+export class RespClient {
   readonly #url: URL;
   #socket: net.Socket | undefined;
   #ready = false;
@@ -84,54 +99,82 @@ export class RespConnection {
   /** Channels and patterns to re-subscribe after a reconnect. */
   readonly #channels = new Set<string>();
   readonly #patterns = new Set<string>();
-  /** Pub/sub pushes: `message` (and `pmessage`) arrays that no command waits for. */
-  onPush: ((channel: string, payload: string) => void) | undefined;
+  /**
+   * Pub/sub pushes (`message` and `pmessage` arrays that no command waits for). While unset,
+   * such arrays are taken as command replies.
+   */
+  onMessage: RespMessageHandler | undefined;
   onError: ((error: Error) => void) | undefined;
   /** Called after a lost connection is back (subscriptions re-issued). */
   onReconnect: (() => void) | undefined;
 
-  private constructor(url: URL) {
+  private constructor(url: URL, options: RespClientOptions) {
     this.#url = url;
+    this.onError = options.onError;
+    this.onReconnect = options.onReconnect;
   }
 
-  /** The first connection must succeed (a bad REDIS_URL fails the start); later ones retry. */
-  static async connect(url: string): Promise<RespConnection> {
+  /**
+   * Connects to `redis://[[user]:password@]host[:port][/db]`. The first connection must
+   * succeed (a bad URL fails the start); later ones are retried with backoff.
+   */
+  static async connect(url: string, options: RespClientOptions = {}): Promise<RespClient> {
     const parsed = new URL(url);
-    if (parsed.protocol !== 'redis:') throw new Error(`REDIS_URL must be redis://, got ${url}`);
-    const connection = new RespConnection(parsed);
-    await connection.#open();
-    return connection;
+    if (parsed.protocol !== 'redis:') throw new Error(`Redis URL must be redis://, got ${url}`);
+    const client = new RespClient(parsed, options);
+    await client.#open();
+    return client;
   }
 
   get connected(): boolean {
     return this.#ready;
   }
 
+  /** Sends one command, `command('SET', key, value)`; resolves with its reply. */
   command(...args: (string | number)[]): Promise<RespValue> {
     if (this.#closed) return Promise.reject(new Error('Redis connection closed'));
     const verb = String(args[0]).toUpperCase();
     // Remembered even while down: the reconnect subscribes to them.
-    if (verb === 'SUBSCRIBE') for (const name of args.slice(1)) this.#channels.add(String(name));
-    if (verb === 'PSUBSCRIBE') for (const name of args.slice(1)) this.#patterns.add(String(name));
-    if (verb === 'UNSUBSCRIBE')
-      for (const name of args.slice(1)) this.#channels.delete(String(name));
-    if (verb === 'PUNSUBSCRIBE')
-      for (const name of args.slice(1)) this.#patterns.delete(String(name));
+    const names = args.slice(1).map(String);
+    if (verb === 'SUBSCRIBE') for (const name of names) this.#channels.add(name);
+    if (verb === 'PSUBSCRIBE') for (const name of names) this.#patterns.add(name);
+    if (verb === 'UNSUBSCRIBE') for (const name of names) this.#channels.delete(name);
+    if (verb === 'PUNSUBSCRIBE') for (const name of names) this.#patterns.delete(name);
     if (!this.#ready) {
       return Promise.reject(new Error(`Redis unavailable (reconnecting): ${verb} not sent`));
     }
     return this.#send(args);
   }
 
+  /**
+   * Puts this connection in subscriber mode (it can then run no other command) and delivers
+   * every message published to `channel` to `onMessage` (when given, it replaces the current
+   * handler). Re-subscribed after a reconnect.
+   */
+  async subscribe(channel: string, onMessage?: RespMessageHandler): Promise<void> {
+    if (onMessage !== undefined) this.onMessage = onMessage;
+    await this.command('SUBSCRIBE', channel);
+  }
+
+  /** Like `subscribe`, for a glob-style pattern (`pmessage` pushes). */
+  async psubscribe(pattern: string, onMessage?: RespMessageHandler): Promise<void> {
+    if (onMessage !== undefined) this.onMessage = onMessage;
+    await this.command('PSUBSCRIBE', pattern);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     const socket = this.#socket;
+    const wasReady = this.#ready;
     this.#ready = false;
     if (socket === undefined || socket.destroyed) return;
-    await new Promise<void>((resolve) => socket.end(resolve));
-    socket.destroy();
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    if (wasReady) this.#send(['QUIT']).catch(() => undefined);
+    socket.end();
+    await closed;
   }
 
   #send(args: readonly (string | number)[]): Promise<RespValue> {
@@ -157,7 +200,7 @@ export class RespConnection {
     });
     this.#socket = socket;
     this.#buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       if (this.#socket === socket) this.#receive(chunk);
     });
     // Always listened to (no unhandled 'error'); reported once, by 'close' below.
@@ -201,11 +244,9 @@ export class RespConnection {
     this.#socket = undefined;
     const lost = new Error(`Redis unavailable (connection lost: ${error.message})`);
     for (const pending of this.#pending.splice(0)) pending.reject(lost);
-    if (this.#closed) return;
-    if (wasReady) {
-      this.onError?.(lost);
-      this.#scheduleReconnect();
-    }
+    if (this.#closed || !wasReady) return;
+    this.onError?.(lost);
+    this.#scheduleReconnect();
   }
 
   #scheduleReconnect(): void {
@@ -249,13 +290,13 @@ export class RespConnection {
   }
 
   #dispatch(value: RespValue): void {
-    if (Array.isArray(value) && this.onPush !== undefined) {
+    if (Array.isArray(value) && this.onMessage !== undefined) {
       if (value[0] === 'message') {
-        this.onPush(String(value[1]), String(value[2]));
+        this.onMessage(String(value[1]), String(value[2]));
         return;
       }
       if (value[0] === 'pmessage') {
-        this.onPush(String(value[2]), String(value[3]));
+        this.onMessage(String(value[2]), String(value[3]), String(value[1]));
         return;
       }
     }

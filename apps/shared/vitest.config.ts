@@ -1,0 +1,8 @@
+import '../../scripts/vitest-node20-shims.mjs';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
+});
