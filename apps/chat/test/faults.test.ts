@@ -4,9 +4,14 @@
 // re-subscribe, and cross-process delivery works again without a crash).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  captureOutput,
+  startRedisServer,
+  stopChild,
+  waitForPort,
+} from '@wskit/app-shared/test-processes';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { ChatClient } from './clients.js';
@@ -24,54 +29,9 @@ let redisDir: string;
 let redisPort: number;
 let redis: ChildProcess | undefined;
 
-function track(child: ChildProcess): () => string {
-  let text = '';
-  child.stdout?.on('data', (chunk) => {
-    text += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    text += chunk;
-  });
-  return () => text;
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited: ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`port ${port} did not open: ${output()}`);
-}
-
 /** Same port and data dir every time; append-only file so rooms and history survive a restart. */
 async function startRedis(): Promise<void> {
-  const child = spawn(
-    'redis-server',
-    [
-      ...['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir],
-      ...['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  redis = child;
-  await waitForPort(redisPort, child, track(child));
-}
-
-async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await exited;
+  redis = (await startRedisServer(redisPort, redisDir)).child;
 }
 
 async function startChat(): Promise<Proc> {
@@ -86,7 +46,7 @@ async function startChat(): Promise<Proc> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  const output = track(child);
+  const output = captureOutput(child);
   await waitForPort(port, child, output);
   return { port, child, output };
 }

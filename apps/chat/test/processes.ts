@@ -1,44 +1,21 @@
 // Real redis-server, nginx and chat processes for the tests: free loopback ports, temp dirs,
 // stopped by pid at the end.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  captureOutput,
+  freePort,
+  startRedisServer,
+  stopChild,
+  waitForPort,
+} from '@wskit/app-shared/test-processes';
+
+export { freePort };
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitForPort(
-  port: number,
-  child: ChildProcess,
-  output: () => string,
-  timeout = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}): ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`port ${port} did not open within ${timeout} ms: ${output()}`);
-}
 
 export interface Running {
   readonly port: number;
@@ -46,52 +23,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-function track(child: ChildProcess): () => string {
-  let text = '';
-  child.stdout?.on('data', (chunk) => {
-    text += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    text += chunk;
-  });
-  return () => text;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 export async function startRedis(): Promise<Running> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wskit-chat-redis-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const output = track(child);
-  await waitForPort(port, child, output);
+  const { child, output } = await startRedisServer(port, dir, { persist: false });
   return {
     port,
     output,
     async stop() {
-      await stop(child);
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -104,9 +44,9 @@ export async function startChatProcess(env: Record<string, string>): Promise<Run
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output = track(child);
+  const output = captureOutput(child);
   await waitForPort(port, child, output);
-  return { port, output, stop: () => stop(child) };
+  return { port, output, stop: () => stopChild(child) };
 }
 
 /** nginx with apps/chat/nginx.conf, its listen port and upstream rewritten. */
@@ -127,13 +67,13 @@ export async function startNginx(upstreamPort: number): Promise<Running> {
     ['-p', dir, '-e', 'stderr', '-c', configPath, '-g', `daemon off; pid ${dir}/nginx.pid;`],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const output = track(child);
+  const output = captureOutput(child);
   await waitForPort(port, child, output);
   return {
     port,
     output,
     async stop() {
-      await stop(child, 'SIGQUIT');
+      await stopChild(child, 'SIGQUIT');
       rmSync(dir, { recursive: true, force: true });
     },
   };
