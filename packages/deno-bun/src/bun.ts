@@ -265,7 +265,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     if (deflate === undefined) return false;
     return (
       options?.compress ??
-      (typeof payload === 'string' ? payload.length : payload.byteLength) >= deflate.threshold
+      payloadLength(payload) >= deflate.threshold
     );
   }
 }
@@ -300,8 +300,9 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
     const payload = toNative(data, 'send');
     const result = this.#ws.send(payload, this.#adapter.shouldCompress(payload, options));
     // Bun: -1 = queued behind backpressure (drain follows), 0 = dropped, > 0 = bytes written.
+    // An empty message writes 0 payload bytes and also returns 0: that 0 is not a drop.
     if (result === -1) this.#backpressured = true;
-    else if (result === 0) this.#dropped();
+    else if (result === 0 && payloadLength(payload) > 0) this.#dropped();
   }
 
   ping(data?: SendData): void {
@@ -398,6 +399,11 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
     this.dispatchError(this.#dropReason);
     this.#ws.terminate();
   }
+}
+
+/** Length in UTF-16 units for text, bytes for binary: enough for "empty?" and thresholds. */
+function payloadLength(payload: string | Uint8Array): number {
+  return typeof payload === 'string' ? payload.length : payload.byteLength;
 }
 
 // --- serve -----------------------------------------------------------------------------------
