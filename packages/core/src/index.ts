@@ -56,12 +56,6 @@ export { FrameParser, type FrameParserOptions, type FrameSink } from './frames/f
 export { applyMask } from './frames/mask.js';
 export { isControlOpcode, Opcode, type OpcodeValue } from './frames/opcodes.js';
 export * from './handshake/index.js';
-export {
-  LivenessMonitor,
-  type LivenessScheduler,
-  type LivenessSettings,
-  type Monitored,
-} from './liveness.js';
 export { defaultRandomBytes, type RandomBytes } from './random.js';
 export * from './server-api/index.js';
 export { decodeUtf8, encodeUtf8 } from './text/utf8.js';

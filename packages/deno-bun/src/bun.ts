@@ -7,7 +7,6 @@
  */
 import {
   type CloseDetails,
-  type Hooks,
   messageFrom,
   type Peer,
   PeerState,
@@ -15,18 +14,30 @@ import {
   type SendOptions,
   WebSocketError,
 } from '@wskit/core';
-import { adapterError, assertRuntime } from './shared/errors.js';
-import { createLivenessMonitor, type LivenessMonitor, type Monitored } from './shared/liveness.js';
+import {
+  type CloseServerOptions,
+  checkTopic,
+  closeAllPeers,
+  consoleReporter,
+  defaultLivenessScheduler,
+  HookDispatcher,
+  LivenessMonitor,
+  type Monitored,
+  payloadLength,
+  peerIdSource,
+  TopicRegistry,
+  toPayload,
+} from '@wskit/server';
+import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import {
   type AdapterOptions,
   checkListenOptions,
   type ResolvedOptions,
   resolveOptions,
 } from './shared/options.js';
-import { BasePeer, type PeerInit, peerIdSource, toNative } from './shared/peer.js';
-import { type CloseServerOptions, closeAllPeers } from './shared/shutdown.js';
+import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Bun's API this file uses, declared here so the published types need no
@@ -92,8 +103,6 @@ interface BunGlobal {
 
 // --- Options -------------------------------------------------------------------------------
 
-/** Heartbeat default, as on @wskit/node: ping after 30 s of silence, drop 10 s later. */
-const DEFAULT_HEARTBEAT = { interval: 30_000, timeout: 10_000 } as const;
 /** Bun's limits are unsigned 32-bit integers; `Infinity` means "as large as Bun allows". */
 const BUN_MAX_LIMIT = 2 ** 32 - 1;
 /**
@@ -134,7 +143,7 @@ export function createAdapter<Data = unknown>(
   options: BunAdapterOptions<Data> = {},
 ): BunAdapter<Data> {
   assertRuntime('Bun', '@wskit/deno-bun/bun createAdapter()');
-  return new BunAdapterImpl<Data>(resolveOptions(options, 'Bun', DEFAULT_HEARTBEAT));
+  return new BunAdapterImpl<Data>(resolveOptions(options, { runtime: 'Bun' }));
 }
 
 class BunAdapterImpl<Data> implements BunAdapter<Data> {
@@ -142,6 +151,8 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   readonly websocket: BunWebSocketHandler;
   readonly options: ResolvedOptions<Data>;
   readonly monitor: LivenessMonitor;
+  /** Bun publishes natively; the registry keeps each peer's topic set and the counts. */
+  readonly context: AdapterContext<Data, string | Uint8Array>;
   readonly #nextId = peerIdSource();
   /** The server of the latest upgrade: Bun's server-wide publish needs it. */
   #server: BunServer | undefined;
@@ -149,7 +160,11 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
-    this.monitor = createLivenessMonitor(options);
+    this.monitor = new LivenessMonitor(options, defaultLivenessScheduler);
+    this.context = {
+      dispatcher: new HookDispatcher(options.hooks, consoleReporter(PREFIX)),
+      topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload),
+    };
     const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
       ws.data.peer as unknown as BunPeer<Data>;
     const monitored = this.monitor.enabled;
@@ -170,7 +185,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       publishToSelf: false,
       perMessageDeflate: options.deflate !== undefined,
       open: (ws) => {
-        const peer = new BunPeer<Data>({ ...ws.data.init, ws, adapter: this } as BunPeerInit<Data>);
+        const peer = new BunPeer<Data>(ws.data.init as PeerInit<Data>, ws, this);
         ws.data.peer = peer as unknown as Peer<unknown>;
         this.peers.add(peer);
         this.monitor.add(peer);
@@ -203,10 +218,11 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   async handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined> {
     // Read the address before any await: it belongs to the request's socket.
     const remoteAddress = server.requestIP(request)?.address;
-    const decision = await decideUpgrade(
+    const decision = await decideRequestUpgrade(
       request,
       remoteAddress,
       this.options,
+      this.context.dispatcher,
       () => this.#accepting,
     );
     if (!decision.accepted) return decision.response;
@@ -228,7 +244,6 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       request: decision.request,
       protocol: decision.protocol,
       extensions: this.options.deflate !== undefined && offersDeflate ? BUN_DEFLATE_RESPONSE : '',
-      hooks: this.options.hooks as Hooks<unknown>,
     };
     this.#server = server;
     const data: ConnectionData = { init, peer: undefined };
@@ -240,44 +255,36 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   publish(topic: string, data: SendData, options?: SendOptions): number {
     const server = this.#server;
     if (server === undefined) return 0;
-    const payload = toNative(data, 'publish');
+    checkTopic(topic, 'publish');
+    const payload = toPayload(data, 'publish');
+    // Bun's native pub/sub: the frame is built once in C++.
     server.publish(topic, payload, this.shouldCompress(payload, options));
     return this.subscriberCount(topic);
   }
 
   subscriberCount(topic: string): number {
-    const server = this.#server;
-    if (server === undefined) return 0;
-    if (typeof server.subscriberCount === 'function') return server.subscriberCount(topic);
-    let count = 0;
-    for (const peer of this.peers) if (peer.topics.has(topic)) count++;
-    return count;
+    return this.context.topics.subscriberCount(topic);
   }
 
   async close(options: CloseServerOptions = {}): Promise<void> {
     this.#accepting = false;
-    await closeAllPeers(this.peers, options, this.options.closeTimeout);
+    await closeAllPeers(this.peers, options, this.options.closeTimeout, (peer) => peer.closed);
   }
 
   /** Compress when asked to, else by size; never when deflate is off (Bun would ignore it). */
   shouldCompress(payload: string | Uint8Array, options: SendOptions | undefined): boolean {
     const deflate = this.options.deflate;
     if (deflate === undefined) return false;
-    return (
-      options?.compress ??
-      payloadLength(payload) >= deflate.threshold
-    );
+    return options?.compress ?? payloadLength(payload) >= deflate.threshold;
   }
 }
 
 // --- Peer ----------------------------------------------------------------------------------
 
-type BunPeerInit<Data> = PeerInit<Data> & {
-  readonly ws: BunServerWebSocket<ConnectionData>;
-  readonly adapter: BunAdapterImpl<Data>;
-};
-
-class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Monitored {
+class BunPeer<Data = unknown>
+  extends BasePeer<Data, string | Uint8Array>
+  implements Peer<Data>, Monitored
+{
   readonly #ws: BunServerWebSocket<ConnectionData>;
   readonly #adapter: BunAdapterImpl<Data>;
   #backpressured = false;
@@ -285,10 +292,14 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
   #dropReason: WebSocketError | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(init: BunPeerInit<Data>) {
-    super(init);
-    this.#ws = init.ws;
-    this.#adapter = init.adapter;
+  constructor(
+    init: PeerInit<Data>,
+    ws: BunServerWebSocket<ConnectionData>,
+    adapter: BunAdapterImpl<Data>,
+  ) {
+    super(init, adapter.context);
+    this.#ws = ws;
+    this.#adapter = adapter;
   }
 
   get bufferedAmount(): number {
@@ -296,8 +307,8 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
   }
 
   send(data: SendData, options?: SendOptions): void {
-    this.assertOpen('send');
-    const payload = toNative(data, 'send');
+    const payload = toPayload(data, 'send');
+    if (this.state !== PeerState.OPEN) return;
     const result = this.#ws.send(payload, this.#adapter.shouldCompress(payload, options));
     // Bun: -1 = queued behind backpressure (drain follows), 0 = dropped, > 0 = bytes written.
     // An empty message writes 0 payload bytes and also returns 0: that 0 is not a drop.
@@ -306,8 +317,8 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
   }
 
   ping(data?: SendData): void {
-    this.assertOpen('ping');
-    this.#ws.ping(data === undefined ? undefined : toNative(data, 'ping'));
+    const payload = data === undefined ? undefined : toPayload(data, 'ping');
+    if (this.state === PeerState.OPEN) this.#ws.ping(payload);
   }
 
   close(code?: number, reason?: string): void {
@@ -326,18 +337,27 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
   }
 
   subscribe(topic: string): void {
-    if (this.addTopic(topic)) this.#ws.subscribe(topic);
+    if (this.context.topics.subscribe(this, topic)) this.#ws.subscribe(topic);
   }
 
   unsubscribe(topic: string): void {
-    if (this.removeTopic(topic) && this.state !== PeerState.CLOSED) this.#ws.unsubscribe(topic);
+    if (this.context.topics.unsubscribe(this, topic) && this.state !== PeerState.CLOSED) {
+      this.#ws.unsubscribe(topic);
+    }
   }
 
   publish(topic: string, data: SendData, options?: SendOptions): void {
-    if (typeof topic !== 'string') throw adapterError('publish expects a topic string');
-    const payload = toNative(data, 'publish');
-    // Bun's native pub/sub: the frame is built once in C++ and excludes this socket.
+    checkTopic(topic, 'publish');
+    const payload = toPayload(data, 'publish');
+    // Bun's native pub/sub: the frame is built once in C++ and excludes this socket. Once the
+    // socket closed it has left its topics, so there is nothing to publish as.
+    if (this.state === PeerState.CLOSED) return;
     this.#ws.publish(topic, payload, this.#adapter.shouldCompress(payload, options));
+  }
+
+  /** @internal Never called: Bun publishes natively (see publish). */
+  deliverPublished(payload: string | Uint8Array): void {
+    if (this.state === PeerState.OPEN) this.#ws.send(payload);
   }
 
   // Monitored: heartbeat and idle timeout (see the comment on idleTimeout above).
@@ -399,11 +419,6 @@ class BunPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data>, Moni
     this.dispatchError(this.#dropReason);
     this.#ws.terminate();
   }
-}
-
-/** Length in UTF-16 units for text, bytes for binary: enough for "empty?" and thresholds. */
-function payloadLength(payload: string | Uint8Array): number {
-  return typeof payload === 'string' ? payload.length : payload.byteLength;
 }
 
 // --- serve -----------------------------------------------------------------------------------

@@ -13,7 +13,17 @@ import {
   type SendOptions,
   WebSocketError,
 } from '@wskit/core';
-import { adapterError, assertRuntime, unsupportedOption } from './shared/errors.js';
+import {
+  byteLengthOver,
+  type CloseServerOptions,
+  closeAllPeers,
+  consoleReporter,
+  HookDispatcher,
+  peerIdSource,
+  TopicRegistry,
+  toPayload,
+} from '@wskit/server';
+import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import {
   type AdapterOptions,
   checkListenOptions,
@@ -21,11 +31,9 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './shared/options.js';
-import { BasePeer, byteLengthOver, type PeerInit, peerIdSource, toNative } from './shared/peer.js';
-import { type CloseServerOptions, closeAllPeers } from './shared/shutdown.js';
-import { TopicRegistry } from './shared/topics.js';
+import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Deno's API this file uses, declared here so the published types need no
@@ -85,37 +93,34 @@ const DRAIN_POLL_INTERVAL = 10;
 
 export interface DenoAdapterOptions<Data = unknown> extends AdapterOptions<Data> {}
 
-function resolveDenoOptions<Data>(
-  options: DenoAdapterOptions<Data>,
-  extra: readonly string[] = [],
-): ResolvedOptions<Data> {
+/** Options Deno cannot honour at all, with the reason. */
+const DENO_UNSUPPORTED: Readonly<Record<string, string>> = {
+  idleTimeout:
+    'Deno answers pings and pongs itself and never tells JavaScript, so a quiet peer cannot be told from a dead one; use heartbeat (Deno pings natively)',
+};
+
+function resolveDenoOptions<Data>(options: DenoAdapterOptions<Data>): ResolvedOptions<Data> {
   if (options !== null && typeof options === 'object') {
-    // Deno cannot do these at all: refuse them before anything else.
     if (options.perMessageDeflate !== undefined && options.perMessageDeflate !== false) {
-      throw unsupportedOption(
-        'perMessageDeflate',
-        'Deno',
-        'Deno.upgradeWebSocket does not negotiate permessage-deflate',
+      throw adapterError(
+        'option perMessageDeflate is not supported on Deno: Deno.upgradeWebSocket does not negotiate permessage-deflate',
       );
     }
-    if (options.idleTimeout !== undefined && options.idleTimeout !== 0) {
-      throw unsupportedOption(
-        'idleTimeout',
-        'Deno',
-        'Deno answers pings and pongs itself and never tells JavaScript, so a quiet peer cannot be told from a dead one; use heartbeat (Deno pings natively)',
-      );
-    }
+    // idleTimeout: 0 is "off", which Deno can honour.
+    if (options.idleTimeout === 0) options = { ...options, idleTimeout: undefined };
     options = { ...options, heartbeat: equalHalves(options.heartbeat) };
   }
-  const resolved = resolveOptions(options, 'Deno', DEFAULT_HEARTBEAT, extra);
+  const resolved = resolveOptions(options, {
+    runtime: 'Deno',
+    unsupported: DENO_UNSUPPORTED,
+    heartbeat: DEFAULT_HEARTBEAT,
+  });
   if (
     resolved.heartbeat !== undefined &&
     resolved.heartbeat.interval !== resolved.heartbeat.timeout
   ) {
-    throw unsupportedOption(
-      'heartbeat',
-      'Deno',
-      `Deno pings after idleTimeout/2 of silence and closes idleTimeout/2 later, so interval and timeout must be equal (got ${resolved.heartbeat.interval} and ${resolved.heartbeat.timeout})`,
+    throw adapterError(
+      `option heartbeat is not supported on Deno: Deno pings after idleTimeout/2 of silence and closes idleTimeout/2 later, so interval and timeout must be equal (got ${resolved.heartbeat.interval} and ${resolved.heartbeat.timeout})`,
     );
   }
   return resolved;
@@ -127,7 +132,8 @@ function equalHalves(
 ): HeartbeatOptions | false | undefined {
   if (heartbeat === null || typeof heartbeat !== 'object') return heartbeat;
   const { interval, timeout } = heartbeat;
-  return { interval: interval ?? timeout, timeout: timeout ?? interval };
+  // Other keys stay, so a misspelt one is still refused by name.
+  return { ...heartbeat, interval: interval ?? timeout, timeout: timeout ?? interval };
 }
 
 // --- Adapter -------------------------------------------------------------------------------
@@ -159,13 +165,17 @@ export function createAdapter<Data = unknown>(
 class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
   readonly peers = new Set<DenoPeer<Data>>();
   readonly options: ResolvedOptions<Data>;
-  /** Deno has no pub/sub: topics live here, and a publish converts its payload once. */
-  readonly topics = new TopicRegistry<DenoPeer<Data>, string | Uint8Array>();
+  /** Deno has no pub/sub: topics live in the registry, and a publish converts its payload once. */
+  readonly context: AdapterContext<Data, string | Uint8Array>;
   readonly #nextId = peerIdSource();
   #accepting = true;
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
+    this.context = {
+      dispatcher: new HookDispatcher(options.hooks, consoleReporter(PREFIX)),
+      topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload),
+    };
   }
 
   async handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response> {
@@ -175,10 +185,11 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     try {
       remoteAddress = info?.remoteAddr.hostname;
     } catch {}
-    const decision = await decideUpgrade(
+    const decision = await decideRequestUpgrade(
       request,
       remoteAddress,
       this.options,
+      this.context.dispatcher,
       () => this.#accepting,
     );
     if (!decision.accepted) return decision.response;
@@ -205,16 +216,17 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     });
     // Binary messages as ArrayBuffer, not Blob (the WHATWG default): no async read per message.
     socket.binaryType = 'arraybuffer';
-    const peer = new DenoPeer<Data>({
-      id: this.#nextId(),
-      data: decision.data,
-      request: decision.request,
-      protocol: decision.protocol,
-      extensions: '',
-      hooks: this.options.hooks,
+    const peer = new DenoPeer<Data>(
+      {
+        id: this.#nextId(),
+        data: decision.data,
+        request: decision.request,
+        protocol: decision.protocol,
+        extensions: '',
+      },
       socket,
-      adapter: this,
-    });
+      this,
+    );
     socket.addEventListener('open', () => {
       this.peers.add(peer);
       peer.dispatchOpen();
@@ -223,7 +235,6 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     socket.addEventListener('error', (event) => peer.onError(event.message));
     socket.addEventListener('close', (event) => {
       const opened = this.peers.delete(peer);
-      for (const topic of peer.topics) this.topics.remove(topic, peer);
       // A connection that failed before it opened never reached the hooks.
       if (opened)
         peer.dispatchClose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
@@ -232,35 +243,30 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
   }
 
   publish(topic: string, data: SendData, _options?: SendOptions): number {
-    return this.topics.publish(topic, toNative(data, 'publish'));
+    return this.context.topics.publish(topic, data);
   }
 
   subscriberCount(topic: string): number {
-    return this.topics.subscriberCount(topic);
+    return this.context.topics.subscriberCount(topic);
   }
 
   async close(options: CloseServerOptions = {}): Promise<void> {
     this.#accepting = false;
-    await closeAllPeers(this.peers, options, this.options.closeTimeout);
+    await closeAllPeers(this.peers, options, this.options.closeTimeout, (peer) => peer.closed);
   }
 }
 
 // --- Peer ----------------------------------------------------------------------------------
 
-type DenoPeerInit<Data> = PeerInit<Data> & {
-  readonly socket: DenoWebSocket;
-  readonly adapter: DenoAdapterImpl<Data>;
-};
-
-class DenoPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data> {
+class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> implements Peer<Data> {
   readonly #socket: DenoWebSocket;
   readonly #adapter: DenoAdapterImpl<Data>;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(init: DenoPeerInit<Data>) {
-    super(init);
-    this.#socket = init.socket;
-    this.#adapter = init.adapter;
+  constructor(init: PeerInit<Data>, socket: DenoWebSocket, adapter: DenoAdapterImpl<Data>) {
+    super(init, adapter.context);
+    this.#socket = socket;
+    this.#adapter = adapter;
   }
 
   get bufferedAmount(): number {
@@ -268,12 +274,11 @@ class DenoPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data> {
   }
 
   send(data: SendData, _options?: SendOptions): void {
-    this.assertOpen('send');
-    this.sendNative(toNative(data, 'send'));
+    this.deliverPublished(toPayload(data, 'send'));
   }
 
   /** @internal Also the topic registry's entry point: the payload is already converted. */
-  sendNative(payload: string | Uint8Array): void {
+  deliverPublished(payload: string | Uint8Array): void {
     if (this.state !== PeerState.OPEN) return;
     this.#socket.send(payload);
     this.#checkBackpressure();
@@ -304,15 +309,15 @@ class DenoPeer<Data = unknown> extends BasePeer<Data> implements Peer<Data> {
   }
 
   subscribe(topic: string): void {
-    if (this.addTopic(topic)) this.#adapter.topics.add(topic, this);
+    this.context.topics.subscribe(this, topic);
   }
 
   unsubscribe(topic: string): void {
-    if (this.removeTopic(topic)) this.#adapter.topics.remove(topic, this);
+    this.context.topics.unsubscribe(this, topic);
   }
 
   publish(topic: string, data: SendData, _options?: SendOptions): void {
-    this.#adapter.topics.publish(topic, toNative(data, 'publish'), this);
+    this.context.topics.publish(topic, data, this);
   }
 
   /** @internal */

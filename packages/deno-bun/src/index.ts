@@ -21,6 +21,7 @@ export {
   type UpgradeResult,
   WebSocketError,
 } from '@wskit/core';
+export type { CloseServerOptions } from '@wskit/server';
 export type { BunAdapter, BunServer, BunServerHandle } from './bun.js';
 export type { DenoAdapter, DenoServeHandlerInfo, DenoServerHandle } from './deno.js';
 export { detectRuntime, PREFIX, type RuntimeName } from './shared/errors.js';
@@ -30,7 +31,6 @@ export type {
   HeartbeatOptions,
   OriginPolicy,
 } from './shared/options.js';
-export type { CloseServerOptions } from './shared/shutdown.js';
 export type { AdapterControls, ServerHandle } from './shared/types.js';
 
 export interface ServeOptions<Data = unknown> extends AdapterOptions<Data> {

@@ -21,7 +21,7 @@ defineSuite(() => fixtureTarget(fixture), {
   refusals: [
     /^\[@wskit\/deno-bun\] option perMessageDeflate\.serverMaxWindowBits is not supported on Bun/,
     /^\[@wskit\/deno-bun\] option maxFrameSize is not supported on Bun/,
-    /^\[@wskit\/deno-bun\] unknown option bogus \(on Bun\)/,
+    /^\[@wskit\/deno-bun\] unknown option bogus$/,
     /^\[@wskit\/deno-bun\] @wskit\/deno-bun\/deno serve\(\) needs Deno, but this is Bun/,
   ],
 });

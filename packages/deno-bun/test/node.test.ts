@@ -7,6 +7,7 @@ import { WebSocketServer } from '@wskit/node';
 import { afterAll, beforeAll } from 'vitest';
 import { MOUNTED_OPTIONS } from './fixtures/common.ts';
 import { createSuiteHooks, type SuiteData } from './suite/handler.js';
+import { runOptionParity } from './suite/option-parity.js';
 import { defineSuite, type Target } from './suite/scenarios.js';
 
 const HOST = '127.0.0.1';
@@ -69,6 +70,11 @@ beforeAll(async () => {
     mounted: `ws://${HOST}:${mountedPort}/`,
     idle: `ws://${HOST}:${idle.port}/`,
     refused,
+    // Node's standalone mode, the counterpart of serve({ port: 0 }) on Bun and Deno.
+    optionParity: runOptionParity((options) => {
+      const server = new WebSocketServer({ port: 0, host: HOST, ...options });
+      void server.close({ timeout: 0 });
+    }),
     async shutdown() {
       await wss.close({ timeout: 2_000 });
       main.closeAllConnections();

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { OptionParityResult } from './suite/option-parity.js';
 import type { Target } from './suite/scenarios.js';
 
 export const packageDir = resolve(import.meta.dirname, '..');
@@ -42,6 +43,7 @@ export interface FixtureReady {
   mounted: number;
   idle: number | null;
   refused: string[];
+  optionParity: OptionParityResult[];
 }
 
 export interface RunningFixture {
@@ -131,6 +133,7 @@ export function fixtureTarget(fixture: RunningFixture): Target {
     mounted: `ws://127.0.0.1:${ready.mounted}/`,
     idle: ready.idle === null ? undefined : `ws://127.0.0.1:${ready.idle}/`,
     refused: ready.refused,
+    optionParity: ready.optionParity,
     async shutdown() {
       const response = await fetch(`http://127.0.0.1:${ready.main}/shutdown`, { method: 'POST' });
       if (response.status !== 202) throw new Error(`shutdown answered ${response.status}`);

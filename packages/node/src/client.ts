@@ -12,22 +12,23 @@ import {
   type NegotiatedDeflate,
   PERMESSAGE_DEFLATE,
   type PerMessageCodec,
-  type PerMessageDeflateOptions,
-  validateDeflateOptions,
   validateServerResponse,
   WebSocketError,
 } from '@wskit/core';
-import { createLivenessMonitor } from './liveness-monitor.js';
 import {
+  CONNECTION_OPTIONS,
   type ConnectionOptions,
-  checkNonNegative,
-  DEFAULT_HANDSHAKE_TIMEOUT,
+  checkOptionNames,
+  DEFAULTS,
+  defaultLivenessScheduler,
+  LivenessMonitor,
+  nonNegative,
   resolveConnectionOptions,
-  resolveDeflateOption,
-} from './options.js';
+} from '@wskit/server';
+import { NODE_PREFIX, type NodeDeflateOptions, resolveDeflateOption } from './options.js';
 import { openTunnel, proxyForUrl } from './proxy.js';
 import { WebSocket } from './websocket.js';
-import { createZlibCodec, type ZlibCodecOptions } from './zlib-codec.js';
+import { createZlibCodec } from './zlib-codec.js';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -37,7 +38,7 @@ export interface ClientOptions extends ConnectionOptions {
   /** The Origin header, as a browser would send it. */
   origin?: string;
   /** permessage-deflate (RFC 7692): offered by default, as browsers do. `false` to disable. */
-  perMessageDeflate?: boolean | (PerMessageDeflateOptions & ZlibCodecOptions);
+  perMessageDeflate?: boolean | NodeDeflateOptions;
   /** Time allowed for TCP, TLS, proxy and the HTTP upgrade together. 10 s. */
   handshakeTimeout?: number;
   /** Cancels the connection attempt. */
@@ -66,6 +67,29 @@ export class UnexpectedResponseError extends HandshakeResponseError {
 
 let nextClientId = 0;
 
+const CLIENT_OPTION_NAMES: readonly string[] = [
+  ...CONNECTION_OPTIONS,
+  'protocols',
+  'headers',
+  'origin',
+  'perMessageDeflate',
+  'handshakeTimeout',
+  'signal',
+  'tls',
+  'proxy',
+  'maxResponseBodySize',
+];
+
+/** Client option names of ws and of node:http, with what to write instead. */
+const CLIENT_OPTION_ALIASES: Readonly<Record<string, string>> = {
+  protocol: 'protocols (a string or an array of strings)',
+  timeout: 'handshakeTimeout',
+  maxPayload: "maxMessageSize (ws's maxPayload)",
+  ca: 'tls: { ca }',
+  rejectUnauthorized: 'tls: { rejectUnauthorized }',
+  servername: 'tls: { servername }',
+};
+
 /**
  * Opens a WebSocket connection (ws: or wss:, optionally through an HTTP proxy) and resolves
  * once the handshake has completed. Rejects with a `WebSocketError`: an
@@ -81,15 +105,21 @@ export function connect(
     if (options === null || typeof options !== 'object') {
       throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'connect options must be an object');
     }
-    const connectionOptions = resolveConnectionOptions(options, false);
+    checkOptionNames(options, CLIENT_OPTION_NAMES, NODE_PREFIX, '', CLIENT_OPTION_ALIASES);
+    const connectionOptions = resolveConnectionOptions(options, NODE_PREFIX, false);
     const deflateOptions = resolveDeflateOption(options.perMessageDeflate, true);
-    if (deflateOptions !== undefined) validateDeflateOptions(deflateOptions);
-    const handshakeTimeout = checkNonNegative(
+    const handshakeTimeout = nonNegative(
+      NODE_PREFIX,
       'handshakeTimeout',
       options.handshakeTimeout,
-      DEFAULT_HANDSHAKE_TIMEOUT,
+      DEFAULTS.handshakeTimeout,
     );
-    const maxBody = checkNonNegative('maxResponseBodySize', options.maxResponseBodySize, 64 * 1024);
+    const maxBody = nonNegative(
+      NODE_PREFIX,
+      'maxResponseBodySize',
+      options.maxResponseBodySize,
+      64 * 1024,
+    );
     const request = createClientRequest({
       url,
       protocols: options.protocols,
@@ -270,12 +300,11 @@ export function connect(
             extensions: formatExtensions(negotiated.extensions),
             deflate,
             options: connectionOptions,
-            monitor: createLivenessMonitor(connectionOptions),
+            monitor: new LivenessMonitor(connectionOptions, defaultLivenessScheduler),
             id: `client-${(nextClientId++).toString(36)}`,
             data: undefined,
             request: undefined,
-            hooks: undefined,
-            topics: undefined,
+            context: undefined,
           });
           resolve(ws);
           // The caller's `await` continuation runs before this: its listeners see every message.

@@ -15,6 +15,7 @@ export {
   WebSocketError,
   type WebSocketErrorCode,
 } from '@wskit/core';
+export { DEFAULTS } from '@wskit/server';
 export { type ClientOptions, connect, UnexpectedResponseError } from './client.js';
 export type { ConnectionOptions, HeartbeatOptions } from './options.js';
 export { proxyForUrl } from './proxy.js';

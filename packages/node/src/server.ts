@@ -6,44 +6,49 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
-  CloseCode,
   createRejectResponse,
   type ExtensionElement,
-  type HeadersLike,
-  type Hooks,
-  isUpgradeReject,
   type NegotiatedDeflate,
   negotiateDeflate,
   type PerMessageCodec,
-  type PerMessageDeflateOptions,
+  type PreparedMessage,
+  prepareServerMessage,
   type RejectResponseOptions,
   type SendData,
   type SendOptions,
-  type UpgradeAccept,
-  type UpgradeReject,
   validateClientRequest,
-  validateDeflateOptions,
   WebSocketError,
 } from '@wskit/core';
-import { createLivenessMonitor } from './liveness-monitor.js';
 import {
-  type ConnectionOptions,
-  checkNonNegative,
-  DEFAULT_HANDSHAKE_TIMEOUT,
-  DEFAULT_HEARTBEAT,
+  type CloseServerOptions,
+  closeAllPeers,
+  consoleReporter,
+  decideUpgrade,
+  defaultLivenessScheduler,
+  HookDispatcher,
+  LivenessMonitor,
+  type OptionSpec,
+  peerIdSource,
+  type ResolvedServerOptions,
+  resolveServerOptions,
+  type ServerOptions as SharedServerOptions,
+  TopicRegistry,
+  UPGRADE_REQUIRED,
+} from '@wskit/server';
+import {
+  NODE_PREFIX,
+  type NodeDeflateOptions,
   optionError,
-  type ResolvedConnectionOptions,
-  resolveConnectionOptions,
   resolveDeflateOption,
 } from './options.js';
-import { TopicRegistry } from './topics.js';
 import { NodeUpgradeRequest } from './upgrade-request.js';
-import { WebSocket } from './websocket.js';
-import { createZlibCodec, type ZlibCodecOptions } from './zlib-codec.js';
+import { type PeerContext, WebSocket } from './websocket.js';
+import { createZlibCodec } from './zlib-codec.js';
 
-export type OriginPolicy = readonly string[] | ((origin: string | undefined) => boolean);
+export type { CloseServerOptions, OriginPolicy } from '@wskit/server';
 
-export interface ServerOptions<Data = unknown> extends ConnectionOptions {
+export interface ServerOptions<Data = unknown>
+  extends Omit<SharedServerOptions<Data>, 'selectProtocol'> {
   /** Standalone: listen on this port (0 picks a free one). */
   port?: number;
   /** Standalone: the address to bind. Default: Node's default (all interfaces). */
@@ -56,16 +61,8 @@ export interface ServerOptions<Data = unknown> extends ConnectionOptions {
   noServer?: boolean;
   /** Only accept upgrades for this pathname (e.g. '/chat'). */
   path?: string;
-  /** The shared hooks API (upgrade, open, message, close, error, drain). */
-  hooks?: Hooks<Data>;
   /** permessage-deflate (RFC 7692). Off by default; `true` for the defaults. */
-  perMessageDeflate?: boolean | (PerMessageDeflateOptions & ZlibCodecOptions);
-  /**
-   * Allowed `Origin` values (exact, e.g. 'https://example.com'), or a predicate. Requests
-   * from other origins get 403: the defence against Cross-Site WebSocket Hijacking. Default:
-   * any origin.
-   */
-  allowedOrigins?: OriginPolicy;
+  perMessageDeflate?: boolean | NodeDeflateOptions;
   /**
    * Picks a subprotocol from the client's offer when the upgrade hook did not. Default: none
    * is selected (RFC 6455 §4.2.2: the server may select none).
@@ -74,19 +71,18 @@ export interface ServerOptions<Data = unknown> extends ConnectionOptions {
     protocols: readonly string[],
     request: NodeUpgradeRequest,
   ) => string | undefined;
-  /** Time allowed from the upgrade request to the 101, including the upgrade hook. 10 s. */
-  handshakeTimeout?: number;
-  /** Keep `server.clients`. Default true. */
-  clientTracking?: boolean;
 }
 
-export interface CloseServerOptions {
-  /** Close code sent to every peer. Default 1001 (going away). */
-  code?: number;
-  reason?: string;
-  /** How long to wait for closing handshakes before terminating. Default `closeTimeout`. */
-  timeout?: number;
-}
+/** How @wskit/node describes itself to the shared option resolver. */
+const NODE_OPTION_SPEC: OptionSpec = {
+  prefix: NODE_PREFIX,
+  runtime: 'Node',
+  extra: ['port', 'host', 'tls', 'server', 'noServer', 'path'],
+  unsupported: {
+    hostname: 'the option is called host here',
+    fetch: 'attach to your own http.Server (option server) and route plain requests there',
+  },
+};
 
 /** One handshake in progress; the timeout marks it answered so a late hook result is dropped. */
 interface HandshakeAttempt {
@@ -94,10 +90,6 @@ interface HandshakeAttempt {
 }
 
 type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMessage) => void;
-
-let nextServerId = 0;
-
-const HOOK_NAMES = ['upgrade', 'open', 'message', 'close', 'error', 'drain'] as const;
 
 /** The events of a server, `ws`-style, for typed `on`/`once`/`off`. */
 export interface WebSocketServerEvents<Data> {
@@ -112,18 +104,17 @@ export interface WebSocketServerEvents<Data> {
 /**
  * A WebSocket server on Node: standalone, attached to an http/https server, or fed by
  * `handleUpgrade`. Offers the shared hooks API and an EventEmitter surface like `ws`'s.
+ * Options, hook dispatch, the upgrade decision, topics, liveness and shutdown come from the
+ * shared server layer (@wskit/server); this file maps them onto node:http sockets.
  */
 export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServerEvents<Data>> {
   readonly options: Readonly<ServerOptions<Data>>;
   readonly clients: Set<WebSocket<Data>> = new Set();
-  readonly #connectionOptions: ResolvedConnectionOptions;
-  readonly #deflate: (PerMessageDeflateOptions & ZlibCodecOptions) | undefined;
-  readonly #handshakeTimeout: number;
-  readonly #monitor: ReturnType<typeof createLivenessMonitor>;
-  readonly #topics = new TopicRegistry();
-  readonly #hooks: Hooks<Data> | undefined;
-  readonly #serverId = (nextServerId++).toString(36);
-  #nextPeerId = 0;
+  readonly #resolved: ResolvedServerOptions<Data>;
+  readonly #deflate: NodeDeflateOptions | undefined;
+  readonly #monitor: LivenessMonitor;
+  readonly #context: PeerContext<Data>;
+  readonly #nextId = peerIdSource();
   #httpServer: http.Server | https.Server | undefined;
   #ownsHttpServer = false;
   #detach: (() => void) | undefined;
@@ -132,9 +123,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
 
   constructor(options: ServerOptions<Data> = {}, onListening?: () => void) {
     super();
-    if (options === null || typeof options !== 'object') {
-      throw optionError('WebSocketServer expects an options object');
-    }
+    this.#resolved = resolveServerOptions(options as SharedServerOptions<Data>, NODE_OPTION_SPEC);
     const modes = [
       options.port !== undefined,
       options.server !== undefined,
@@ -173,55 +162,31 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     ) {
       throw optionError('option server must be an http.Server or https.Server');
     }
-    if (
-      options.hooks !== undefined &&
-      (options.hooks === null || typeof options.hooks !== 'object')
-    ) {
-      throw optionError('option hooks must be an object of hook functions');
-    }
-    for (const name of HOOK_NAMES) {
-      const hook = options.hooks?.[name];
-      if (hook !== undefined && typeof hook !== 'function') {
-        throw optionError(`hook ${name} must be a function, got ${typeof hook}`);
-      }
-    }
-    if (options.selectProtocol !== undefined && typeof options.selectProtocol !== 'function') {
-      throw optionError('option selectProtocol must be a function');
-    }
-    if (
-      options.allowedOrigins !== undefined &&
-      !Array.isArray(options.allowedOrigins) &&
-      typeof options.allowedOrigins !== 'function'
-    ) {
-      throw optionError('option allowedOrigins must be an array of origins or a function');
-    }
     this.options = options;
-    this.#hooks = options.hooks;
-    this.#connectionOptions = resolveConnectionOptions(options, DEFAULT_HEARTBEAT);
     this.#deflate = resolveDeflateOption(options.perMessageDeflate, false);
-    if (this.#deflate !== undefined) validateDeflateOptions(this.#deflate);
-    this.#handshakeTimeout = checkNonNegative(
-      'handshakeTimeout',
-      options.handshakeTimeout,
-      DEFAULT_HANDSHAKE_TIMEOUT,
-    );
-    this.#monitor = createLivenessMonitor(this.#connectionOptions);
+    const print = consoleReporter(NODE_PREFIX);
+    this.#context = {
+      dispatcher: new HookDispatcher(this.#resolved.hooks, print),
+      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareServerMessage),
+    };
+    this.#monitor = new LivenessMonitor(this.#resolved, defaultLivenessScheduler);
 
+    const handshakeTimeout = this.#resolved.handshakeTimeout;
     if (options.port !== undefined) {
       // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default):
       // check at least twice per handshake timeout so a trickled head is really cut off.
       const checking = {
         connectionsCheckingInterval: Math.max(
           100,
-          Math.min(30_000, Math.ceil((this.#handshakeTimeout || 60_000) / 2)),
+          Math.min(30_000, Math.ceil((handshakeTimeout || 60_000) / 2)),
         ),
       };
       const server = options.tls
         ? https.createServer({ ...options.tls, ...checking }, respondUpgradeRequired)
         : http.createServer(checking, respondUpgradeRequired);
       // Slowloris: a client trickling its request head is cut off by the handshake timeout.
-      server.headersTimeout = this.#handshakeTimeout || 60_000;
-      server.requestTimeout = this.#handshakeTimeout || 300_000;
+      server.headersTimeout = handshakeTimeout || 60_000;
+      server.requestTimeout = handshakeTimeout || 300_000;
       this.#httpServer = server;
       this.#ownsHttpServer = true;
       this.#attach(server);
@@ -265,24 +230,21 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     callback?: UpgradeCallback<Data>,
   ): void {
     socket.on('error', swallowHandshakeError);
-    if (this.#state !== 'running') {
-      writeReject(socket, { status: 503, body: 'The server is shutting down' });
-      return;
-    }
     const attempt: HandshakeAttempt = { timedOut: false };
+    const handshakeTimeout = this.#resolved.handshakeTimeout;
     const timer =
-      this.#handshakeTimeout > 0
+      handshakeTimeout > 0
         ? setTimeout(() => {
             // The 408 is the answer: whatever the upgrade hook returns later is ignored.
             attempt.timedOut = true;
-            this.#emitServerError(
+            this.#emitClientError(
               new WebSocketError(
                 'WS_ERR_HANDSHAKE_TIMEOUT',
                 'the handshake did not complete in time',
               ),
             );
             writeReject(socket, { status: 408, body: 'Handshake timeout' });
-          }, this.#handshakeTimeout)
+          }, handshakeTimeout)
         : undefined;
     timer?.unref();
     this.#upgrade(request, socket, head, attempt).then(
@@ -292,22 +254,21 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
         this.#open(peer, request, callback);
       },
       (error: unknown) => {
+        // A bug of ours (the hooks' failures are decided in decideUpgrade): 500, and the log.
         if (timer !== undefined) clearTimeout(timer);
-        this.#emitServerError(error);
-        if (!attempt.timedOut) {
-          writeReject(socket, error instanceof Error ? error : { status: 500 });
-        }
+        this.#context.dispatcher.unhandled('upgrade', error);
+        if (!attempt.timedOut) writeReject(socket, { status: 500 });
       },
     );
   }
 
   /** Sends `data` to every peer subscribed to `topic`, framed once. Returns the count. */
-  publish(topic: string, data: SendData, options?: SendOptions): number {
-    return this.#topics.publish(topic, data, options);
+  publish(topic: string, data: SendData, _options?: SendOptions): number {
+    return this.#context.topics.publish(topic, data);
   }
 
   subscriberCount(topic: string): number {
-    return this.#topics.subscriberCount(topic);
+    return this.#context.topics.subscriberCount(topic);
   }
 
   /**
@@ -323,32 +284,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   async #shutdown(options: CloseServerOptions): Promise<void> {
     this.#state = 'closing';
     this.#detach?.();
-    const code = options.code ?? CloseCode.GOING_AWAY;
-    const reason = options.reason ?? 'server shutting down';
-    const timeout = options.timeout ?? this.#connectionOptions.closeTimeout;
-    const peers = [...this.clients];
-    const closed = peers.map(
-      (peer) =>
-        new Promise<void>((resolve) => {
-          if (peer.readyState === WebSocket.CLOSED) return resolve();
-          peer.once('close', () => resolve());
-          try {
-            peer.close(code, reason);
-          } catch {
-            peer.terminate();
-          }
-        }),
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(closed),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeout);
-      }),
-    ]);
-    if (timer !== undefined) clearTimeout(timer);
-    for (const peer of peers) peer.terminate();
-    await Promise.all(closed);
+    await closeAllPeers(this.clients, options, this.#resolved.closeTimeout, whenClosed);
     if (this.#ownsHttpServer && this.#httpServer !== undefined) {
       const server = this.#httpServer;
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -393,50 +329,25 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       writeReject(socket, error as Error);
       return undefined;
     }
-    // RFC 6455 §10.2: the Origin header is how a server refuses pages it does not trust.
-    if (!this.#originAllowed(validated.origin)) {
-      writeReject(socket, { status: 403, body: 'Origin not allowed' });
-      this.#emitServerError(
-        new WebSocketError(
-          'WS_ERR_ORIGIN_NOT_ALLOWED',
-          `origin ${String(validated.origin)} is not allowed`,
-          { status: 403 },
-        ),
-      );
-      return undefined;
-    }
     const upgradeRequest = new NodeUpgradeRequest(request, validated.protocols, validated.origin);
-
-    let accept: UpgradeAccept<Data> = {};
-    const hook = this.#hooks?.upgrade;
-    if (hook !== undefined) {
-      const result = await hook(upgradeRequest);
-      if (isUpgradeReject(result)) {
-        const reject = await rejectOptions(result);
-        // Timed out meanwhile: the client already has its 408.
-        if (!attempt.timedOut) writeReject(socket, reject);
-        return undefined;
-      }
-      if (result !== undefined && result !== null) accept = result as UpgradeAccept<Data>;
-    }
-    // The hook may have taken a while: the client may be gone, answered with 408, or the
-    // server shutting down (a peer opened now would miss the 1001 sent to the others).
-    if (attempt.timedOut || socket.destroyed) return undefined;
-    if (this.#state !== 'running') {
-      writeReject(socket, { status: 503, body: 'The server is shutting down' });
+    const decision = await decideUpgrade(
+      upgradeRequest,
+      {
+        allowedOrigins: this.#resolved.allowedOrigins,
+        selectProtocol: this.#resolved.selectProtocol,
+        dispatcher: this.#context.dispatcher,
+      },
+      () => this.#state === 'running',
+    );
+    // Timed out meanwhile: the client already has its 408.
+    if (attempt.timedOut) return undefined;
+    if (!decision.accepted) {
+      writeRaw(socket, decision.response.toBytes());
+      this.#emitClientError(decision.reason);
       return undefined;
     }
-
-    let protocol =
-      accept.protocol ?? this.options.selectProtocol?.(validated.protocols, upgradeRequest) ?? '';
-    if (protocol !== '' && !validated.protocols.includes(protocol)) {
-      // RFC 6455 §4.2.2: the selected subprotocol must be one the client offered.
-      throw new WebSocketError(
-        'WS_ERR_INVALID_SUBPROTOCOL',
-        `the selected subprotocol ${JSON.stringify(protocol)} was not offered by the client`,
-      );
-    }
-    protocol ||= '';
+    // The hook may have taken a while: the client may be gone.
+    if (socket.destroyed) return undefined;
 
     let deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
     const responseExtensions: ExtensionElement[] = [];
@@ -460,9 +371,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     const response = buildAcceptResponse({
       digest: nativeSha1,
       key: validated.key,
-      protocol,
+      protocol: decision.protocol,
       extensions: responseExtensions,
-      headers: accept.headers === undefined ? undefined : headersToPairs(accept.headers),
+      headers: decision.headers,
     });
     socket.removeListener('error', swallowHandshakeError);
     socket.write(response.toBytes());
@@ -473,16 +384,15 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       head,
       role: 'server',
       url: upgradeRequest.url,
-      protocol,
+      protocol: decision.protocol,
       extensions,
       deflate,
-      options: this.#connectionOptions,
+      options: this.#resolved,
       monitor: this.#monitor,
-      id: `${this.#serverId}-${(this.#nextPeerId++).toString(36)}`,
-      data: accept.data as Data,
+      id: this.#nextId(),
+      data: decision.data,
       request: upgradeRequest,
-      hooks: this.#hooks,
-      topics: this.#topics,
+      context: this.#context,
     });
   }
 
@@ -491,7 +401,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     request: http.IncomingMessage,
     callback: UpgradeCallback<Data> | undefined,
   ): void {
-    if (this.options.clientTracking !== false) {
+    if (this.#resolved.clientTracking) {
       this.clients.add(peer);
       peer.once('close', () => this.clients.delete(peer));
     }
@@ -503,17 +413,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     peer.start();
   }
 
-  #originAllowed(origin: string | undefined): boolean {
-    const policy = this.options.allowedOrigins;
-    if (policy === undefined) return true;
-    if (typeof policy === 'function') return policy(origin) === true;
-    return origin !== undefined && policy.includes(origin);
-  }
-
-  #emitServerError(error: unknown): void {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    // 'wsClientError' mirrors ws: handshake failures are reported, never thrown.
-    if (this.listenerCount('wsClientError') > 0) this.emit('wsClientError', failure);
+  /** 'wsClientError' mirrors ws: handshake failures are reported, never thrown. */
+  #emitClientError(error: Error): void {
+    if (this.listenerCount('wsClientError') > 0) this.emit('wsClientError', error);
   }
 }
 
@@ -568,16 +470,14 @@ function respondUpgradeRequired(
   _request: http.IncomingMessage,
   response: http.ServerResponse,
 ): void {
-  const body =
-    'This endpoint speaks WebSocket only (RFC 6455): send a GET with Upgrade: websocket.\n';
-  response.writeHead(426, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    Upgrade: 'websocket',
-    Connection: 'Upgrade, close',
-    'Sec-WebSocket-Version': '13',
-  });
-  response.end(body);
+  response.writeHead(UPGRADE_REQUIRED.status, [
+    ...UPGRADE_REQUIRED.headers.flat(),
+    'Content-Length',
+    String(Buffer.byteLength(UPGRADE_REQUIRED.body)),
+    'Connection',
+    'Upgrade, close',
+  ]);
+  response.end(UPGRADE_REQUIRED.body);
 }
 
 function swallowHandshakeError(): void {}
@@ -588,54 +488,19 @@ function nativeSha1(data: Uint8Array): Uint8Array {
 }
 
 function writeReject(socket: Duplex, input: Error | RejectResponseOptions): void {
+  writeRaw(socket, createRejectResponse(input).toBytes());
+}
+
+/** Ends a socket with a rejection response, then drops it if the client lingers. */
+function writeRaw(socket: Duplex, response: Uint8Array): void {
   if (socket.destroyed) return;
-  try {
-    const response = createRejectResponse(input);
-    socket.end(response.toBytes());
-  } catch {
-    socket.end(
-      'HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-    );
-  }
+  socket.end(response);
   // Never keep a rejected socket around waiting for the client.
   setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
-/** The upgrade hook's rejection (a `{ status }` object or a WHATWG Response) as a response. */
-async function rejectOptions(result: UpgradeReject | Response): Promise<RejectResponseOptions> {
-  if (typeof Response !== 'undefined' && result instanceof Response) {
-    const body = await result.text();
-    const headers: Array<[string, string]> = [];
-    result.headers.forEach((value, name) => {
-      if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') {
-        headers.push([name, value]);
-      }
-    });
-    return { status: result.status, statusText: result.statusText || undefined, headers, body };
-  }
-  const reject = result as UpgradeReject;
-  return {
-    status: reject.status,
-    statusText: reject.statusText,
-    headers: reject.headers === undefined ? undefined : headersToPairs(reject.headers),
-    body: reject.body,
-  };
-}
-
-function headersToPairs(init: HeadersLike): Array<[string, string]> {
-  if (Array.isArray(init)) return init.map(([name, value]) => [String(name), String(value)]);
-  if (
-    typeof (init as Headers).forEach === 'function' &&
-    typeof (init as Headers).get === 'function'
-  ) {
-    const pairs: Array<[string, string]> = [];
-    (init as Headers).forEach((value, name) => {
-      pairs.push([name, value]);
-    });
-    return pairs;
-  }
-  return Object.entries(init as Record<string, string>).map(([name, value]) => [
-    name,
-    String(value),
-  ]);
+/** Resolves once a peer reported its close (for the graceful shutdown). */
+function whenClosed(peer: WebSocket<unknown>): Promise<void> {
+  if (peer.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => peer.once('close', () => resolve()));
 }

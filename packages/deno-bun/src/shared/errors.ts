@@ -1,4 +1,5 @@
-import { WebSocketError, type WebSocketErrorCode } from '@wskit/core';
+import type { WebSocketError, WebSocketErrorCode } from '@wskit/core';
+import { prefixedError } from '@wskit/server';
 
 /** Every error this package throws starts with this, so logs say where it came from. */
 export const PREFIX = '[@wskit/deno-bun]';
@@ -10,16 +11,7 @@ export function adapterError(
   message: string,
   code: WebSocketErrorCode = 'WS_ERR_INVALID_ARGUMENT',
 ): WebSocketError {
-  return new WebSocketError(code, `${PREFIX} ${message}`);
-}
-
-/** An option the runtime has no way to honour: refuse it rather than ignore it. */
-export function unsupportedOption(
-  option: string,
-  runtime: RuntimeName,
-  why: string,
-): WebSocketError {
-  return adapterError(`option ${option} is not supported on ${runtime}: ${why}`);
+  return prefixedError(PREFIX, message, code);
 }
 
 /** The runtime the current process runs on, or a description of it for error messages. */

@@ -1,5 +1,5 @@
 import type { Peer, SendData, SendOptions } from '@wskit/core';
-import type { CloseServerOptions } from './shutdown.js';
+import type { CloseServerOptions } from '@wskit/server';
 
 /** What the upgrade helper of every runtime offers besides its `handleUpgrade`. */
 export interface AdapterControls<Data> {

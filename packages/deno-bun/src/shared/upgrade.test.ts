@@ -1,8 +1,19 @@
+import { consoleReporter, HookDispatcher } from '@wskit/server';
 import { describe, expect, test, vi } from 'vitest';
-import { resolveOptions } from './options.js';
-import { decideUpgrade, isWebSocketRequest } from './upgrade.js';
+import { PREFIX } from './errors.js';
+import { type ResolvedOptions, resolveOptions } from './options.js';
+import { decideRequestUpgrade, isWebSocketRequest } from './upgrade.js';
 
-const HEARTBEAT = { interval: 30_000, timeout: 10_000 };
+/** The adapters' path: the shared decision behind a WHATWG Request. */
+function decideUpgrade<Data>(
+  request: Request,
+  remoteAddress: string | undefined,
+  options: ResolvedOptions<Data>,
+  accepting: () => boolean,
+) {
+  const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
+  return decideRequestUpgrade(request, remoteAddress, options, dispatcher, accepting);
+}
 
 function upgradeRequest(
   headers: Record<string, string> = {},
@@ -26,7 +37,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     const decision = await decideUpgrade(
       new Request('http://x/'),
       undefined,
-      resolveOptions({}, 'Bun', HEARTBEAT),
+      resolveOptions({}, { runtime: 'Bun' }),
       () => true,
     );
     expect(decision.accepted).toBe(false);
@@ -44,8 +55,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
           }),
         },
       },
-      'Deno',
-      HEARTBEAT,
+      { runtime: 'Deno' },
     );
     const decision = await decideUpgrade(
       upgradeRequest({ 'sec-websocket-protocol': 'a,b , c', origin: 'https://site.example' }),
@@ -70,7 +80,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     const none = await decideUpgrade(
       upgradeRequest({ 'sec-websocket-protocol': 'a' }),
       undefined,
-      resolveOptions({}, 'Bun', HEARTBEAT),
+      resolveOptions({}, { runtime: 'Bun' }),
       () => true,
     );
     expect(none.accepted && none.protocol).toBe('');
@@ -78,7 +88,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     const bad = await decideUpgrade(
       upgradeRequest({ 'sec-websocket-protocol': 'a' }),
       undefined,
-      resolveOptions({ selectProtocol: () => 'z' }, 'Bun', HEARTBEAT),
+      resolveOptions({ selectProtocol: () => 'z' }, { runtime: 'Bun' }),
       () => true,
     );
     expect(!bad.accepted && bad.response.status).toBe(500);
@@ -86,7 +96,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     errors.mockRestore();
   });
 
-  test('rejections: { status } object with headers and body, a Response as is, a throwing hook 500', async () => {
+  test('rejections: { status } object with headers and body, a returned or thrown Response, a throwing hook 500', async () => {
     const reject = await decideUpgrade(
       upgradeRequest(),
       undefined,
@@ -96,8 +106,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
             upgrade: () => ({ status: 401, headers: { 'www-authenticate': 'Bearer' }, body: 'no' }),
           },
         },
-        'Bun',
-        HEARTBEAT,
+        { runtime: 'Bun' },
       ),
       () => true,
     );
@@ -107,14 +116,25 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     expect(reject.response.headers.get('www-authenticate')).toBe('Bearer');
     expect(await reject.response.text()).toBe('no');
 
-    const response = new Response('teapot', { status: 418 });
-    const passed = await decideUpgrade(
-      upgradeRequest(),
-      undefined,
-      resolveOptions({ hooks: { upgrade: () => response } }, 'Bun', HEARTBEAT),
-      () => true,
-    );
-    expect(!passed.accepted && passed.response).toBe(response);
+    // A returned Response and a thrown one (crossws style) are both sent as they are.
+    for (const upgrade of [
+      () => new Response('teapot', { status: 418, headers: { 'x-kind': 'pot' } }),
+      () => {
+        throw new Response('teapot', { status: 418, headers: { 'x-kind': 'pot' } });
+      },
+    ]) {
+      const passed = await decideUpgrade(
+        upgradeRequest(),
+        undefined,
+        resolveOptions({ hooks: { upgrade } }, { runtime: 'Bun' }),
+        () => true,
+      );
+      expect(passed.accepted).toBe(false);
+      if (passed.accepted) return;
+      expect(passed.response.status).toBe(418);
+      expect(passed.response.headers.get('x-kind')).toBe('pot');
+      expect(await passed.response.text()).toBe('teapot');
+    }
 
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const thrown = await decideUpgrade(
@@ -122,8 +142,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
       undefined,
       resolveOptions(
         { hooks: { upgrade: () => Promise.reject(new Error('db down')) } },
-        'Bun',
-        HEARTBEAT,
+        { runtime: 'Bun' },
       ),
       () => true,
     );
@@ -133,7 +152,10 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
   });
 
   test('RFC 6455 §10.2: allowedOrigins refuses other origins with 403; shutting down is 503', async () => {
-    const options = resolveOptions({ allowedOrigins: ['https://good.example'] }, 'Bun', HEARTBEAT);
+    const options = resolveOptions(
+      { allowedOrigins: ['https://good.example'] },
+      { runtime: 'Bun' },
+    );
     const evil = await decideUpgrade(
       upgradeRequest({ origin: 'https://evil.example' }),
       undefined,

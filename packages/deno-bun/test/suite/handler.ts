@@ -62,6 +62,12 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
         });
       }
       if (query.has('upgrade-throws')) throw new Error('upgrade hook failed on purpose');
+      // crossws style: a thrown Response refuses with that response.
+      if (query.has('upgrade-throws-response')) {
+        throw new Response('conflict', { status: 409, headers: { 'x-reject': 'thrown' } });
+      }
+      // A "rejection" that is no HTTP error is a bug in the hook: 500, on every runtime.
+      if (query.has('upgrade-bad-status')) return { status: 200 };
       // An await before deciding: hooks may be async on every runtime.
       await Promise.resolve();
       return {

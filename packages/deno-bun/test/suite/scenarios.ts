@@ -12,6 +12,7 @@ import {
   type TestClient,
   wsDriver,
 } from './clients.js';
+import { OPTION_PARITY_CASES, type OptionParityResult } from './option-parity.js';
 
 export interface Target {
   /** `ws://127.0.0.1:port/` of the main server (handler.ts with the suite's options). */
@@ -24,6 +25,8 @@ export interface Target {
   readonly idle: string | undefined;
   /** The messages of the errors the runtime threw for options it cannot honour. */
   readonly refused: readonly string[];
+  /** `runOptionParity` on this runtime. */
+  readonly optionParity: readonly OptionParityResult[];
   /** Asks for a graceful shutdown; resolves when the server is gone. */
   shutdown(): Promise<void>;
 }
@@ -113,7 +116,7 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       expect(client.protocol).toBe('');
     });
 
-    test('upgrade hook rejects: { status } object, Response, and a throwing hook', async () => {
+    test('upgrade hook rejects: { status } object, a returned or thrown Response, a throwing hook, a bad status', async () => {
       const bad = await connect('?token=bad').catch((error: unknown) => error);
       expect(bad).toBeInstanceOf(Rejected);
       if (observes().status) {
@@ -131,6 +134,15 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
           (error: unknown) => error,
         )) as Rejected;
         expect(thrown.status).toBe(500);
+        const thrownResponse = (await connect('?upgrade-throws-response').catch(
+          (error: unknown) => error,
+        )) as Rejected;
+        expect(thrownResponse.status).toBe(409);
+        expect(thrownResponse.headers?.['x-reject']).toBe('thrown');
+        const badStatus = (await connect('?upgrade-bad-status').catch(
+          (error: unknown) => error,
+        )) as Rejected;
+        expect(badStatus.status).toBe(500);
       }
     });
 
@@ -342,6 +354,12 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       for (const [index, pattern] of capabilities.refusals.entries()) {
         expect(refused[index]).toMatch(pattern);
       }
+    });
+
+    test('option mistakes throw the same error as on every runtime (unknown, misspelt, ws names, bad values)', () => {
+      expect(getTarget().optionParity).toEqual(
+        OPTION_PARITY_CASES.map(({ code, message }) => ({ code, message })),
+      );
     });
 
     test('graceful shutdown: every peer gets 1001, then the server stops', async () => {

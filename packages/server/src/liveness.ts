@@ -4,7 +4,8 @@
  * A timer per connection costs memory and wake-ups at 10,000 connections; instead one
  * interval sweeps every member, so a timeout is precise to one tick (a quarter of the
  * shortest configured period, at most one second), and an idle server has no timer at all.
- * The core owns no timer and reads no clock: the adapter injects both (`LivenessScheduler`).
+ * The monitor reads no clock and owns no timer itself: both come from a `LivenessScheduler`
+ * (`defaultLivenessScheduler` on every runtime; tests drive one by hand).
  */
 export interface Monitored {
   /** Time (the scheduler's `now()`) of the last frame received from the peer. */
@@ -101,3 +102,13 @@ export class LivenessMonitor {
     }
   }
 }
+
+/** The runtime's timer: unref'd where the runtime allows it, so it never keeps a process up. */
+export const defaultLivenessScheduler: LivenessScheduler = {
+  every(milliseconds, tick) {
+    const timer = setInterval(tick, milliseconds);
+    (timer as { unref?: () => void }).unref?.();
+    return () => clearInterval(timer);
+  },
+  now: Date.now,
+};

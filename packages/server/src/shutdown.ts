@@ -1,5 +1,4 @@
-import { PeerState } from '@wskit/core';
-import type { BasePeer } from './peer.js';
+import { CloseCode, PeerState } from '@wskit/core';
 
 export interface CloseServerOptions {
   /** Close code sent to every peer. Default 1001 (going away). */
@@ -9,20 +8,30 @@ export interface CloseServerOptions {
   timeout?: number;
 }
 
+export interface ClosablePeer {
+  readonly readyState: number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
 /**
- * Graceful shutdown of a set of peers, as @wskit/node does it: a close frame (1001 by
- * default) to each, a wait for the closing handshakes up to `timeout`, then `terminate` for
- * whoever is left. Resolves when every close hook has run.
+ * Graceful shutdown of a set of peers, the same on every runtime: a close frame (1001 by
+ * default) to each open peer, a wait for the closing handshakes up to `timeout`, `terminate`
+ * for whoever is left, and one more grace period for runtimes that cannot drop a socket at
+ * once (Deno's terminate is a close frame). Resolves when every peer reported its close, or
+ * after the grace period.
  */
-export async function closeAllPeers(
-  peers: Iterable<BasePeer<unknown>>,
+export async function closeAllPeers<Peer extends ClosablePeer>(
+  peers: Iterable<Peer>,
   options: CloseServerOptions,
   defaultTimeout: number,
+  closed: (peer: Peer) => Promise<void>,
 ): Promise<void> {
-  const code = options.code ?? 1001;
+  const code = options.code ?? CloseCode.GOING_AWAY;
   const reason = options.reason ?? 'server shutting down';
   const timeout = options.timeout ?? defaultTimeout;
   const closing = [...peers];
+  const all = Promise.all(closing.map(closed));
   for (const peer of closing) {
     if (peer.readyState !== PeerState.OPEN) continue;
     try {
@@ -31,10 +40,8 @@ export async function closeAllPeers(
       peer.terminate();
     }
   }
-  const all = Promise.all(closing.map((peer) => peer.closed));
   if (await settlesWithin(all, timeout)) return;
   for (const peer of closing) if (peer.readyState !== PeerState.CLOSED) peer.terminate();
-  // A runtime that cannot drop a socket (Deno) gets one more grace period, then we move on.
   await settlesWithin(all, timeout);
 }
 

@@ -1,0 +1,607 @@
+import { isUtf8 } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  CloseCode,
+  type CloseInfo,
+  Connection,
+  type ConnectionHandler,
+  encodeClosePayload,
+  type NegotiatedDeflate,
+  PeerState,
+  type PeerStateValue,
+  type PerMessageCodec,
+  type PreparedMessage,
+  WebSocketError,
+} from '@wskit/core';
+import type { LivenessMonitor, Monitored, ResolvedConnectionOptions } from '@wskit/server';
+
+export type SendCallback = (error?: Error | null) => void;
+
+/** What the server or the client hands to a new connection's driver. */
+export interface DriverInit {
+  readonly socket: Duplex;
+  /** Bytes read past the handshake head (frames may arrive with the 101). */
+  readonly head: Uint8Array | undefined;
+  readonly role: 'client' | 'server';
+  readonly deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+  readonly options: ResolvedConnectionOptions;
+  readonly monitor: LivenessMonitor;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+const kDriver = Symbol('wskit.driver');
+// biome-ignore lint/suspicious/noExplicitAny: any face of the driver, whatever its events.
+type AnyDriver = SocketDriver<any>;
+type DrivenSocket = Duplex & { [kDriver]: AnyDriver };
+
+function driverOf(socket: Duplex): AnyDriver {
+  return (socket as DrivenSocket)[kDriver];
+}
+
+function destroySocket(socket: Duplex): void {
+  socket.destroy();
+}
+
+/** What the core calls back into (see `SocketDriver.#handlerPrototype`). */
+interface CoreHandler extends ConnectionHandler {
+  driver: AnyDriver;
+}
+
+const allocateUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);
+
+/** A Node Buffer over the same memory: `ws` users expect Buffers in 'message' events. */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the same constraint as Node's EventEmitter<T>.
+type EventMap<T> = Record<keyof T, any[]>;
+
+/**
+ * The one driver loop of @wskit/node: a socket (TCP, TLS, any Duplex) around a
+ * `@wskit/core` Connection. Server peers, clients and the browser shim's Node class all run
+ * on it; the faces users see (the hooks `Peer`, the `ws`-style events) are subclasses that
+ * implement the `on*` callbacks.
+ *
+ * The loop, for every chunk read (the core's driving contract, packages/core/README.md):
+ * feed the core, write what it queued (one writev per chunk), end the transport or arm the
+ * close timer as the core asks, and let the events it raised reach the subclass.
+ *
+ * **Deflate ordering** (RFC 7692 over an asynchronous zlib), in one place:
+ * - Inbound: a compressed message suspends the core's input and pauses the socket while it
+ *   inflates; every event raised meanwhile (a ping, the close, the transport's end) is held
+ *   and delivered after the message, so the application sees exactly the wire order.
+ * - Outbound: a message being compressed reserves its place in the core's output queue;
+ *   frames sent later (other messages, pongs, the close echo) wait behind it, send callbacks
+ *   queued behind it run once everything before them is written, and the transport is not
+ *   ended while a compression is pending.
+ */
+export abstract class SocketDriver<Events extends EventMap<Events>>
+  extends EventEmitter<Events>
+  implements Monitored
+{
+  readonly #socket: Duplex;
+  readonly #connection: Connection;
+  readonly #options: ResolvedConnectionOptions;
+  readonly #monitor: LivenessMonitor;
+
+  readonly #codec: PerMessageCodec | undefined;
+  readonly #compressThreshold: number;
+  /** A compressed message is inflating: events that happen meanwhile wait (transport end). */
+  #inflating = false;
+  /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
+  #paused = false;
+  #heldEvents: Array<() => void> = [];
+  /** Messages being compressed: their places are reserved in the core's output queue. */
+  #compressing = 0;
+  #compressingBytes = 0;
+  /** Send callbacks of messages queued behind a compression, called once all are written. */
+  #deferredCallbacks: SendCallback[] = [];
+
+  #pendingHead: Uint8Array | undefined;
+  /**
+   * Closing before the core says so: terminate(), a drop for backpressure, or a failure being
+   * reported (the core raises onError just before it queues the close frame).
+   */
+  #closingLocally = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #ended = false;
+  #backpressured = false;
+  lastReceivedAt = Date.now();
+  pingSentAt = 0;
+
+  constructor(init: DriverInit) {
+    super();
+    this.#socket = init.socket;
+    this.#options = init.options;
+    this.#monitor = init.monitor;
+    this.#codec = init.deflate?.codec;
+    this.#compressThreshold = init.deflate?.negotiated.threshold ?? Number.POSITIVE_INFINITY;
+    const handler = Object.create(SocketDriver.#handlerPrototype) as CoreHandler;
+    handler.driver = this;
+    this.#connection = new Connection({
+      role: init.role,
+      maxMessageSize: init.options.maxMessageSize,
+      maxFrameSize: init.options.maxFrameSize,
+      perMessageCompression: init.deflate !== undefined,
+      // Node's SIMD UTF-8 check and unzeroed reassembly memory (only written bytes are exposed).
+      isUtf8,
+      allocate: allocateUnsafe,
+      handler,
+    });
+    const socket = this.#socket;
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
+    // Shared listener functions find the driver through the socket: no closures per
+    // connection (idle memory at 10,000 connections, packages/bench).
+    (socket as DrivenSocket)[kDriver] = this;
+    socket.on('data', SocketDriver.#listeners.data);
+    socket.on('close', SocketDriver.#listeners.close);
+    socket.on('error', SocketDriver.#listeners.error);
+    socket.on('drain', SocketDriver.#listeners.drain);
+    socket.on('end', SocketDriver.#listeners.end);
+    // Nothing is read until `start()`: the user's listeners must be in place first.
+    socket.pause();
+    this.#pendingHead = init.head;
+    this.#monitor.add(this);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // What the faces implement
+
+  /** A whole message (text already validated as UTF-8). */
+  protected abstract onInboundMessage(data: Uint8Array, isBinary: boolean): void;
+  protected abstract onInboundPing(data: Uint8Array): void;
+  protected abstract onInboundPong(data: Uint8Array): void;
+  /** A protocol error of the peer, a pong timeout, a full send buffer: the close follows. */
+  protected abstract onConnectionError(error: WebSocketError | Error): void;
+  /** The last event, once: the transport ended. */
+  protected abstract onConnectionClosed(info: CloseInfo): void;
+  /** The socket took everything after backpressure. */
+  protected abstract onDrained(): void;
+
+  // ---------------------------------------------------------------------------------------
+  // State
+
+  /** Derived from the core's state; closing locally makes an open connection CLOSING at once. */
+  get readyState(): PeerStateValue {
+    const state = this.#connection.state;
+    if (state === 'open') return this.#closingLocally ? PeerState.CLOSING : PeerState.OPEN;
+    return state === 'closing' ? PeerState.CLOSING : PeerState.CLOSED;
+  }
+
+  /** Bytes accepted by `send` and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#socket.writableLength + this.#connection.outputBytes + this.#compressingBytes;
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** @internal Starts reading, first the bytes that came with the handshake. */
+  start(): void {
+    const head = this.#pendingHead;
+    this.#pendingHead = undefined;
+    if (head !== undefined && head.length > 0) this.#onData(asBuffer(head));
+    if (!this.#inflating && !this.#paused && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  /**
+   * Stops reading from the socket: no more messages until `resume()`, and TCP flow control
+   * pushes back on the peer. For consumers that cannot keep up (streams).
+   */
+  pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sending: no method here throws because of the peer's timing. Once the connection is
+  // closing or closed, data goes nowhere and the callback (if any) gets the error.
+
+  /**
+   * Queues a data message. `compress`: undefined = by the negotiated size threshold.
+   * `callback` runs once the data is handed to the kernel, or with an error.
+   */
+  protected sendMessage(
+    payload: string | Uint8Array,
+    isBinary: boolean,
+    compress: boolean | undefined,
+    callback: SendCallback | undefined,
+  ): void {
+    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
+      notSent(callback, 'send');
+      return;
+    }
+    const size = typeof payload === 'string' ? payload.length : payload.byteLength;
+    if (this.#codec !== undefined && (compress ?? size >= this.#compressThreshold)) {
+      this.#sendCompressed(payload, isBinary, size, callback);
+      return;
+    }
+    if (typeof payload === 'string') {
+      if (isBinary) this.#connection.sendBinary(Buffer.from(payload));
+      else this.#connection.sendText(payload);
+    } else if (isBinary) this.#connection.sendBinary(payload);
+    else this.#connection.sendFragment(payload, { fin: true, binary: false });
+    this.#flush(this.#deferIfCompressing(callback), true);
+  }
+
+  protected sendControl(
+    kind: 'ping' | 'pong',
+    data: Uint8Array | string | undefined,
+    callback: SendCallback | undefined,
+  ): void {
+    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
+      notSent(callback, kind);
+      return;
+    }
+    if (kind === 'ping') this.#connection.sendPing(data ?? EMPTY_BUFFER);
+    else this.#connection.sendPong(data ?? EMPTY_BUFFER);
+    this.#flush(callback);
+  }
+
+  /** @internal Pub/sub: queue a message framed once for all subscribers. */
+  deliverPublished(message: PreparedMessage): void {
+    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') return;
+    this.#connection.sendPrepared(message);
+    this.#flush(undefined, true);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2). Arguments are checked even when the
+   * connection is already closing (a bad code is the caller's bug, whatever the timing);
+   * otherwise a second close, or a close after the peer left, does nothing.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.#connection.state === 'closed' || this.#closingLocally) {
+      encodeClosePayload(code, reason ?? ''); // only to check the arguments
+      return;
+    }
+    this.#connection.close(code, reason ?? '');
+    this.#flush(undefined);
+    this.#afterInput();
+  }
+
+  /** Destroys the socket at once: no closing handshake; the close reports 1006. */
+  terminate(): void {
+    if (this.#connection.state === 'closed') return;
+    this.#closingLocally = true;
+    this.#socket.destroy();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Monitored (heartbeat and idle timeout, driven by the server layer's LivenessMonitor)
+
+  /** @internal */
+  sendHeartbeatPing(): void {
+    if (this.readyState !== PeerState.OPEN) return;
+    this.#connection.sendPing(EMPTY_BUFFER);
+    this.#flush(undefined);
+  }
+
+  /** @internal */
+  onPongTimeout(): void {
+    this.onConnectionError(
+      new WebSocketError('WS_ERR_PONG_TIMEOUT', 'no pong received within the heartbeat timeout'),
+    );
+    this.terminate();
+  }
+
+  /** @internal */
+  onIdleTimeout(): void {
+    this.#monitor.delete(this);
+    if (this.readyState === PeerState.OPEN) this.close(CloseCode.GOING_AWAY, 'idle timeout');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The loop
+
+  #onData(chunk: Buffer): void {
+    this.lastReceivedAt = Date.now();
+    // Everything sent while this chunk is handled (echoes, pongs) leaves in one writev: one
+    // syscall per chunk instead of one per message (5x the 64 B echo rate, packages/bench).
+    const socket = this.#socket;
+    socket.cork();
+    try {
+      this.#connection.receiveData(chunk);
+      this.#flush(undefined);
+      this.#afterInput();
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  /** After any input or close: end the transport or arm the close timer as the core asks. */
+  #afterInput(): void {
+    const connection = this.#connection;
+    // Output may still wait behind a message being compressed: end only once it is written.
+    if (
+      connection.transportCloseRequested &&
+      !this.#ended &&
+      !this.#inflating &&
+      this.#compressing === 0
+    ) {
+      this.#ended = true;
+      // RFC 6455 §7.1.1: the server closes the TCP connection first; a failing side too.
+      this.#socket.end();
+    }
+    if (connection.closeExpected() && this.#closeTimer === undefined) {
+      this.#closeTimer = setTimeout(destroySocket, this.#options.closeTimeout, this.#socket);
+      this.#closeTimer.unref?.();
+    }
+  }
+
+  /**
+   * Writes what the core has queued. `dataSent`: this flush follows a data message, the only
+   * writes that count against maxBufferedAmount (control frames are tiny and must get out).
+   */
+  #flush(callback: SendCallback | undefined, dataSent = false): void {
+    const chunks = this.#connection.takeOutput();
+    const socket = this.#socket;
+    if (chunks.length === 0) {
+      if (callback !== undefined) process.nextTick(callback);
+      return;
+    }
+    if (socket.destroyed || !socket.writable) {
+      notSent(callback, 'send');
+      return;
+    }
+    // What was still unsent before this write: a peer is "not reading" when old data piles up,
+    // not when one large message (up to maxMessageSize) is written at once.
+    const queuedBefore = socket.writableLength;
+    let ok = true;
+    if (chunks.length === 1) {
+      ok = socket.write(chunks[0] as Uint8Array, callback);
+    } else {
+      socket.cork();
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) socket.write(chunks[i] as Uint8Array);
+      ok = socket.write(chunks[last] as Uint8Array, callback);
+      socket.uncork();
+    }
+    if (!ok) this.#onBackpressure(dataSent ? queuedBefore : 0);
+  }
+
+  #onBackpressure(queuedBefore: number): void {
+    this.#backpressured = true;
+    if (queuedBefore > this.#options.maxBufferedAmount) {
+      this.#closingLocally = true;
+      // A peer that does not read must not make us buffer without bound. The close frame
+      // would sit behind the data it is not reading, so the socket is dropped at once.
+      this.onConnectionError(
+        new WebSocketError(
+          'WS_ERR_SEND_BUFFER_FULL',
+          `bufferedAmount passed maxBufferedAmount (${this.#options.maxBufferedAmount} bytes): the peer is not reading`,
+          { closeCode: CloseCode.POLICY_VIOLATION },
+        ),
+      );
+      try {
+        this.#connection.fail(CloseCode.POLICY_VIOLATION, 'send buffer limit exceeded');
+      } catch {}
+      this.#socket.destroy();
+    }
+  }
+
+  #onSocketDrain(): void {
+    if (!this.#backpressured || this.#socket.writableLength > 0) return;
+    this.#backpressured = false;
+    this.onDrained();
+  }
+
+  #onSocketEnd(): void {
+    // The peer half-closed (TCP FIN). A WebSocket has no half-open state: finish our side.
+    if (!this.#socket.destroyed) this.#socket.end();
+  }
+
+  #onSocketClose(): void {
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#closeTimer = undefined;
+    this.#monitor.delete(this);
+    this.#codec?.close();
+    this.#failDeferredCallbacks();
+    this.#dispatchInbound(() => this.#connection.receiveEof());
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Core callbacks
+
+  /** The core's callbacks: one shared prototype, `this.driver` is the connection. */
+  static readonly #handlerPrototype = {
+    onMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
+      const driver = this.driver;
+      if (driver.#inflating) driver.#heldEvents.push(() => driver.onInboundMessage(data, isBinary));
+      else driver.onInboundMessage(data, isBinary);
+    },
+    onCompressedMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
+      this.driver.#startInflating(data, isBinary);
+    },
+    onPing(this: CoreHandler, data: Uint8Array): void {
+      const driver = this.driver;
+      driver.#dispatchInbound(() => driver.onInboundPing(data));
+    },
+    onPong(this: CoreHandler, data: Uint8Array): void {
+      const driver = this.driver;
+      driver.#dispatchInbound(() => driver.onInboundPong(data));
+    },
+    onError(this: CoreHandler, error: WebSocketError): void {
+      const driver = this.driver;
+      driver.#closingLocally = true;
+      driver.#dispatchInbound(() => driver.onConnectionError(error));
+    },
+    onClosed(this: CoreHandler, info: CloseInfo): void {
+      this.driver.onConnectionClosed(info);
+    },
+  };
+
+  /** Socket listeners shared by every connection; `this` is the socket. */
+  static readonly #listeners = {
+    data(this: Duplex, chunk: Buffer): void {
+      driverOf(this).#onData(chunk);
+    },
+    close(this: Duplex): void {
+      driverOf(this).#onSocketClose();
+    },
+    error(this: Duplex): void {
+      // ECONNRESET and the like: 'close' follows and reports 1006. Nothing to rethrow: a
+      // transport error is not the user's bug.
+    },
+    drain(this: Duplex): void {
+      driverOf(this).#onSocketDrain();
+    },
+    end(this: Duplex): void {
+      driverOf(this).#onSocketEnd();
+    },
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Inbound deflate ordering (see the class comment)
+
+  /** One message inflates at a time, in order. */
+  #startInflating(data: Uint8Array, isBinary: boolean): void {
+    // Copy: the view points into a socket chunk and inflating is asynchronous.
+    const compressed = Buffer.from(data);
+    this.#inflating = true;
+    this.#connection.suspendInput();
+    this.#socket.pause();
+    (this.#codec as PerMessageCodec).decompress(compressed, this.#connection.maxMessageSize).then(
+      (inflated) => this.#inflated(() => this.#connection.deliverDecompressed(inflated, isBinary)),
+      (error: unknown) => this.#inflated(() => this.#failDecompression(error)),
+    );
+  }
+
+  /** Runs `event` now, or after the message being inflated, so order is kept. */
+  #dispatchInbound(event: () => void): void {
+    if (this.#inflating) this.#heldEvents.push(event);
+    else event();
+  }
+
+  /** A compressed message finished inflating: deliver it, then carry on reading. */
+  #inflated(deliver: () => void): void {
+    this.#inflating = false;
+    this.#socket.cork();
+    try {
+      deliver();
+      // Frames held behind the message; another compressed one suspends input again.
+      this.#connection.resumeInput();
+      if (!this.#inflating && this.#heldEvents.length > 0) {
+        const held = this.#heldEvents;
+        this.#heldEvents = [];
+        for (const event of held) event();
+      }
+      this.#flush(undefined);
+      this.#afterInput();
+      if (!this.#inflating && !this.#paused && !this.#socket.destroyed) this.#socket.resume();
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
+  #failDecompression(error: unknown): void {
+    const failure =
+      error instanceof WebSocketError
+        ? error
+        : new WebSocketError('WS_ERR_DECOMPRESSION_FAILED', 'invalid compressed data', {
+            closeCode: CloseCode.INVALID_PAYLOAD,
+          });
+    if (this.#connection.state === 'closed') return;
+    try {
+      this.#connection.fail(failure.closeCode ?? CloseCode.INVALID_PAYLOAD, failure.message);
+    } catch {
+      this.#connection.fail(CloseCode.INVALID_PAYLOAD);
+    }
+    this.#dispatchInbound(() => this.onConnectionError(failure));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Outbound deflate ordering (see the class comment)
+
+  /** Compresses off the event loop while the message keeps its place in the output queue. */
+  #sendCompressed(
+    payload: string | Uint8Array,
+    isBinary: boolean,
+    size: number,
+    callback: SendCallback | undefined,
+  ): void {
+    const connection = this.#connection;
+    const reserved = connection.reserveCompressed(isBinary);
+    this.#compressing++;
+    this.#compressingBytes += size;
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    (this.#codec as PerMessageCodec).compress(bytes).then(
+      (compressed) => {
+        connection.fillReserved(reserved, compressed);
+        this.#compressionDone(size, callback, undefined);
+      },
+      (error: unknown) => {
+        connection.cancelReserved(reserved);
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#compressionDone(size, callback, failure);
+        if (connection.state === 'open') {
+          this.#closingLocally = true;
+          this.onConnectionError(failure);
+          connection.fail(CloseCode.INTERNAL_ERROR, 'compression failed');
+          this.#flush(undefined);
+          this.#afterInput();
+        }
+      },
+    );
+  }
+
+  #compressionDone(
+    size: number,
+    callback: SendCallback | undefined,
+    error: Error | undefined,
+  ): void {
+    this.#compressing--;
+    this.#compressingBytes -= size;
+    if (error !== undefined) {
+      if (callback !== undefined) process.nextTick(callback, error);
+      this.#flush(undefined);
+    } else {
+      this.#flush(this.#deferIfCompressing(callback), true);
+    }
+    if (this.#compressing === 0 && this.#deferredCallbacks.length > 0) {
+      const callbacks = this.#deferredCallbacks;
+      this.#deferredCallbacks = [];
+      this.#flush(() => {
+        for (const deferred of callbacks) deferred();
+      });
+    }
+    this.#afterInput();
+  }
+
+  /** While a compression is pending, a callback waits until everything queued is written. */
+  #deferIfCompressing(callback: SendCallback | undefined): SendCallback | undefined {
+    if (callback === undefined || this.#compressing === 0) return callback;
+    this.#deferredCallbacks.push(callback);
+    return undefined;
+  }
+
+  #failDeferredCallbacks(): void {
+    const callbacks = this.#deferredCallbacks;
+    this.#deferredCallbacks = [];
+    if (callbacks.length === 0) return;
+    const error = new WebSocketError(
+      'WS_ERR_INVALID_STATE',
+      'the connection closed before the message was sent',
+    );
+    for (const callback of callbacks) process.nextTick(callback, error);
+  }
+}
+
+/** A send on a connection that is closing or gone: the callback learns it; nothing throws. */
+function notSent(callback: SendCallback | undefined, operation: string): void {
+  if (callback === undefined) return;
+  process.nextTick(
+    callback,
+    new WebSocketError('WS_ERR_INVALID_STATE', `${operation}: the connection is not open`),
+  );
+}

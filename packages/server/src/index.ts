@@ -1,0 +1,50 @@
+/**
+ * @wskit/server: the runtime-neutral half of every wskit server, implemented once and used by
+ * @wskit/node and @wskit/deno-bun: options (defaults, validation, "did you mean"), hook
+ * dispatch and error routing, the upgrade decision, topics, liveness and graceful shutdown.
+ * Like the core it imports nothing from `node:`; unlike the core it may use timers.
+ */
+export { prefixedError } from './errors.js';
+export {
+  asError,
+  consoleReporter,
+  HookDispatcher,
+  type UnhandledErrorReporter,
+} from './hooks.js';
+export { peerIdSource } from './ids.js';
+export {
+  defaultLivenessScheduler,
+  LivenessMonitor,
+  type LivenessScheduler,
+  type LivenessSettings,
+  type Monitored,
+} from './liveness.js';
+export {
+  CONNECTION_OPTIONS,
+  type ConnectionOptions,
+  checkOptionNames,
+  DEFAULTS,
+  deflateSettings,
+  type HeartbeatOptions,
+  HOOK_NAMES,
+  nonNegative,
+  type OptionSpec,
+  type OriginPolicy,
+  type ResolvedConnectionOptions,
+  type ResolvedServerOptions,
+  resolveConnectionOptions,
+  resolveServerOptions,
+  SERVER_OPTION_NAMES,
+  type ServerOptions,
+} from './options.js';
+export { byteLengthOver, checkTopic, payloadLength, toPayload } from './payload.js';
+export { type ClosablePeer, type CloseServerOptions, closeAllPeers } from './shutdown.js';
+export { nearestName } from './suggest.js';
+export { TopicRegistry, type TopicSubscriber } from './topics.js';
+export {
+  decideUpgrade,
+  headerPairs,
+  rejectionAsResponse,
+  UPGRADE_REQUIRED,
+  type UpgradeDecision,
+} from './upgrade.js';
