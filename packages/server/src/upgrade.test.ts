@@ -107,7 +107,11 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2.2', () => {
   test('RFC 6455 §10.2: allowedOrigins refuses other origins with 403 before the hook runs', async () => {
     let hookRan = false;
     const { policy: p } = policy(
-      { upgrade: () => void (hookRan = true) },
+      {
+        upgrade: () => {
+          hookRan = true;
+        },
+      },
       { allowedOrigins: ['https://good.example'] },
     );
     const refused = await decideUpgrade(request({ origin: 'https://evil.example' }), p, () => true);
