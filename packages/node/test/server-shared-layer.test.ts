@@ -76,7 +76,7 @@ describe('hook failures: one rule on every runtime', () => {
     expect(logged.mock.calls[0]?.[0]).toBe(
       '[@wskit/node] the message hook failed (add an error hook to handle this):',
     );
-    expect((logged.mock.calls[0]?.[1] as Error).message).toBe('hook bug');
+    expect(logged.mock.calls[0]?.[1]).toMatchObject({ message: 'hook bug' });
   });
 
   test('an upgrade hook that throws: 500 for the client, the error in the log and in wsClientError', async () => {
