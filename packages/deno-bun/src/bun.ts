@@ -29,13 +29,9 @@ import {
   toPayload,
 } from '@wskit/server';
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
-import {
-  type AdapterOptions,
-  checkListenOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from './shared/options.js';
+import { type AdapterOptions, type ResolvedOptions, resolveOptions } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
+import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
 import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
 
@@ -423,14 +419,9 @@ class BunPeer<Data = unknown>
 
 // --- serve -----------------------------------------------------------------------------------
 
-export interface BunServeOptions<Data = unknown> extends BunAdapterOptions<Data> {
-  /** Port to listen on; 0 (default) picks a free one: read it from the returned `port`. */
-  port?: number;
-  /** Address to bind. Default: Bun's (all interfaces). */
-  hostname?: string;
-  /** Answers requests that are not WebSocket upgrades. Default: 426 Upgrade Required. */
-  fetch?: (request: Request, server: BunServer) => Response | Promise<Response>;
-}
+export interface BunServeOptions<Data = unknown>
+  extends BunAdapterOptions<Data>,
+    ListenOptions<(request: Request, server: BunServer) => Response | Promise<Response>> {}
 
 export interface BunServerHandle<Data = unknown> extends ServerHandle<Data> {
   /** The underlying `Bun.serve` server. */
@@ -440,37 +431,18 @@ export interface BunServerHandle<Data = unknown> extends ServerHandle<Data> {
 /** `Bun.serve` with the shared hooks on every WebSocket request and `fetch` for the rest. */
 export function serve<Data = unknown>(options: BunServeOptions<Data>): BunServerHandle<Data> {
   assertRuntime('Bun', '@wskit/deno-bun/bun serve()');
-  const { port, hostname, fetch, ...adapterOptions } = options ?? ({} as BunServeOptions<Data>);
-  checkListenOptions(port, hostname);
-  if (fetch !== undefined && typeof fetch !== 'function') {
-    throw adapterError('option fetch must be a function (request, server) => Response');
-  }
+  const { listen, adapterOptions } = splitServeOptions(options, '(request, server) => Response');
   const adapter = createAdapter<Data>(adapterOptions);
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+  const fetch = listen.fetch;
   const server = bun.serve({
-    port: port ?? 0,
-    hostname,
+    port: listen.port ?? 0,
+    hostname: listen.hostname,
     fetch(request, server) {
       if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, server);
       return fetch !== undefined ? fetch(request, server) : upgradeRequired();
     },
     websocket: adapter.websocket,
   });
-  let closing: Promise<void> | undefined;
-  return {
-    server,
-    port: server.port,
-    hostname: server.hostname,
-    url: `ws://${server.hostname.includes(':') ? `[${server.hostname}]` : server.hostname}:${server.port}/`,
-    peers: adapter.peers,
-    publish: (topic, data, sendOptions) => adapter.publish(topic, data, sendOptions),
-    subscriberCount: (topic) => adapter.subscriberCount(topic),
-    close(closeOptions) {
-      closing ??= (async () => {
-        await adapter.close(closeOptions);
-        await server.stop(true);
-      })();
-      return closing;
-    },
-  };
+  return serverHandle(server, server, adapter, () => server.stop(true));
 }

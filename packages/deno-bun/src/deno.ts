@@ -26,12 +26,12 @@ import {
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import {
   type AdapterOptions,
-  checkListenOptions,
   type HeartbeatOptions,
   type ResolvedOptions,
   resolveOptions,
 } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
+import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
 import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
 
@@ -386,14 +386,9 @@ class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> imple
 
 // --- serve -----------------------------------------------------------------------------------
 
-export interface DenoServeOptions<Data = unknown> extends DenoAdapterOptions<Data> {
-  /** Port to listen on; 0 (default) picks a free one: read it from the returned `port`. */
-  port?: number;
-  /** Address to bind. Default: Deno's (0.0.0.0). */
-  hostname?: string;
-  /** Answers requests that are not WebSocket upgrades. Default: 426 Upgrade Required. */
-  fetch?: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>;
-}
+export interface DenoServeOptions<Data = unknown>
+  extends DenoAdapterOptions<Data>,
+    ListenOptions<(request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>> {}
 
 export interface DenoServerHandle<Data = unknown> extends ServerHandle<Data> {
   /** The underlying `Deno.serve` server. */
@@ -403,36 +398,16 @@ export interface DenoServerHandle<Data = unknown> extends ServerHandle<Data> {
 /** `Deno.serve` with the shared hooks on every WebSocket request and `fetch` for the rest. */
 export function serve<Data = unknown>(options: DenoServeOptions<Data>): DenoServerHandle<Data> {
   assertRuntime('Deno', '@wskit/deno-bun/deno serve()');
-  const { port, hostname, fetch, ...adapterOptions } = options ?? ({} as DenoServeOptions<Data>);
-  checkListenOptions(port, hostname);
-  if (fetch !== undefined && typeof fetch !== 'function') {
-    throw adapterError('option fetch must be a function (request, info) => Response');
-  }
+  const { listen, adapterOptions } = splitServeOptions(options, '(request, info) => Response');
   const adapter = createAdapter<Data>(adapterOptions);
+  const fetch = listen.fetch;
   const server = denoGlobal().serve(
     // onListen replaces Deno's default "Listening on ..." line: a library prints nothing.
-    { port: port ?? 0, hostname, onListen() {} },
+    { port: listen.port ?? 0, hostname: listen.hostname, onListen() {} },
     (request, info) => {
       if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, info);
       return fetch !== undefined ? fetch(request, info) : upgradeRequired();
     },
   );
-  const address = server.addr;
-  let closing: Promise<void> | undefined;
-  return {
-    server,
-    port: address.port,
-    hostname: address.hostname,
-    url: `ws://${address.hostname.includes(':') ? `[${address.hostname}]` : address.hostname}:${address.port}/`,
-    peers: adapter.peers,
-    publish: (topic, data, sendOptions) => adapter.publish(topic, data, sendOptions),
-    subscriberCount: (topic) => adapter.subscriberCount(topic),
-    close(closeOptions) {
-      closing ??= (async () => {
-        await adapter.close(closeOptions);
-        await server.shutdown();
-      })();
-      return closing;
-    },
-  };
+  return serverHandle(server, server.addr, adapter, () => server.shutdown());
 }

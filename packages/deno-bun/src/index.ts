@@ -9,6 +9,7 @@ import * as bun from './bun.js';
 import * as deno from './deno.js';
 import { adapterError, detectRuntime } from './shared/errors.js';
 import type { AdapterOptions } from './shared/options.js';
+import type { ListenOptions } from './shared/serve.js';
 import type { ServerHandle } from './shared/types.js';
 
 export {
@@ -33,14 +34,9 @@ export type {
 } from './shared/options.js';
 export type { AdapterControls, ServerHandle } from './shared/types.js';
 
-export interface ServeOptions<Data = unknown> extends AdapterOptions<Data> {
-  /** Port to listen on; 0 (default) picks a free one: read it from the returned `port`. */
-  port?: number;
-  /** Address to bind. Default: the runtime's (all interfaces). */
-  hostname?: string;
-  /** Answers requests that are not WebSocket upgrades. Default: 426 Upgrade Required. */
-  fetch?: (request: Request) => Response | Promise<Response>;
-}
+export interface ServeOptions<Data = unknown>
+  extends AdapterOptions<Data>,
+    ListenOptions<(request: Request) => Response | Promise<Response>> {}
 
 function notSupported(entry: string): never {
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
