@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from '@wskit/node';
 import { afterAll, beforeAll } from 'vitest';
 import { MOUNTED_OPTIONS } from './fixtures/common.ts';
-import { createSuiteHooks, type SuiteData } from './suite/handler.js';
+import { createBareHooks, createSuiteHooks, type SuiteData } from './suite/handler.js';
 import { runOptionParity } from './suite/option-parity.js';
 import { defineSuite, type Target } from './suite/scenarios.js';
 
 const HOST = '127.0.0.1';
 let target: Target;
 let cleanup: () => Promise<void>;
+let restoreConsole: (() => void) | undefined;
 
 async function listen(server: http.Server): Promise<number> {
   server.listen(0, HOST);
@@ -58,17 +59,30 @@ beforeAll(async () => {
     heartbeat: false,
     hooks: createSuiteHooks({ publish: () => 0 }),
   });
+  const bare = new WebSocketServer({ port: 0, host: HOST, hooks: createBareHooks() });
   const [mainPort, mountedPort] = await Promise.all([
     listen(main),
     listen(mountedServer),
     once(idle, 'listening'),
+    once(bare, 'listening'),
   ]);
+  // What this process prints with console.error, as the fixtures' stderr is for Bun and Deno.
+  let logged = '';
+  const print = console.error;
+  console.error = (...parts: unknown[]) => {
+    logged += `${parts.map((part) => (part instanceof Error ? part.stack : String(part))).join(' ')}\n`;
+  };
+  restoreConsole = () => {
+    console.error = print;
+  };
   const refused: string[] = [];
   target = {
     url: `ws://${HOST}:${mainPort}/`,
     http: `http://${HOST}:${mainPort}/`,
     mounted: `ws://${HOST}:${mountedPort}/`,
     idle: `ws://${HOST}:${idle.port}/`,
+    bare: `ws://${HOST}:${bare.port}/`,
+    log: () => logged,
     refused,
     // Node's standalone mode, the counterpart of serve({ port: 0 }) on Bun and Deno.
     optionParity: runOptionParity((options) => {
@@ -82,13 +96,18 @@ beforeAll(async () => {
     },
   };
   cleanup = async () => {
-    await Promise.all([mounted.close({ timeout: 500 }), idle.close({ timeout: 500 })]);
+    await Promise.all([
+      mounted.close({ timeout: 500 }),
+      idle.close({ timeout: 500 }),
+      bare.close({ timeout: 500 }),
+    ]);
     mountedServer.closeAllConnections();
     mountedServer.close();
   };
 });
 
 afterAll(async () => {
+  restoreConsole?.();
   await cleanup?.();
 });
 

@@ -42,6 +42,7 @@ export interface FixtureReady {
   main: number;
   mounted: number;
   idle: number | null;
+  bare: number;
   refused: string[];
   optionParity: OptionParityResult[];
 }
@@ -132,6 +133,8 @@ export function fixtureTarget(fixture: RunningFixture): Target {
     http: `http://127.0.0.1:${ready.main}/`,
     mounted: `ws://127.0.0.1:${ready.mounted}/`,
     idle: ready.idle === null ? undefined : `ws://127.0.0.1:${ready.idle}/`,
+    bare: `ws://127.0.0.1:${ready.bare}/`,
+    log: () => fixture.output(),
     refused: ready.refused,
     optionParity: ready.optionParity,
     async shutdown() {

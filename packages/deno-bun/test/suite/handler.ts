@@ -176,3 +176,19 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
     },
   });
 }
+
+/** What a hook failure with no error hook prints: the same line on every runtime. */
+export const BARE_HOOK_FAILURE = 'bare hook failed on purpose';
+
+/**
+ * Hooks with no error hook: 'boom' makes the message hook throw, anything else is answered
+ * 'ok'. The failure must be logged (console.error) and the peer must live on.
+ */
+export function createBareHooks(): Hooks<unknown> {
+  return defineHooks({
+    message(peer, message) {
+      if (message.text() === 'boom') throw new Error(BARE_HOOK_FAILURE);
+      peer.send('ok');
+    },
+  });
+}

@@ -12,6 +12,7 @@ import {
   type TestClient,
   wsDriver,
 } from './clients.js';
+import { BARE_HOOK_FAILURE } from './handler.js';
 import { OPTION_PARITY_CASES, type OptionParityResult } from './option-parity.js';
 
 export interface Target {
@@ -23,6 +24,10 @@ export interface Target {
   readonly mounted: string;
   /** A server with `idleTimeout: 300, heartbeat: false`, where the runtime supports it. */
   readonly idle: string | undefined;
+  /** A server whose hooks have no error hook (handler.ts, createBareHooks). */
+  readonly bare: string;
+  /** What the server process printed on stderr so far. */
+  log(): string;
   /** The messages of the errors the runtime threw for options it cannot honour. */
   readonly refused: readonly string[];
   /** `runOptionParity` on this runtime. */
@@ -346,6 +351,18 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       const started = Date.now();
       expect(await client.closed).toEqual({ code: 1001, reason: 'idle timeout' });
       expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    test('a hook that throws with no error hook is logged the same way, and the peer lives on', async () => {
+      const client = await connect('', undefined, getTarget().bare);
+      client.send('boom');
+      client.send('fine');
+      expect((await client.next()).data).toBe('ok');
+      const log = getTarget().log();
+      expect(log).toMatch(
+        /\[@wskit\/(node|deno-bun)\] the message hook failed \(add an error hook to handle this\):/,
+      );
+      expect(log).toContain(BARE_HOOK_FAILURE);
     });
 
     test('options the runtime cannot honour throw errors naming the option and the runtime', () => {
