@@ -82,13 +82,21 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   extends EventEmitter<Events>
   implements Monitored
 {
-  readonly #socket: Duplex;
-  readonly #connection: Connection;
-  readonly #options: ResolvedConnectionOptions;
-  readonly #monitor: LivenessMonitor;
+  // Set by attach(): at construction for server peers and connect(), once the handshake is
+  // done for a client constructed first (the ws-style `new WebSocket(url)`).
+  #socket!: Duplex;
+  #connection: Connection | undefined;
+  #options!: ResolvedConnectionOptions;
+  #monitor!: LivenessMonitor;
 
-  readonly #codec: PerMessageCodec | undefined;
-  readonly #compressThreshold: number;
+  #codec: PerMessageCodec | undefined;
+  #compressThreshold = Number.POSITIVE_INFINITY;
+  /** A connection attempt that never opened: CLOSED instead of CONNECTING. */
+  #abandoned = false;
+  /** The core, where the code runs only on an attached connection (socket events, flushes). */
+  get #core(): Connection {
+    return this.#connection as Connection;
+  }
   /** A compressed message is inflating: events that happen meanwhile wait (transport end). */
   #inflating = false;
   /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
@@ -112,8 +120,14 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   lastReceivedAt = Date.now();
   pingSentAt = 0;
 
-  constructor(init: DriverInit) {
+  /** Without `init` the connection is CONNECTING until `attach()`. */
+  constructor(init?: DriverInit) {
     super();
+    if (init !== undefined) this.attach(init);
+  }
+
+  /** Takes over the socket of a completed handshake: from here on the connection is open. */
+  protected attach(init: DriverInit): void {
     this.#socket = init.socket;
     this.#options = init.options;
     this.#monitor = init.monitor;
@@ -167,6 +181,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   /** Derived from the core's state; closing locally makes an open connection CLOSING at once. */
   get readyState(): PeerStateValue {
+    if (this.#connection === undefined) {
+      return this.#abandoned ? PeerState.CLOSED : PeerState.CONNECTING;
+    }
     const state = this.#connection.state;
     if (state === 'open') return this.#closingLocally ? PeerState.CLOSING : PeerState.OPEN;
     return state === 'closing' ? PeerState.CLOSING : PeerState.CLOSED;
@@ -174,8 +191,20 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   /** Bytes accepted by `send` and not yet handed to the kernel. */
   get bufferedAmount(): number {
+    if (this.#connection === undefined) return 0;
     return this.#socket.writableLength + this.#connection.outputBytes + this.#compressingBytes;
   }
+
+  /** The attempt to connect failed or was given up before the connection opened. */
+  protected abandon(): void {
+    this.#abandoned = true;
+  }
+
+  /**
+   * `close()` or `terminate()` before the connection opened; the client face aborts its
+   * handshake. Server peers are never unattached.
+   */
+  protected onCloseBeforeOpen(_code: number | undefined, _reason: string | undefined): void {}
 
   get isPaused(): boolean {
     return this.#paused;
@@ -195,12 +224,14 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
    */
   pause(): void {
     this.#paused = true;
-    this.#socket.pause();
+    this.#socket?.pause();
   }
 
   resume(): void {
     this.#paused = false;
-    if (!this.#inflating && !this.#socket.destroyed) this.#socket.resume();
+    const socket = this.#socket;
+    // Before attach() there is no socket yet: start() reads unless paused.
+    if (socket !== undefined && !this.#inflating && !socket.destroyed) socket.resume();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -217,7 +248,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     compress: boolean | undefined,
     callback: SendCallback | undefined,
   ): void {
-    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
+    const connection = this.#connection;
+    if (connection === undefined) throw notOpenYet('send');
+    if (this.#closingLocally || connection.state !== 'open') {
       notSent(callback, 'send');
       return;
     }
@@ -227,10 +260,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       return;
     }
     if (typeof payload === 'string') {
-      if (isBinary) this.#connection.sendBinary(Buffer.from(payload));
-      else this.#connection.sendText(payload);
-    } else if (isBinary) this.#connection.sendBinary(payload);
-    else this.#connection.sendFragment(payload, { fin: true, binary: false });
+      if (isBinary) connection.sendBinary(Buffer.from(payload));
+      else connection.sendText(payload);
+    } else if (isBinary) connection.sendBinary(payload);
+    else connection.sendFragment(payload, { fin: true, binary: false });
     this.#flush(this.#deferIfCompressing(callback), true);
   }
 
@@ -239,19 +272,22 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     data: Uint8Array | string | undefined,
     callback: SendCallback | undefined,
   ): void {
-    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') {
+    const connection = this.#connection;
+    if (connection === undefined) throw notOpenYet(kind);
+    if (this.#closingLocally || connection.state !== 'open') {
       notSent(callback, kind);
       return;
     }
-    if (kind === 'ping') this.#connection.sendPing(data ?? EMPTY_BUFFER);
-    else this.#connection.sendPong(data ?? EMPTY_BUFFER);
+    if (kind === 'ping') connection.sendPing(data ?? EMPTY_BUFFER);
+    else connection.sendPong(data ?? EMPTY_BUFFER);
     this.#flush(callback);
   }
 
   /** @internal Pub/sub: queue a message framed once for all subscribers. */
   deliverPublished(message: PreparedMessage): void {
-    if (this.readyState !== PeerState.OPEN || this.#connection.state !== 'open') return;
-    this.#connection.sendPrepared(message);
+    const connection = this.#connection as Connection;
+    if (this.#closingLocally || connection.state !== 'open') return;
+    connection.sendPrepared(message);
     this.#flush(undefined, true);
   }
 
@@ -261,17 +297,23 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
    * otherwise a second close, or a close after the peer left, does nothing.
    */
   close(code?: number, reason?: string): void {
-    if (this.#connection.state === 'closed' || this.#closingLocally) {
+    const connection = this.#connection;
+    if (connection === undefined || connection.state === 'closed' || this.#closingLocally) {
       encodeClosePayload(code, reason ?? ''); // only to check the arguments
+      if (connection === undefined && !this.#abandoned) this.onCloseBeforeOpen(code, reason);
       return;
     }
-    this.#connection.close(code, reason ?? '');
+    connection.close(code, reason ?? '');
     this.#flush(undefined);
     this.#afterInput();
   }
 
   /** Destroys the socket at once: no closing handshake; the close reports 1006. */
   terminate(): void {
+    if (this.#connection === undefined) {
+      if (!this.#abandoned) this.onCloseBeforeOpen(undefined, undefined);
+      return;
+    }
     if (this.#connection.state === 'closed') return;
     this.#closingLocally = true;
     this.#socket.destroy();
@@ -283,7 +325,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   /** @internal */
   sendHeartbeatPing(): void {
     if (this.readyState !== PeerState.OPEN) return;
-    this.#connection.sendPing(EMPTY_BUFFER);
+    (this.#connection as Connection).sendPing(EMPTY_BUFFER);
     this.#flush(undefined);
   }
 
@@ -311,7 +353,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     const socket = this.#socket;
     socket.cork();
     try {
-      this.#connection.receiveData(chunk);
+      this.#core.receiveData(chunk);
       this.#flush(undefined);
       this.#afterInput();
     } finally {
@@ -321,7 +363,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   /** After any input or close: end the transport or arm the close timer as the core asks. */
   #afterInput(): void {
-    const connection = this.#connection;
+    const connection = this.#core;
     // Output may still wait behind a message being compressed: end only once it is written.
     if (
       connection.transportCloseRequested &&
@@ -344,7 +386,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
    * writes that count against maxBufferedAmount (control frames are tiny and must get out).
    */
   #flush(callback: SendCallback | undefined, dataSent = false): void {
-    const chunks = this.#connection.takeOutput();
+    const chunks = this.#core.takeOutput();
     const socket = this.#socket;
     if (chunks.length === 0) {
       if (callback !== undefined) process.nextTick(callback);
@@ -384,7 +426,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
         ),
       );
       try {
-        this.#connection.fail(CloseCode.POLICY_VIOLATION, 'send buffer limit exceeded');
+        this.#core.fail(CloseCode.POLICY_VIOLATION, 'send buffer limit exceeded');
       } catch {}
       this.#socket.destroy();
     }
@@ -407,7 +449,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     this.#monitor.delete(this);
     this.#codec?.close();
     this.#failDeferredCallbacks();
-    this.#dispatchInbound(() => this.#connection.receiveEof());
+    this.#dispatchInbound(() => this.#core.receiveEof());
   }
 
   // ---------------------------------------------------------------------------------------
@@ -469,10 +511,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     // Copy: the view points into a socket chunk and inflating is asynchronous.
     const compressed = Buffer.from(data);
     this.#inflating = true;
-    this.#connection.suspendInput();
+    this.#core.suspendInput();
     this.#socket.pause();
-    (this.#codec as PerMessageCodec).decompress(compressed, this.#connection.maxMessageSize).then(
-      (inflated) => this.#inflated(() => this.#connection.deliverDecompressed(inflated, isBinary)),
+    (this.#codec as PerMessageCodec).decompress(compressed, this.#core.maxMessageSize).then(
+      (inflated) => this.#inflated(() => this.#core.deliverDecompressed(inflated, isBinary)),
       (error: unknown) => this.#inflated(() => this.#failDecompression(error)),
     );
   }
@@ -490,7 +532,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     try {
       deliver();
       // Frames held behind the message; another compressed one suspends input again.
-      this.#connection.resumeInput();
+      this.#core.resumeInput();
       if (!this.#inflating && this.#heldEvents.length > 0) {
         const held = this.#heldEvents;
         this.#heldEvents = [];
@@ -511,11 +553,11 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
         : new WebSocketError('WS_ERR_DECOMPRESSION_FAILED', 'invalid compressed data', {
             closeCode: CloseCode.INVALID_PAYLOAD,
           });
-    if (this.#connection.state === 'closed') return;
+    if (this.#core.state === 'closed') return;
     try {
-      this.#connection.fail(failure.closeCode ?? CloseCode.INVALID_PAYLOAD, failure.message);
+      this.#core.fail(failure.closeCode ?? CloseCode.INVALID_PAYLOAD, failure.message);
     } catch {
-      this.#connection.fail(CloseCode.INVALID_PAYLOAD);
+      this.#core.fail(CloseCode.INVALID_PAYLOAD);
     }
     this.#dispatchInbound(() => this.onConnectionError(failure));
   }
@@ -530,7 +572,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     size: number,
     callback: SendCallback | undefined,
   ): void {
-    const connection = this.#connection;
+    const connection = this.#core;
     const reserved = connection.reserveCompressed(isBinary);
     this.#compressing++;
     this.#compressingBytes += size;
@@ -595,6 +637,14 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     );
     for (const callback of callbacks) process.nextTick(callback, error);
   }
+}
+
+/** Sending before the handshake finished is the caller's bug (ws and browsers throw too). */
+function notOpenYet(operation: string): WebSocketError {
+  return new WebSocketError(
+    'WS_ERR_INVALID_STATE',
+    `${operation}: the connection is not open yet (readyState 0, CONNECTING)`,
+  );
 }
 
 /** A send on a connection that is closing or gone: the callback learns it; nothing throws. */
