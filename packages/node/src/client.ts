@@ -23,6 +23,7 @@ import {
   defaultLivenessScheduler,
   LivenessMonitor,
   nonNegative,
+  type ResolvedConnectionOptions,
   resolveConnectionOptions,
 } from '@wskit/server';
 import { NODE_PREFIX, type NodeDeflateOptions, resolveDeflateOption } from './options.js';
@@ -52,20 +53,38 @@ export interface ClientOptions extends ConnectionOptions {
   proxy?: string | URL | false;
   /** Largest body read from a non-101 response (for the error). 64 KiB. */
   maxResponseBodySize?: number;
+  /**
+   * Follow 301, 302, 303, 307 and 308 answers to the handshake (as ws does). Off by default:
+   * a redirect rejects with `UnexpectedResponseError` and its `Location` header.
+   */
+  followRedirects?: boolean;
+  /** How many redirects to follow at most. 10. */
+  maxRedirects?: number;
 }
 
 /** A non-101 answer to the handshake, with what the server said (401, redirects...). */
 export class UnexpectedResponseError extends HandshakeResponseError {
+  /** The response headers: `error.headers.get('location')`. */
+  declare readonly headers: Headers;
   /** The response body, up to `maxResponseBodySize` bytes. */
   readonly body: Buffer;
 
   constructor(head: HttpResponseHead, body: Buffer) {
-    super(head.status, head.statusText, head.headers);
+    super(head.status, head.statusText, headersOf(head));
     this.body = body;
   }
 }
 
-let nextClientId = 0;
+/** A response head's header lines as a WHATWG Headers (lines it refuses are left out). */
+function headersOf(head: HttpResponseHead): Headers {
+  const headers = new Headers();
+  for (const [name, value] of head.headers) {
+    try {
+      headers.append(name, value);
+    } catch {}
+  }
+  return headers;
+}
 
 const CLIENT_OPTION_NAMES: readonly string[] = [
   ...CONNECTION_OPTIONS,
@@ -78,6 +97,8 @@ const CLIENT_OPTION_NAMES: readonly string[] = [
   'tls',
   'proxy',
   'maxResponseBodySize',
+  'followRedirects',
+  'maxRedirects',
 ];
 
 /** Client option names of ws and of node:http, with what to write instead. */
@@ -90,6 +111,42 @@ const CLIENT_OPTION_ALIASES: Readonly<Record<string, string>> = {
   servername: 'tls: { servername }',
 };
 
+/** A completed opening handshake: what a connection needs to start. */
+export interface ClientHandshake {
+  readonly socket: net.Socket;
+  /** Bytes that arrived after the 101 head (frames may come with it). */
+  readonly head: Uint8Array;
+  /** The URL finally connected to (after redirects). */
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+  readonly options: ResolvedConnectionOptions;
+  /** The 101 response. */
+  readonly response: HttpResponseHead;
+}
+
+/** What a caller may learn while the handshake runs (the ws-style client emits these). */
+export interface HandshakeObserver {
+  /** A redirect is about to be followed. */
+  redirect?(url: string): void;
+}
+
+/** The options resolved once for every attempt (redirects reuse them). */
+interface HandshakeSettings {
+  readonly options: ClientOptions;
+  readonly connection: ResolvedConnectionOptions;
+  readonly deflate: NodeDeflateOptions | undefined;
+  readonly handshakeTimeout: number;
+  readonly maxBody: number;
+  readonly maxRedirects: number;
+}
+
+/** RFC 9110 §15.4: the redirects a client may follow for a GET. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Request headers that must not follow a redirect to another origin (ws does the same). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
 /**
  * Opens a WebSocket connection (ws: or wss:, optionally through an HTTP proxy) and resolves
  * once the handshake has completed. Rejects with a `WebSocketError`: an
@@ -97,34 +154,152 @@ const CLIENT_OPTION_ALIASES: Readonly<Record<string, string>> = {
  * `WS_ERR_CONNECTION_FAILED`, `WS_ERR_PROXY_FAILED`, or a handshake validation code. An
  * aborted `signal` rejects with its reason.
  */
-export function connect(
+export async function connect(
   url: string | URL,
   options: ClientOptions = {},
 ): Promise<WebSocket<undefined>> {
-  return new Promise((resolve, reject) => {
-    if (options === null || typeof options !== 'object') {
-      throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'connect options must be an object');
-    }
-    checkOptionNames(options, CLIENT_OPTION_NAMES, NODE_PREFIX, '', CLIENT_OPTION_ALIASES);
-    const connectionOptions = resolveConnectionOptions(options, NODE_PREFIX, false);
-    const deflateOptions = resolveDeflateOption(options.perMessageDeflate, true);
-    const handshakeTimeout = nonNegative(
+  const handshake = await openHandshake(url, options);
+  const ws = new WebSocket<undefined>({
+    socket: handshake.socket,
+    head: handshake.head,
+    role: 'client',
+    url: handshake.url,
+    protocol: handshake.protocol,
+    extensions: handshake.extensions,
+    deflate: handshake.deflate,
+    options: handshake.options,
+    monitor: new LivenessMonitor(handshake.options, defaultLivenessScheduler),
+    id: nextClientId(),
+    data: undefined,
+    request: undefined,
+    context: undefined,
+  });
+  // The caller's `await` continuation runs before this: its listeners see every message.
+  setImmediate(() => ws.start());
+  return ws;
+}
+
+let clientCount = 0;
+
+/** @internal Ids of client connections. */
+export function nextClientId(): string {
+  return `client-${(clientCount++).toString(36)}`;
+}
+
+/**
+ * @internal The opening handshake of a client (RFC 6455 §4.1), following redirects when asked;
+ * `connect()` and the ws-style `new WebSocket(url)` both start here.
+ */
+export async function openHandshake(
+  url: string | URL,
+  options: ClientOptions,
+  observer: HandshakeObserver = {},
+): Promise<ClientHandshake> {
+  if (options === null || typeof options !== 'object') {
+    throw new WebSocketError('WS_ERR_INVALID_ARGUMENT', 'connect options must be an object');
+  }
+  checkOptionNames(options, CLIENT_OPTION_NAMES, NODE_PREFIX, '', CLIENT_OPTION_ALIASES);
+  if (options.followRedirects !== undefined && typeof options.followRedirects !== 'boolean') {
+    throw new WebSocketError(
+      'WS_ERR_INVALID_ARGUMENT',
+      `${NODE_PREFIX} option followRedirects must be a boolean`,
+    );
+  }
+  const settings: HandshakeSettings = {
+    options,
+    connection: resolveConnectionOptions(options, NODE_PREFIX, false),
+    deflate: resolveDeflateOption(options.perMessageDeflate, true),
+    handshakeTimeout: nonNegative(
       NODE_PREFIX,
       'handshakeTimeout',
       options.handshakeTimeout,
       DEFAULTS.handshakeTimeout,
-    );
-    const maxBody = nonNegative(
+    ),
+    maxBody: nonNegative(
       NODE_PREFIX,
       'maxResponseBodySize',
       options.maxResponseBodySize,
       64 * 1024,
+    ),
+    maxRedirects: nonNegative(NODE_PREFIX, 'maxRedirects', options.maxRedirects, 10),
+  };
+  let target: string | URL = url;
+  let headers = options.headers;
+  for (let redirects = 0; ; redirects++) {
+    try {
+      return await attemptHandshake(target, headers, settings);
+    } catch (error) {
+      const location =
+        error instanceof UnexpectedResponseError && REDIRECT_STATUSES.has(error.status)
+          ? error.headers.get('location')
+          : null;
+      if (options.followRedirects !== true || location === null) throw error;
+      if (redirects >= settings.maxRedirects) {
+        throw new WebSocketError(
+          'WS_ERR_CONNECTION_FAILED',
+          `maximum redirects exceeded (${settings.maxRedirects})`,
+          { cause: error },
+        );
+      }
+      const next = redirectTarget(location, new URL(String(target)));
+      // Credentials are for the origin they were given for, not wherever a redirect points.
+      if (originOf(next) !== originOf(new URL(String(url)))) headers = withoutCredentials(headers);
+      observer.redirect?.(next.href);
+      target = next;
+    }
+  }
+}
+
+/** A Location against the URL that answered it, with http(s) mapped to ws(s) (as ws does). */
+function redirectTarget(location: string, base: URL): URL {
+  let next: URL;
+  try {
+    next = new URL(location, base.href.replace(/^ws/, 'http'));
+  } catch {
+    throw new WebSocketError(
+      'WS_ERR_CONNECTION_FAILED',
+      `the redirect Location ${JSON.stringify(location)} is not a URL`,
     );
+  }
+  if (next.protocol === 'http:') next.protocol = 'ws:';
+  else if (next.protocol === 'https:') next.protocol = 'wss:';
+  if (next.protocol !== 'ws:' && next.protocol !== 'wss:') {
+    throw new WebSocketError(
+      'WS_ERR_CONNECTION_FAILED',
+      `cannot follow a redirect to ${next.protocol} (${next.href})`,
+    );
+  }
+  return next;
+}
+
+function originOf(url: URL): string {
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  return `${secure ? 'wss' : 'ws'}://${url.host}`;
+}
+
+function withoutCredentials(headers: ClientOptions['headers']): ClientOptions['headers'] {
+  if (headers === undefined) return undefined;
+  const pairs = Array.isArray(headers)
+    ? (headers as ReadonlyArray<readonly [string, string]>)
+    : Object.entries(headers as Record<string, string>);
+  return pairs.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
+}
+
+/** One handshake with one server (no redirects). */
+function attemptHandshake(
+  url: string | URL,
+  requestHeaders: ClientOptions['headers'],
+  settings: HandshakeSettings,
+): Promise<ClientHandshake> {
+  const { options, handshakeTimeout, maxBody } = settings;
+  const connectionOptions = settings.connection;
+  const deflateOptions = settings.deflate;
+  return new Promise((resolve, reject) => {
     const request = createClientRequest({
       url,
       protocols: options.protocols,
       origin: options.origin,
-      headers: options.headers as never,
+      headers: requestHeaders as never,
       extensions: deflateOptions === undefined ? [] : [createDeflateOffer(deflateOptions)],
     });
     const target = request.url;
@@ -291,24 +466,16 @@ export function connect(
           opened.off('data', onData);
           opened.off('error', onError);
           opened.off('close', onClose);
-          const ws = new WebSocket<undefined>({
+          resolve({
             socket: opened,
             head: parsed.rest,
-            role: 'client',
             url: target.href,
             protocol: negotiated.protocol,
             extensions: formatExtensions(negotiated.extensions),
             deflate,
             options: connectionOptions,
-            monitor: new LivenessMonitor(connectionOptions, defaultLivenessScheduler),
-            id: `client-${(nextClientId++).toString(36)}`,
-            data: undefined,
-            request: undefined,
-            context: undefined,
+            response: head,
           });
-          resolve(ws);
-          // The caller's `await` continuation runs before this: its listeners see every message.
-          setImmediate(() => ws.start());
         };
         opened.on('data', onData);
         opened.on('error', onError);

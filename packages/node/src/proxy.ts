@@ -27,8 +27,19 @@ export function proxyForUrl(
   const name = names.find((candidate) => env[candidate] !== undefined);
   const value = name === undefined ? undefined : (env[name] as string).trim();
   if (name === undefined || value === undefined || value === '') return undefined;
+  // A proxy from the environment is for leaving the machine: loopback is never sent through
+  // it (as Go's and Python's proxy rules do); pass `proxy` explicitly to proxy it anyway.
+  if (isLoopback(target)) return undefined;
   if (isExcluded(target, env.NO_PROXY ?? env.no_proxy ?? '')) return undefined;
   return parseProxyUrl(value, name);
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (RFC 6761 §6.3, RFC 5735, RFC 4291 §2.5.3). */
+function isLoopback(target: URL): boolean {
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  return net.isIPv6(host) && normalizeIpv6(host) === normalizeIpv6('::1');
 }
 
 function parseProxyUrl(value: string, source: string): URL {
@@ -46,7 +57,7 @@ function parseProxyUrl(value: string, source: string): URL {
     // Not silently ignored: the caller meant traffic to go through it (pass proxy: false).
     throw new WebSocketError(
       'WS_ERR_INVALID_ARGUMENT',
-      `${source} must be an http: or https: proxy URL, got ${url.protocol}`,
+      `${source} must be an http: or https: proxy URL, got ${url.protocol} (${url.protocol.slice(0, -1)} proxies are not supported; set NO_PROXY or pass proxy: false to connect directly)`,
     );
   }
   return url;

@@ -55,8 +55,8 @@ function closedByClient(server: RawServer): Promise<unknown> {
 }
 
 function header(error: UnexpectedResponseError, name: string): string | undefined {
-  const headers = error.headers as Array<[string, string]>;
-  return headers.find(([key]) => key.toLowerCase() === name)?.[1];
+  // A WHATWG Headers: `error.headers.get('location')` type-checks and ignores case.
+  return error.headers.get(name) ?? undefined;
 }
 
 describe('a non-101 response rejects with UnexpectedResponseError', () => {

@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 /**
  * connect() through an HTTP proxy: a CONNECT tunnel (RFC 9110 §9.3.6), then WebSocket (and
  * TLS for wss:) inside it. The proxy is a small node:net server in the helpers that records
@@ -229,12 +230,67 @@ describe('the proxy option', () => {
   });
 });
 
+/**
+ * A proxy from the environment is never used for loopback, so these tests talk to `echo.test`
+ * (RFC 6761 §6.2: a name that never exists). The test proxy maps it to 127.0.0.1, and so does
+ * this process's resolver while the tests run, for connections that bypass the proxy: no
+ * query leaves the machine.
+ */
+function remote(url: string): string {
+  return url.replace('127.0.0.1', 'echo.test');
+}
+
+/** The test certificate is for 127.0.0.1/localhost: echo.test is the same server. */
+function checkServerIdentity(): undefined {
+  return undefined;
+}
+
 describe('proxy environment variables', () => {
+  const realLookup = dns.lookup;
+  beforeEach(() => {
+    dns.lookup = ((hostname: string, options: unknown, callback?: unknown) => {
+      if (!hostname.endsWith('.test')) {
+        return (realLookup as (...args: unknown[]) => void)(hostname, options, callback);
+      }
+      const done = (typeof options === 'function' ? options : callback) as (
+        error: Error | null,
+        address: string | Array<{ address: string; family: number }>,
+        family?: number,
+      ) => void;
+      const all = typeof options === 'object' && (options as { all?: boolean }).all === true;
+      if (all) done(null, [{ address: '127.0.0.1', family: 4 }]);
+      else done(null, '127.0.0.1', 4);
+    }) as typeof dns.lookup;
+  });
+  afterEach(() => {
+    dns.lookup = realLookup;
+  });
+
+  test('loopback is never sent through a proxy from the environment (pass proxy to force it)', async () => {
+    const server = await startEchoServer();
+    const proxy = await startConnectProxy();
+    process.env.HTTP_PROXY = proxy.url;
+    process.env.ALL_PROXY = 'socks5://127.0.0.1:1080';
+    const direct = await open(server.url);
+    expect(await echo(direct, 'direct')).toBe('direct');
+    expect(proxy.requests).toHaveLength(0);
+    const forced = await open(server.url, { proxy: proxy.url });
+    expect(await echo(forced, 'forced')).toBe('forced');
+    expect(proxy.requests).toHaveLength(1);
+  });
+
+  test('an unsupported proxy scheme in the environment names the variable and the scheme', async () => {
+    process.env.ALL_PROXY = 'socks5://127.0.0.1:1080';
+    const error = await rejection(connect('ws://echo.test:9/'));
+    expect(error.code).toBe('WS_ERR_INVALID_ARGUMENT');
+    expect(error.message).toMatch(/ALL_PROXY must be an http: or https: proxy URL, got socks5:/);
+  });
+
   test('HTTP_PROXY is used for ws://', async () => {
     const server = await startEchoServer();
     const proxy = await startConnectProxy();
     process.env.HTTP_PROXY = proxy.url;
-    const client = await open(server.url);
+    const client = await open(remote(server.url));
     expect(await echo(client, 'env')).toBe('env');
     expect(proxy.requests).toHaveLength(1);
   });
@@ -243,7 +299,7 @@ describe('proxy environment variables', () => {
     const server = await startEchoServer();
     const proxy = await startConnectProxy();
     process.env.http_proxy = proxy.url;
-    await open(server.url);
+    await open(remote(server.url));
     expect(proxy.requests).toHaveLength(1);
   });
 
@@ -253,7 +309,7 @@ describe('proxy environment variables', () => {
     const httpProxy = await startConnectProxy();
     process.env.HTTPS_PROXY = httpsProxy.url;
     process.env.HTTP_PROXY = httpProxy.url;
-    const client = await open(server.url, { tls: { ca: CERT } });
+    const client = await open(remote(server.url), { tls: { ca: CERT, checkServerIdentity } });
     expect(await echo(client, 'secure env')).toBe('secure env');
     expect(httpsProxy.requests).toHaveLength(1);
     expect(httpProxy.requests).toHaveLength(0);
@@ -271,7 +327,7 @@ describe('proxy environment variables', () => {
     const server = await startEchoServer();
     const proxy = await startConnectProxy();
     process.env.HTTP_PROXY = proxy.url.replace('http://', 'http://user:secret@');
-    await open(server.url);
+    await open(remote(server.url));
     expect(proxy.requests[0]?.headers['proxy-authorization']).toBe(
       `Basic ${Buffer.from('user:secret').toString('base64')}`,
     );
@@ -281,23 +337,23 @@ describe('proxy environment variables', () => {
     const server = await startEchoServer();
     const proxy = await startConnectProxy({ refuse: '407 Proxy Authentication Required' });
     process.env.HTTP_PROXY = proxy.url;
-    const error = await rejection(connect(server.url));
+    const error = await rejection(connect(remote(server.url)));
     expect([error.code, error.status]).toEqual(['WS_ERR_PROXY_FAILED', 407]);
   });
 
   describe('NO_PROXY', () => {
     test.each([
-      ['the exact host', () => '127.0.0.1'],
-      ['a list containing the host', () => 'example.com, 127.0.0.1'],
-      ['host:port', (port: number) => `127.0.0.1:${port}`],
+      ['the exact host', () => 'echo.test'],
+      ['a list containing the host', () => 'example.com, echo.test'],
+      ['host:port', (port: number) => `echo.test:${port}`],
       ['*', () => '*'],
-      ['a suffix of the host', () => '.0.0.1'],
+      ['a suffix of the host', () => '.test'],
     ])('%s bypasses the proxy', async (_name, entry) => {
       const server = await startEchoServer();
       const proxy = await startConnectProxy();
       process.env.HTTP_PROXY = proxy.url;
       process.env.NO_PROXY = entry(server.port);
-      const client = await open(server.url);
+      const client = await open(remote(server.url));
       expect(await echo(client, 'direct')).toBe('direct');
       expect(proxy.requests).toHaveLength(0);
     });
@@ -306,21 +362,21 @@ describe('proxy environment variables', () => {
       const server = await startEchoServer();
       const proxy = await startConnectProxy();
       process.env.HTTP_PROXY = proxy.url;
-      process.env.no_proxy = '127.0.0.1';
-      await open(server.url);
+      process.env.no_proxy = 'echo.test';
+      await open(remote(server.url));
       expect(proxy.requests).toHaveLength(0);
     });
 
     test.each([
       ['another host', () => 'example.com'],
-      ['the host with another port', (port: number) => `127.0.0.1:${port === 1 ? 2 : port - 1}`],
-      ['a longer address', () => '127.0.0.10'],
+      ['the host with another port', (port: number) => `echo.test:${port === 1 ? 2 : port - 1}`],
+      ['a longer name', () => 'echo.testing'],
     ])('%s does not bypass the proxy', async (_name, entry) => {
       const server = await startEchoServer();
       const proxy = await startConnectProxy();
       process.env.HTTP_PROXY = proxy.url;
       process.env.NO_PROXY = entry(server.port);
-      const client = await open(server.url);
+      const client = await open(remote(server.url));
       expect(await echo(client, 'proxied')).toBe('proxied');
       expect(proxy.requests).toHaveLength(1);
     });
@@ -330,7 +386,6 @@ describe('proxy environment variables', () => {
       const server = await startEchoServer({ host: '::1' });
       const proxy = await startConnectProxy();
       process.env.HTTP_PROXY = proxy.url;
-      process.env.NO_PROXY = '::1';
       await open(server.url);
       expect(proxy.requests).toHaveLength(0);
     });

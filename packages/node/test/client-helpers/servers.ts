@@ -360,15 +360,21 @@ export async function startConnectProxy(
         }
         const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target ?? '');
         const targetHost = match?.[1];
+        // Names under .test (RFC 6761 §6.2, never real) stand for this machine: the client
+        // sends them to the proxy unresolved, as it would a remote host.
+        const isTestName = targetHost?.endsWith('.test') === true;
         if (
           method !== 'CONNECT' ||
           match === null ||
-          (targetHost !== LOOPBACK && targetHost !== '::1')
+          (targetHost !== LOOPBACK && targetHost !== '::1' && !isTestName)
         ) {
           socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
           return;
         }
-        const upstream = net.connect({ host: targetHost, port: Number(match[2]) });
+        const upstream = net.connect({
+          host: isTestName ? LOOPBACK : targetHost,
+          port: Number(match[2]),
+        });
         upstream.on('error', () => socket.destroy());
         socket.on('close', () => upstream.destroy());
         upstream.on('close', () => socket.destroy());
