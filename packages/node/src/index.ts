@@ -17,7 +17,8 @@ export {
 } from '@wskit/core';
 export { DEFAULTS } from '@wskit/server';
 export { type ClientOptions, connect, UnexpectedResponseError } from './client.js';
-export type { ConnectionOptions, HeartbeatOptions } from './options.js';
+export { ConcurrencyLimiter } from './concurrency-limiter.js';
+export type { ConnectionOptions, HeartbeatOptions, NodeDeflateOptions } from './options.js';
 export { proxyForUrl } from './proxy.js';
 export {
   type CloseServerOptions,
@@ -27,5 +28,12 @@ export {
   type WebSocketServerEvents,
 } from './server.js';
 export { NodeUpgradeRequest } from './upgrade-request.js';
-export { type SendCallback, WebSocket } from './websocket.js';
-export { createZlibCodec, type ZlibCodecOptions } from './zlib-codec.js';
+export {
+  type ConnectingInit,
+  type NodeSendOptions,
+  type SendCallback,
+  WebSocket,
+  type WebSocketEvents,
+  type WebSocketInit,
+} from './websocket.js';
+export { createZlibCodec, type ZlibCodecOptions, zlibLimiter } from './zlib-codec.js';

@@ -42,7 +42,7 @@ import {
   resolveDeflateOption,
 } from './options.js';
 import { NodeUpgradeRequest } from './upgrade-request.js';
-import { type PeerContext, WebSocket } from './websocket.js';
+import { type PeerContext, WebSocket, type WebSocketInit } from './websocket.js';
 import { createZlibCodec } from './zlib-codec.js';
 
 export type { CloseServerOptions, OriginPolicy } from '@wskit/server';
@@ -61,6 +61,8 @@ export interface ServerOptions<Data = unknown>
   noServer?: boolean;
   /** Only accept upgrades for this pathname (e.g. '/chat'). */
   path?: string;
+  /** Standalone: the listen backlog (pending connections the kernel queues). Node's default. */
+  backlog?: number;
   /** permessage-deflate (RFC 7692). Off by default; `true` for the defaults. */
   perMessageDeflate?: boolean | NodeDeflateOptions;
   /**
@@ -77,7 +79,7 @@ export interface ServerOptions<Data = unknown>
 const NODE_OPTION_SPEC: OptionSpec = {
   prefix: NODE_PREFIX,
   runtime: 'Node',
-  extra: ['port', 'host', 'tls', 'server', 'noServer', 'path'],
+  extra: ['port', 'host', 'tls', 'server', 'noServer', 'path', 'backlog'],
   unsupported: {
     hostname: 'the option is called host here',
     fetch: 'attach to your own http.Server (option server) and route plain requests there',
@@ -99,6 +101,11 @@ export interface WebSocketServerEvents<Data> {
   close: [];
   /** A handshake failed or was refused (bad request, Origin, timeout): reported, not thrown. */
   wsClientError: [error: Error];
+  /**
+   * `ws`-style: the 101 response's lines (status line first) before they are written; push
+   * `'Name: value'` strings to add headers.
+   */
+  headers: [headers: string[], request: http.IncomingMessage];
 }
 
 /**
@@ -150,6 +157,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     if (options.host !== undefined && typeof options.host !== 'string') {
       throw optionError('option host must be a string');
     }
+    if (
+      options.backlog !== undefined &&
+      (!Number.isInteger(options.backlog) || options.backlog < 0 || options.port === undefined)
+    ) {
+      throw optionError('option backlog must be a non-negative integer, with port (standalone)');
+    }
     if (options.tls !== undefined && (options.tls === null || typeof options.tls !== 'object')) {
       throw optionError('option tls must be an https.createServer options object');
     }
@@ -190,7 +203,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       this.#httpServer = server;
       this.#ownsHttpServer = true;
       this.#attach(server);
-      server.listen(options.port, options.host, onListening);
+      server.listen(
+        { port: options.port, host: options.host, backlog: options.backlog },
+        onListening,
+      );
     } else if (options.server !== undefined) {
       this.#httpServer = options.server;
       this.#attach(options.server);
@@ -339,6 +355,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       },
       () => this.#state === 'running',
     );
+    upgradeRequest.releaseIncomingMessage();
     // Timed out meanwhile: the client already has its 408.
     if (attempt.timedOut) return undefined;
     if (!decision.accepted) {
@@ -376,10 +393,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       headers: decision.headers,
     });
     socket.removeListener('error', swallowHandshakeError);
-    socket.write(response.toBytes());
+    socket.write(this.#responseHead(response, request));
     const extensions =
       response.headers.find(([name]) => name === 'Sec-WebSocket-Extensions')?.[1] ?? '';
-    return new WebSocket<Data>({
+    return this.createPeer({
       socket,
       head,
       role: 'server',
@@ -394,6 +411,28 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       request: upgradeRequest,
       context: this.#context,
     });
+  }
+
+  /**
+   * Builds a peer for an accepted handshake. The ws-style server (`@wskit/node/ws`) builds its
+   * own WebSocket class here.
+   */
+  protected createPeer(init: WebSocketInit<Data>): WebSocket<Data> {
+    return new WebSocket<Data>(init);
+  }
+
+  /** The 101 head; `ws`-style 'headers' listeners may add lines first. */
+  #responseHead(
+    response: ReturnType<typeof buildAcceptResponse>,
+    request: http.IncomingMessage,
+  ): Uint8Array | string {
+    if (this.listenerCount('headers') === 0) return response.toBytes();
+    const lines = [
+      `HTTP/1.1 ${response.status} ${response.statusText}`,
+      ...response.headers.map(([name, value]) => `${name}: ${value}`),
+    ];
+    this.emit('headers', lines, request);
+    return `${lines.join('\r\n')}\r\n\r\n`;
   }
 
   #open(

@@ -18,6 +18,8 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   readonly #socket: IncomingMessage['socket'];
   #rawHeaders: string | undefined;
   #headers: Headers | undefined;
+  /** The request itself, only while the handshake runs (the ws-style hooks need it). */
+  #incoming: IncomingMessage | undefined;
 
   constructor(request: IncomingMessage, protocols: readonly string[], origin: string | undefined) {
     this.method = request.method ?? 'GET';
@@ -28,6 +30,20 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     this.origin = origin;
     this.#socket = request.socket;
     this.#rawHeaders = request.rawHeaders.join(SEPARATOR);
+    this.#incoming = request;
+  }
+
+  /**
+   * @internal Node's IncomingMessage of this request, for ws-style `verifyClient` and
+   * `handleProtocols`; undefined once the handshake is decided (a peer keeps no request).
+   */
+  get incomingMessage(): IncomingMessage | undefined {
+    return this.#incoming;
+  }
+
+  /** @internal The handshake is decided: let go of the IncomingMessage. */
+  releaseIncomingMessage(): void {
+    this.#incoming = undefined;
   }
 
   get remoteAddress(): string | undefined {

@@ -26,6 +26,12 @@ export interface PeerContext<Data> {
   readonly topics: TopicRegistry<WebSocket<unknown>, PreparedMessage>;
 }
 
+/** A client connection created before its handshake (the ws-style `new WebSocket(url)`). */
+export interface ConnectingInit {
+  readonly id: string;
+  readonly url: string;
+}
+
 /** Everything the server or the client hands to a new connection. */
 export interface WebSocketInit<Data> extends DriverInit {
   readonly url: string;
@@ -80,22 +86,58 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
 
   readonly id: string;
   readonly data: Data;
-  readonly url: string;
-  readonly protocol: string;
-  readonly extensions: string;
   readonly #request: UpgradeRequest | undefined;
   readonly #context: PeerContext<Data> | undefined;
+  // Known at construction, except for a client built before its handshake (see attachClient).
+  #url: string;
+  #protocol: string;
+  #extensions: string;
 
   /** @internal Built by the server and by `connect()`. */
-  constructor(init: WebSocketInit<Data>) {
-    super(init);
+  constructor(init: WebSocketInit<Data> | ConnectingInit) {
+    super('socket' in init ? init : undefined);
     this.id = init.id;
-    this.data = init.data;
-    this.url = init.url;
-    this.protocol = init.protocol;
-    this.extensions = init.extensions;
-    this.#request = init.request;
-    this.#context = init.context;
+    this.#url = init.url;
+    if ('socket' in init) {
+      this.data = init.data;
+      this.#protocol = init.protocol;
+      this.#extensions = init.extensions;
+      this.#request = init.request;
+      this.#context = init.context;
+    } else {
+      this.data = undefined as Data;
+      this.#protocol = '';
+      this.#extensions = '';
+    }
+  }
+
+  /** The URL of the connection (`ws://host/path`; for a client, after redirects). */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The selected subprotocol, or ''. */
+  get protocol(): string {
+    return this.#protocol;
+  }
+
+  /** The negotiated extensions header value, or ''. */
+  get extensions(): string {
+    return this.#extensions;
+  }
+
+  /** @internal A client built before its handshake takes over the completed connection. */
+  protected attachClient(
+    handshake: {
+      readonly url: string;
+      readonly protocol: string;
+      readonly extensions: string;
+    } & DriverInit,
+  ): void {
+    this.#url = handshake.url;
+    this.#protocol = handshake.protocol;
+    this.#extensions = handshake.extensions;
+    this.attach(handshake);
   }
 
   get request(): UpgradeRequest {
@@ -176,11 +218,18 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
   // Driver events → ws-style events and hooks
 
   protected onInboundMessage(data: Uint8Array, isBinary: boolean): void {
-    if (this.listenerCount('message') > 0) this.emit('message', asBuffer(data), isBinary);
+    if (this.listenerCount('message') > 0) {
+      this.emit('message', this.messageEventData(data, isBinary), isBinary);
+    }
     const dispatcher = this.#context?.dispatcher;
     if (dispatcher?.wantsMessages) {
       dispatcher.message(this, new WebSocketMessage(asBuffer(data), isBinary));
     }
+  }
+
+  /** What a 'message' listener gets: a Buffer (the ws-style class honours `binaryType`). */
+  protected messageEventData(data: Uint8Array, _isBinary: boolean): Buffer {
+    return asBuffer(data);
   }
 
   protected onInboundPing(data: Uint8Array): void {

@@ -1,0 +1,171 @@
+import type * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createRejectResponse, type UpgradeRequest } from '@wskit/core';
+import { prefixedError } from '@wskit/server';
+import { NODE_PREFIX } from '../options.js';
+import {
+  WebSocketServer as BaseWebSocketServer,
+  type CloseServerOptions,
+  type ServerOptions,
+} from '../server.js';
+import type { NodeUpgradeRequest } from '../upgrade-request.js';
+import type { WebSocketInit } from '../websocket.js';
+import { serverOptionsFromWs, type WsCommonOptions } from './options.js';
+import { WebSocket } from './websocket.js';
+
+/** What ws's `verifyClient` is told about a request. */
+export interface VerifyClientInfo {
+  readonly origin: string | undefined;
+  /** The request came over TLS. */
+  readonly secure: boolean;
+  readonly req: http.IncomingMessage;
+}
+
+export type VerifyClientCallback = (
+  result: boolean,
+  code?: number,
+  message?: string,
+  headers?: http.OutgoingHttpHeaders,
+) => void;
+
+/** ws's two forms: `(info) => boolean` and `(info, callback) => void`. */
+export type VerifyClient =
+  | ((info: VerifyClientInfo) => boolean)
+  | ((info: VerifyClientInfo, callback: VerifyClientCallback) => void);
+
+/** The server options of the ws surface: ws's names, plus wskit's. */
+export interface WsServerOptions<Data = unknown>
+  extends WsCommonOptions,
+    Omit<ServerOptions<Data>, 'perMessageDeflate'> {
+  verifyClient?: VerifyClient;
+  /** ws's: pick a subprotocol from the offer, or `false` for none. */
+  handleProtocols?: (protocols: Set<string>, request: http.IncomingMessage) => string | false;
+  /** Accepted for ws compatibility: the class of the sockets, which must be this WebSocket. */
+  WebSocket?: typeof WebSocket;
+}
+
+/**
+ * ws's WebSocketServer on @wskit/node: ws's options (maxPayload, verifyClient in both forms,
+ * handleProtocols, perMessageDeflate with concurrencyLimit...) and events ('connection',
+ * 'headers', 'listening', 'error', 'close', 'wsClientError'), with wskit's server underneath.
+ * Its sockets are the ws surface's WebSocket (binaryType, 'open'...).
+ */
+export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
+  readonly #verifyClient: VerifyClient | undefined;
+
+  constructor(options: WsServerOptions<Data> = {}, callback?: () => void) {
+    if (options === null || typeof options !== 'object') {
+      throw prefixedError(NODE_PREFIX, 'WebSocketServer expects an options object');
+    }
+    const { verifyClient, handleProtocols, WebSocket: socketClass } = options;
+    if (verifyClient !== undefined && typeof verifyClient !== 'function') {
+      throw prefixedError(NODE_PREFIX, 'option verifyClient must be a function');
+    }
+    if (handleProtocols !== undefined && typeof handleProtocols !== 'function') {
+      throw prefixedError(NODE_PREFIX, 'option handleProtocols must be a function');
+    }
+    if (socketClass !== undefined && socketClass !== WebSocket) {
+      throw prefixedError(
+        NODE_PREFIX,
+        'option WebSocket must be the WebSocket class of @wskit/node/ws (a subclass of it is not supported)',
+      );
+    }
+    const mapped = serverOptionsFromWs(options as Record<string, unknown>) as ServerOptions<Data>;
+    if (handleProtocols !== undefined) {
+      if (mapped.selectProtocol !== undefined) {
+        throw prefixedError(
+          NODE_PREFIX,
+          'options handleProtocols and selectProtocol both pick the subprotocol: pass one',
+        );
+      }
+      mapped.selectProtocol = (protocols, request: NodeUpgradeRequest) => {
+        const incoming = request.incomingMessage as http.IncomingMessage;
+        return handleProtocols(new Set(protocols), incoming) || undefined;
+      };
+    }
+    super(mapped, callback);
+    this.#verifyClient = verifyClient;
+  }
+
+  /** ws's `close(callback)` as well as wskit's `close(options, callback)`. */
+  override close(
+    options?: CloseServerOptions | ((error?: Error) => void),
+    callback?: (error?: Error) => void,
+  ): Promise<void> {
+    if (typeof options === 'function') return super.close({}, options);
+    return super.close(options, callback);
+  }
+
+  override handleUpgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    callback?: (socket: WebSocket<Data>, request: http.IncomingMessage) => void,
+  ): void {
+    const verify = this.#verifyClient;
+    const proceed = () =>
+      super.handleUpgrade(
+        request,
+        socket,
+        head,
+        callback as Parameters<BaseWebSocketServer<Data>['handleUpgrade']>[3],
+      );
+    if (verify === undefined) return proceed();
+    const info: VerifyClientInfo = {
+      origin:
+        request.headers.origin ?? (request.headers['sec-websocket-origin'] as string | undefined),
+      secure: (request.socket as { encrypted?: boolean }).encrypted === true,
+      req: request,
+    };
+    const decide: VerifyClientCallback = (result, code = 401, message, headers) => {
+      if (result) return proceed();
+      refuse(socket, code, message, headers);
+    };
+    try {
+      if (verify.length >= 2)
+        (verify as (i: VerifyClientInfo, c: VerifyClientCallback) => void)(info, decide);
+      else decide((verify as (i: VerifyClientInfo) => boolean)(info));
+    } catch (error) {
+      // A verifyClient that throws is a server bug: 500, and the log (as a throwing hook).
+      console.error(
+        `${NODE_PREFIX} verifyClient failed (the client got 500 Internal Server Error):`,
+        error,
+      );
+      refuse(socket, 500);
+    }
+  }
+
+  protected override createPeer(init: WebSocketInit<Data>): WebSocket<Data> {
+    return new WebSocket<Data>(init);
+  }
+}
+
+/** ws's refusal: the status, its reason phrase (or the message) and optional headers. */
+function refuse(
+  socket: Duplex,
+  status: number,
+  message?: string,
+  headers?: http.OutgoingHttpHeaders,
+): void {
+  if (socket.destroyed) return;
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) pairs.push([name, String(item)]);
+  }
+  let response: Uint8Array;
+  try {
+    response = createRejectResponse({
+      status,
+      statusText: message,
+      headers: pairs,
+      body: message,
+    }).toBytes();
+  } catch {
+    response = createRejectResponse({ status: 500 }).toBytes();
+  }
+  socket.end(response);
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+export type { UpgradeRequest };
