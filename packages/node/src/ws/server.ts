@@ -110,7 +110,10 @@ export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
         head,
         callback as Parameters<BaseWebSocketServer<Data>['handleUpgrade']>[3],
       );
-    if (verify === undefined) return proceed();
+    if (verify === undefined) {
+      proceed();
+      return;
+    }
     const info: VerifyClientInfo = {
       origin:
         request.headers.origin ?? (request.headers['sec-websocket-origin'] as string | undefined),
@@ -118,8 +121,8 @@ export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
       req: request,
     };
     const decide: VerifyClientCallback = (result, code = 401, message, headers) => {
-      if (result) return proceed();
-      refuse(socket, code, message, headers);
+      if (result) proceed();
+      else refuse(socket, code, message, headers);
     };
     try {
       if (verify.length >= 2)

@@ -200,7 +200,11 @@ export class WebSocket<Data = unknown> extends BaseWebSocket<Data> {
   }
 }
 
-/** ws's typed listeners for its client events. */
+/**
+ * ws's typed listeners for its client events. Only overloads of methods the class inherits
+ * from EventEmitter: nothing here is left unimplemented.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: adds listener overloads only.
 export interface WebSocket<Data> {
   on<K extends keyof WebSocketEvents>(event: K, listener: Listener<K>): this;
   once<K extends keyof WebSocketEvents>(event: K, listener: Listener<K>): this;
