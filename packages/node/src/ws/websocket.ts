@@ -65,6 +65,7 @@ type Listener<K extends keyof WebSocketEvents> = (...args: WebSocketEvents[K]) =
  * client (readyState CONNECTING, then 'open'), and every socket a ws-surface server accepts
  * is one too. Everything else is @wskit/node's connection (driver.ts, websocket.ts).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds listener overloads only.
 export class WebSocket<Data = unknown> extends BaseWebSocket<Data> {
   declare static Server: typeof WebSocketServer;
   declare static WebSocketServer: typeof WebSocketServer;
