@@ -95,7 +95,8 @@ type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMes
 
 /** The events of a server, `ws`-style, for typed `on`/`once`/`off`. */
 export interface WebSocketServerEvents<Data> {
-  connection: [socket: WebSocket<Data>, request: http.IncomingMessage];
+  /** `emit('connection', ws, request, ...more)` passes extra arguments on, as in ws. */
+  connection: [socket: WebSocket<Data>, request: http.IncomingMessage, ...rest: unknown[]];
   listening: [];
   error: [error: Error];
   close: [];

@@ -50,7 +50,10 @@ export interface WsServerOptions<Data = unknown>
  * 'headers', 'listening', 'error', 'close', 'wsClientError'), with wskit's server underneath.
  * Its sockets are the ws surface's WebSocket (binaryType, 'open'...).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds listener overloads only.
 export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
+  /** The open sockets (with clientTracking, the default). */
+  declare readonly clients: Set<WebSocket<Data>>;
   readonly #verifyClient: VerifyClient | undefined;
 
   constructor(options: WsServerOptions<Data> = {}, callback?: () => void) {
@@ -172,3 +175,34 @@ function refuse(
 }
 
 export type { UpgradeRequest };
+
+/** The events of the ws surface's server: its sockets are the ws surface's WebSocket. */
+export interface WsServerEvents<Data> {
+  /** `emit('connection', ws, request, ...more)` passes extra arguments on, as in ws. */
+  connection: [socket: WebSocket<Data>, request: http.IncomingMessage, ...rest: unknown[]];
+  listening: [];
+  error: [error: Error];
+  close: [];
+  wsClientError: [error: Error];
+  headers: [headers: string[], request: http.IncomingMessage];
+}
+
+type ServerListener<Data, K extends keyof WsServerEvents<Data>> = (
+  ...args: WsServerEvents<Data>[K]
+) => void;
+
+/** Listener overloads with the ws surface's socket type. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: adds listener overloads only.
+export interface WebSocketServer<Data> {
+  on<K extends keyof WsServerEvents<Data>>(event: K, listener: ServerListener<Data, K>): this;
+  once<K extends keyof WsServerEvents<Data>>(event: K, listener: ServerListener<Data, K>): this;
+  off<K extends keyof WsServerEvents<Data>>(event: K, listener: ServerListener<Data, K>): this;
+  addListener<K extends keyof WsServerEvents<Data>>(
+    event: K,
+    listener: ServerListener<Data, K>,
+  ): this;
+  removeListener<K extends keyof WsServerEvents<Data>>(
+    event: K,
+    listener: ServerListener<Data, K>,
+  ): this;
+}
