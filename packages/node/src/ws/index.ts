@@ -27,6 +27,7 @@ export type {
   HandshakeResponseInfo,
   WebSocketEvents,
   WsClientOptions,
+  WsSendOptions,
 } from './websocket.js';
 export { createWebSocketStream, WebSocket, WebSocketServer };
 export default WebSocket;

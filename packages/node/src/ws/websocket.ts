@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { WebSocketError } from '@wskit/core';
+import { type SendData, WebSocketError } from '@wskit/core';
 import { defaultLivenessScheduler, LivenessMonitor } from '@wskit/server';
 import type { ClientOptions } from '../client.js';
 import {
@@ -11,6 +11,8 @@ import {
 import {
   WebSocket as BaseWebSocket,
   type WebSocketEvents as BaseWebSocketEvents,
+  type NodeSendOptions,
+  type SendCallback,
   type WebSocketInit,
 } from '../websocket.js';
 import { clientOptionsFromWs, type WsCommonOptions } from './options.js';
@@ -106,6 +108,45 @@ export class WebSocket<Data = unknown> extends BaseWebSocket<Data> {
       (handshake) => this.#opened(handshake),
       (error: Error) => this.#failed(error, request),
     );
+  }
+
+  /**
+   * ws's `send(data, options?, callback?)`: options `binary`, `compress`, `mask` (clients
+   * always mask and servers never, as RFC 6455 §5.1 requires) and `fin` (only `true`: wskit
+   * sends whole messages).
+   */
+  override send(
+    data: SendData,
+    options?: WsSendOptions | SendCallback,
+    callback?: SendCallback,
+  ): void {
+    if (typeof options === 'object' && options !== null && options.fin === false) {
+      throw new WebSocketError(
+        'WS_ERR_INVALID_ARGUMENT',
+        'send: fin: false (sending a message in fragments) is not supported; send the whole message',
+      );
+    }
+    super.send(data, options as NodeSendOptions | SendCallback | undefined, callback);
+  }
+
+  /** ws's `ping(data?, mask?, callback?)`; `mask` is ignored (see `send`). */
+  override ping(
+    data?: SendData | SendCallback,
+    mask?: boolean | SendCallback,
+    callback?: SendCallback,
+  ): void {
+    const [payload, done] = controlArguments(data, mask, callback);
+    super.ping(payload, done);
+  }
+
+  /** ws's `pong(data?, mask?, callback?)`; `mask` is ignored (see `send`). */
+  override pong(
+    data?: SendData | SendCallback,
+    mask?: boolean | SendCallback,
+    callback?: SendCallback,
+  ): void {
+    const [payload, done] = controlArguments(data, mask, callback);
+    super.pong(payload, done);
   }
 
   /** How binary messages reach 'message' listeners. Default 'nodebuffer' (a Buffer). */
@@ -212,6 +253,23 @@ export interface WebSocket<Data> {
   off<K extends keyof WebSocketEvents>(event: K, listener: Listener<K>): this;
   addListener<K extends keyof WebSocketEvents>(event: K, listener: Listener<K>): this;
   removeListener<K extends keyof WebSocketEvents>(event: K, listener: Listener<K>): this;
+}
+
+/** ws's send options. */
+export interface WsSendOptions extends NodeSendOptions {
+  readonly mask?: boolean;
+  readonly fin?: boolean;
+}
+
+/** ws's `(data?, mask?, callback?)` with each argument optional, as ws sorts them. */
+function controlArguments(
+  data: SendData | SendCallback | undefined,
+  mask: boolean | SendCallback | undefined,
+  callback: SendCallback | undefined,
+): [SendData | undefined, SendCallback | undefined] {
+  if (typeof data === 'function') return [undefined, data];
+  if (typeof mask === 'function') return [data, mask];
+  return [data, callback];
 }
 
 function responseInfo(

@@ -41,3 +41,11 @@ export async function nextText(socket: WebSocket): Promise<string> {
 }
 
 export { WebSocket };
+
+/**
+ * The close code. Not `events.once`: it rejects on an 'error' event, and ws emits 'error'
+ * before 'close' when a connection fails.
+ */
+export function closeCode(socket: WebSocket): Promise<number> {
+  return new Promise((resolve) => socket.once('close', (code) => resolve(code)));
+}
