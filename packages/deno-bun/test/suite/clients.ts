@@ -41,6 +41,8 @@ export interface TestClient {
   /** ws only: stop reading (TCP backpressure on the server) and start again. */
   pause?(): void;
   resume?(): void;
+  /** ws only: drop the TCP connection without a closing handshake. */
+  terminate?(): void;
   /** ws only: pings received from the server. */
   readonly pings?: number;
 }
@@ -156,6 +158,7 @@ export const wsDriver: ClientDriver = {
           closed: closed.promise,
           pause: () => socket.pause(),
           resume: () => socket.resume(),
+          terminate: () => socket.terminate(),
           get pings() {
             return pings;
           },

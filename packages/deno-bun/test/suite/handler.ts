@@ -28,6 +28,8 @@ interface Command {
 export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
   const closes: Array<{ user: string; code: number; reason: string; wasClean: boolean }> = [];
   const errors: Array<{ user: string; code: string; message: string }> = [];
+  /** `late`: what each method did when called after the peer left, per user. */
+  const lateOutcomes: Record<string, Record<string, string>> = {};
 
   const describePeer = (peer: Peer<SuiteData>) => ({
     id: peer.id,
@@ -134,6 +136,14 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
         case 'log':
           peer.send(JSON.stringify({ closes, errors }));
           return;
+        case 'late':
+          // A handler that awaits something while its client leaves, then answers anyway.
+          return callAfterLeaving(peer).then((outcomes) => {
+            lateOutcomes[peer.data.user] = outcomes;
+          });
+        case 'late-report':
+          peer.send(JSON.stringify(lateOutcomes[command.text as string] ?? null));
+          return;
         case 'flood': {
           // Send until the runtime reports backpressure (a client that paused reading), then
           // let the drain hook announce the end of it.
@@ -175,6 +185,33 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
       });
     },
   });
+}
+
+/** Waits until `peer` is closed, then calls every method and says what each did. */
+async function callAfterLeaving(peer: Peer<SuiteData>): Promise<Record<string, string>> {
+  for (let waited = 0; peer.readyState !== 3 && waited < 5_000; waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const outcomes: Record<string, string> = {};
+  const attempts: Record<string, () => void> = {
+    send: () => peer.send('late'),
+    ping: () => peer.ping(),
+    close: () => peer.close(1000, 'late'),
+    terminate: () => peer.terminate(),
+    subscribe: () => peer.subscribe('late-news'),
+    unsubscribe: () => peer.unsubscribe('late-news'),
+    publish: () => peer.publish('late-news', 'late'),
+  };
+  for (const [name, run] of Object.entries(attempts)) {
+    try {
+      run();
+      outcomes[name] = 'returned';
+    } catch (error) {
+      outcomes[name] = `threw ${(error as Error).message}`;
+    }
+  }
+  outcomes.topics = String(peer.topics.size);
+  return outcomes;
 }
 
 /** What a hook failure with no error hook prints: the same line on every runtime. */
