@@ -294,17 +294,25 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       client.pause?.();
       // 32 MiB queued for a client that reads nothing, against a 12 MiB cap.
       client.send(JSON.stringify({ cmd: 'flood', bytes: 32 * 1024 * 1024 }));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The server decides on its own, whatever the client does: ask it (no fixed wait,
+      // which a loaded machine could outlast) while the client still reads nothing.
+      const observer = await connect('ws', undefined, target.mounted);
+      await expect
+        .poll(
+          async () => {
+            observer.send(JSON.stringify({ cmd: 'log' }));
+            const { errors } = await observer.nextJson<{
+              errors: Array<{ user: string; code: string }>;
+            }>();
+            return errors;
+          },
+          { timeout: 15_000, interval: 100 },
+        )
+        .toContainEqual(
+          expect.objectContaining({ user: 'stuck', code: 'WS_ERR_SEND_BUFFER_FULL' }),
+        );
       client.resume?.();
       await client.closed;
-      const observer = await connect('ws', undefined, target.mounted);
-      observer.send(JSON.stringify({ cmd: 'log' }));
-      const { errors } = await observer.nextJson<{
-        errors: Array<{ user: string; code: string }>;
-      }>();
-      expect(errors).toContainEqual(
-        expect.objectContaining({ user: 'stuck', code: 'WS_ERR_SEND_BUFFER_FULL' }),
-      );
     });
 
     test('heartbeat: quiet clients get pings, a client that never pongs is dropped', async () => {
