@@ -2,7 +2,8 @@
 //
 //   node run.mjs                         everything (about 3 minutes)
 //   node run.mjs --only echo,handshake   tests whose name starts with one of these
-//   node run.mjs --impl wskit,ws         a subset of servers (wskit, ws, ws+bufferutil)
+//   node run.mjs --impl wskit,ws         a subset of servers (wskit, wskit-hooks, wskit-ws, ws,
+//                                        ws+bufferutil)
 //   node run.mjs --quick                 shorter windows, fewer connections
 //   node run.mjs --repeat 3              runs per throughput test and server (default 2)
 //   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
@@ -36,6 +37,9 @@ const repeat = Number(optionValue('--repeat') ?? 2);
 
 const IMPLS = [
   { name: 'wskit', impl: 'wskit', env: {} },
+  // The same server through its other faces: the shared hooks API and @wskit/node/ws.
+  { name: 'wskit-hooks', impl: 'wskit', env: { WSKIT_API: 'hooks' } },
+  { name: 'wskit-ws', impl: 'wskit', env: { WSKIT_API: 'ws' } },
   { name: 'ws', impl: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } },
   { name: 'ws+bufferutil', impl: 'ws', env: {} },
 ];

@@ -34,35 +34,61 @@ let bufferutilLoaded = false;
 
 if (impl === 'wskit') {
   // WSKIT_MODULE: an alternative build to compare (run.mjs --candidate PATH).
+  // WSKIT_API: which face answers: 'events' (ws-style events on @wskit/node, the default),
+  // 'hooks' (the shared hooks API) or 'ws' (the ws-shaped surface, @wskit/node/ws).
   const modulePath = process.env.WSKIT_MODULE;
+  const api = process.env.WSKIT_API ?? 'events';
   const { WebSocketServer } = await import(
-    modulePath === undefined ? '@wskit/node' : pathToFileURL(modulePath).href
+    modulePath !== undefined
+      ? pathToFileURL(modulePath).href
+      : api === 'ws'
+        ? '@wskit/node/ws'
+        : '@wskit/node'
   );
+  const hooks =
+    api !== 'hooks'
+      ? undefined
+      : broadcast
+        ? {
+            message(peer, message) {
+              const start = performance.now();
+              server.publish(TOPIC, message.isBinary ? message.bytes() : message.text());
+              broadcastTimes.push(performance.now() - start);
+            },
+          }
+        : {
+            message(peer, message) {
+              peer.send(message.isBinary ? message.bytes() : message.text());
+            },
+          };
   const server = new WebSocketServer({
     port: 0,
     host: '127.0.0.1',
     perMessageDeflate: deflate,
+    ...(hooks === undefined ? {} : { hooks }),
   });
   await new Promise((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   port = server.port;
-  server.on('connection', (socket) => {
-    socket.on('error', () => {});
-    if (broadcast) {
-      socket.on('message', (data, isBinary) => {
-        const start = performance.now();
-        server.publish(TOPIC, isBinary ? data : data.toString());
-        broadcastTimes.push(performance.now() - start);
-      });
-    } else {
-      socket.on('message', (data, isBinary) => {
-        // There is no way to send bytes as a text frame: text goes back as a string.
-        socket.send(isBinary ? data : data.toString(), noop);
-      });
-    }
-  });
+  if (hooks === undefined) {
+    server.on('connection', (socket) => {
+      socket.on('error', () => {});
+      if (broadcast) {
+        socket.on('message', (data, isBinary) => {
+          const start = performance.now();
+          server.publish(TOPIC, isBinary ? data : data.toString());
+          broadcastTimes.push(performance.now() - start);
+        });
+      } else {
+        socket.on('message', (data, isBinary) => {
+          // There is no way to send bytes as a text frame: text goes back as a string.
+          socket.send(isBinary ? data : data.toString(), noop);
+        });
+      }
+    });
+  }
   subscribeAll = () => {
     for (const socket of server.clients) socket.subscribe(TOPIC);
   };
