@@ -82,10 +82,13 @@ if (impl === 'wskit') {
           broadcastTimes.push(performance.now() - start);
         });
       } else {
-        socket.on('message', (data, isBinary) => {
-          // There is no way to send bytes as a text frame: text goes back as a string.
-          socket.send(isBinary ? data : data.toString(), noop);
-        });
+        socket.on(
+          'message',
+          api === 'ws'
+            ? // A ws program, unchanged: the same line as the ws server below.
+              (data, isBinary) => socket.send(data, { binary: isBinary }, noop)
+            : (data, isBinary) => socket.send(isBinary ? data : data.toString(), noop),
+        );
       }
     });
   }
