@@ -93,10 +93,6 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #compressThreshold = Number.POSITIVE_INFINITY;
   /** A connection attempt that never opened: CLOSED instead of CONNECTING. */
   #abandoned = false;
-  /** The core, where the code runs only on an attached connection (socket events, flushes). */
-  get #core(): Connection {
-    return this.#connection as Connection;
-  }
   /** A compressed message is inflating: events that happen meanwhile wait (transport end). */
   #inflating = false;
   /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
@@ -119,6 +115,11 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #backpressured = false;
   lastReceivedAt = Date.now();
   pingSentAt = 0;
+
+  /** The core, where the code runs only on an attached connection (socket events, flushes). */
+  get #core(): Connection {
+    return this.#connection as Connection;
+  }
 
   /** Without `init` the connection is CONNECTING until `attach()`. */
   constructor(init?: DriverInit) {
