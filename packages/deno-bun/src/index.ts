@@ -10,6 +10,9 @@ import * as deno from './deno.js';
 import { adapterError, detectRuntime } from './shared/errors.js';
 import type { AdapterOptions } from './shared/options.js';
 import type { ListenOptions } from './shared/serve.js';
+
+export type { ListenOptions } from './shared/serve.js';
+
 import type { ServerHandle } from './shared/types.js';
 
 export {
