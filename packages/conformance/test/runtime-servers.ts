@@ -58,13 +58,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `test/servers/<script>` under `runtime` and waits for its `{"port": N}` line. The
- * WebSocket URL is on 127.0.0.1; stopping kills the process.
+ * WebSocket URL is on 127.0.0.1; every later JSON line lands in `lines`; stopping kills the
+ * process.
  */
 export async function startEchoProcess(
   runtime: Runtime,
   script: string,
   args: string[] = [],
-): Promise<ServerUnderTest & { child: ChildProcess }> {
+): Promise<ServerUnderTest & { child: ChildProcess; lines: Array<Record<string, unknown>> }> {
   const [command, commandArgs] = commandFor(
     runtime,
     join(packageDir, 'test', 'servers', script),
@@ -76,6 +77,7 @@ export async function startEchoProcess(
     env: { ...process.env, NO_COLOR: '1' },
   });
   let output = '';
+  const lines: Array<Record<string, unknown>> = [];
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -88,16 +90,19 @@ export async function startEchoProcess(
         reject(new Error(`${runtime} ${script} exited (${code}) before listening:\n${output}`)),
       );
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        output += `${line}\n`;
+        // Only the first lines: a reporting server prints one line per message.
+        if (output.length < 4096) output += `${line}\n`;
         if (!line.startsWith('{')) return;
-        const { port } = JSON.parse(line) as { port?: unknown };
-        if (typeof port === 'number') {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (typeof parsed.port === 'number') {
           clearTimeout(timer);
-          resolve(port);
+          resolve(parsed.port);
+        } else {
+          lines.push(parsed);
         }
       });
     });
-    return { child, url: `ws://127.0.0.1:${port}/`, stop: () => stopChild(child) };
+    return { child, lines, url: `ws://127.0.0.1:${port}/`, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;
