@@ -27,7 +27,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 /** The markdown between the markers: the counts table, then every reason with its case ids. */
-export function runtimeTable(): string {
+function runtimeTable(): string {
   const groups = selectCases('server', { deflate: true });
   const header = ['Group', ...TARGETS.map(([title]) => title)];
   const body = groups.map((group) => [
