@@ -7,6 +7,6 @@ export default defineConfig({
   test: {
     // Property tests run thousands of cases; a loaded CI machine must not turn them red.
     testTimeout: 30_000,
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'examples/**/*.test.ts'],
   },
 });

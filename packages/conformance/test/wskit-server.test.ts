@@ -3,6 +3,7 @@
 
 import { WebSocketServer } from '@wskit/node';
 import { describeServerConformance } from '../src/index.js';
+import { EXPECTED_FAILURES } from './expected-failures.js';
 
 describeServerConformance(
   '@wskit/node',
@@ -19,5 +20,5 @@ describeServerConformance(
       stop: () => server.close({ timeout: 200 }),
     };
   },
-  { deflate: true },
+  { deflate: true, expectedFailures: Object.keys(EXPECTED_FAILURES.nodeWskit) },
 );

@@ -1,13 +1,12 @@
 // Interop with Python's `websockets` (Debian's python3-websockets, run by /usr/bin/python3),
-// both directions, with permessage-deflate off and on: our server ↔ a scripted Python client
-// (test/interop/python_client.py) and our client ↔ a Python echo server
-// (test/interop/python_server.py). A missing Python or package fails the suite: CI installs them.
+// with permessage-deflate off and on: our client ↔ a Python echo server
+// (test/interop/python_server.py). The other direction, our server ↔ a scripted Python client,
+// runs for Node, Bun and Deno alike in packages/conformance/test/interop-python.test.ts.
+// A missing Python or package fails the suite: CI installs them.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { connect, type WebSocket, WebSocketServer } from '../src/index.js';
+import { connect, type WebSocket } from '../src/index.js';
 import {
   BINARY_SIZES,
   compressiblePayload,
@@ -26,127 +25,8 @@ import {
 type MessageArgs = [data: Buffer, isBinary: boolean];
 type CloseArgs = [code: number, reason: Buffer, wasClean: boolean];
 
-interface ProcessResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runPython(args: string[], timeout = 15_000): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args[0]} timed out after ${timeout} ms; stderr:\n${stderr}`));
-    }, timeout);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-/** What python_client.py sends, in order, as (isBinary, UTF-8 or byte length). */
-const PYTHON_CLIENT_MESSAGES: ReadonlyArray<readonly [isBinary: boolean, bytes: number]> = [
-  [false, 17], // ascii text
-  [false, Buffer.byteLength('héllo wörld · ✓ 日本語 · 𝄞 🎉')],
-  [false, 0],
-  [true, 256],
-  [true, 0],
-  [true, 125],
-  [true, 126],
-  [true, 65_536],
-  [true, MIB],
-  [true, Math.floor(MIB / 14) * 14],
-  [false, Math.floor(MIB / 5) * 5],
-  [false, Buffer.byteLength('fragménted ✓')],
-  [true, 110_000],
-];
-
 beforeAll(() => {
   requirePythonWebsockets();
-});
-
-describe.each(DEFLATE_MODES)('our server ↔ Python websockets client, $name', ({ deflate }) => {
-  let server: WebSocketServer;
-
-  beforeAll(async () => {
-    server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: deflate });
-    await once(server, 'listening');
-  });
-
-  afterAll(async () => {
-    await server.close({ timeout: 1_000 });
-  });
-
-  test('scripted echoes, fragments and ping check out; Python closes with 4001 and a reason', async () => {
-    const connections = new Inbox<[WebSocket, IncomingMessage]>(server, 'connection');
-    const mode = deflate ? 'deflate' : 'plain';
-    const run = runPython([
-      fixture('python_client.py'),
-      `ws://127.0.0.1:${server.port}/python?mode=${mode}`,
-      mode,
-    ]);
-    const [peer, request] = await connections.next();
-    const received: Array<[boolean, number]> = [];
-    const pings: Buffer[] = [];
-    peer.on('message', (data: Buffer, isBinary: boolean) => {
-      received.push([isBinary, data.length]);
-      peer.send(isBinary ? data : data.toString('utf8'), () => {});
-    });
-    peer.on('ping', (data: Buffer) => pings.push(Buffer.from(data)));
-    const closes = new Inbox<CloseArgs>(peer, 'close', 'server close');
-
-    const outcome = await run;
-    expect(outcome.stderr).toBe('');
-    expect(outcome.status, outcome.stdout).toBe(0);
-    const result = JSON.parse(outcome.stdout.trim().split('\n').at(-1) as string);
-    expect(result).toEqual({
-      ok: true,
-      mode,
-      extensions: deflate ? ['permessage-deflate'] : [],
-      checked: [
-        'ascii text',
-        'unicode text',
-        'empty text',
-        'bytes 0..255',
-        'empty bytes',
-        'bytes 125',
-        'bytes 126',
-        'bytes 65536',
-        'random bytes 1 MiB',
-        'compressible bytes 1 MiB',
-        'unicode text 1 MiB',
-        'fragmented text',
-        'fragmented bytes',
-        'ping',
-      ],
-      failures: [],
-      // Python reports the close frame we answered with: our echo repeats code and reason.
-      close_code: 4001,
-      close_reason: 'python says bye ✓',
-    });
-
-    const [code, reason, wasClean] = await closes.next();
-    expect({ code, reason: reason.toString('utf8'), wasClean }).toEqual({
-      code: 4001,
-      reason: 'python says bye ✓',
-      wasClean: true,
-    });
-    expect(received).toEqual(PYTHON_CLIENT_MESSAGES);
-    expect(pings.map((ping) => ping.toString())).toEqual(['python ping']);
-    if (deflate) expect(peer.extensions).toMatch(/^permessage-deflate(;|$)/);
-    else expect(peer.extensions).toBe('');
-    // ~3.2 MiB of payload, two thirds of it compressible: the wire shows whether deflate ran.
-    const socket = request.socket as Socket;
-    if (deflate) expect(socket.bytesRead).toBeLessThan(1.2 * MIB);
-    else expect(socket.bytesRead).toBeGreaterThan(3 * MIB);
-  });
 });
 
 describe.each(DEFLATE_MODES)('our client ↔ Python websockets server, $name', ({ deflate }) => {

@@ -368,6 +368,23 @@ export const compression: CaseGroup = {
       script: () =>
         compressedEcho([{ type: 'binary', data: repetitiveCorpus(2 * KiB), fragmentSize: 1 }]),
     },
+    {
+      id: '12.5.8',
+      description:
+        'With permessage-deflate, send empty compressed messages (binary whole, binary and text in 1-byte fragments); each is echoed empty',
+      deflate: [PLAIN],
+      deflateRequired: true,
+      // RFC 7692 §7.2.1: an empty message still compresses to a non-empty payload (at least one
+      // empty block), which may arrive split over frames (§7.2.3.6 shows an empty fragment); the
+      // receiver must still deliver zero bytes.
+      script: () =>
+        compressedEcho([
+          { type: 'binary', data: new Uint8Array(0) },
+          { type: 'binary', data: new Uint8Array(0), fragmentSize: 1 },
+          { type: 'text', data: new Uint8Array(0), fragmentSize: 1 },
+          { type: 'binary', data: toBytes('after empty') },
+        ]),
+    },
   ],
 };
 

@@ -1,17 +1,22 @@
 // Group 1: framing. Payload lengths around the 7-bit, 16-bit and 64-bit length encodings
 // (RFC 6455 §5.2), whole and chopped into small writes, plus header edge cases.
 
-import { expectBinary, expectText, type MessageType } from '../expect.js';
+import { expectBinary, expectPong, expectText, type MessageType } from '../expect.js';
+import { Opcode } from '../frame.js';
 import {
   awaitClose,
   binaryFrame,
   binaryPayload,
   type CaseGroup,
+  type CaseScript,
   type ConformanceCase,
   closeNormally,
+  continuationFrame,
   echoScript,
+  pingFrame,
   send,
   sendChopped,
+  sendFramewise,
   textFrame,
   textPayload,
   thenClose,
@@ -67,6 +72,68 @@ function chopped(type: MessageType, prefix: string): ConformanceCase[] {
   });
 }
 
+/**
+ * Empty messages (RFC 6455 §5.6: "Application data" may be empty, §5.2: payload length 0) in
+ * every place a length can be zero: between messages of each length encoding (7-bit, 16-bit,
+ * 64-bit), as a message of empty fragments (§5.4), with a ping between its empty fragments
+ * (§5.5: control frames may be injected), and in a burst. A server that takes a zero-length
+ * message for "nothing to send" or for a dropped write fails these.
+ */
+function empty(type: MessageType, prefix: string): ConformanceCase[] {
+  const opcode = type === 'text' ? Opcode.text : Opcode.binary;
+  const frameOf = type === 'text' ? textFrame : binaryFrame;
+  const expectOf = type === 'text' ? expectText : expectBinary;
+  const none = new Uint8Array(0);
+  const emptyFragments = (count: number) => [
+    { opcode, fin: false, payload: none },
+    ...Array.from({ length: count - 2 }, () => continuationFrame(none, false)),
+    continuationFrame(none, true),
+  ];
+  const script = (steps: CaseScript['steps'], receive: CaseScript['expect']['receive']) => ({
+    steps: [...steps, closeNormally],
+    expect: thenClose(receive),
+  });
+  return [
+    {
+      id: `${prefix}.1`,
+      description: `Send an empty ${type} message before and after messages of 125, 126 and 65536 bytes (each length encoding); all are echoed in order, the empty ones empty`,
+      script: () => {
+        const sizes = [0, 125, 0, 126, 0, 65536, 0];
+        const payloads = sizes.map((size) => payloadOf(type, size));
+        return script([send(...payloads.map((data) => frameOf(data)))], payloads.map(expectOf));
+      },
+    },
+    {
+      id: `${prefix}.2`,
+      description: `Send an empty ${type} message as 3 empty fragments; it is echoed as one empty ${type} message`,
+      script: () => script([send(...emptyFragments(3))], [expectOf(none)]),
+    },
+    {
+      id: `${prefix}.3`,
+      description: `Send an empty ${type} message as 2 empty fragments, one write per frame, with a ping between them; the pong comes first, then the empty message`,
+      script: () => {
+        const [first, last] = emptyFragments(2) as [
+          ReturnType<typeof continuationFrame>,
+          ReturnType<typeof continuationFrame>,
+        ];
+        return script(
+          [sendFramewise(20, first, pingFrame('between empty fragments'), last)],
+          [expectPong('between empty fragments'), expectOf(none)],
+        );
+      },
+    },
+    {
+      id: `${prefix}.4`,
+      description: `Send 100 empty ${type} messages back to back; 100 empty ${type} messages are echoed`,
+      script: () =>
+        script(
+          [send(...Array.from({ length: 100 }, () => frameOf(none)))],
+          Array.from({ length: 100 }, () => expectOf(none)),
+        ),
+    },
+  ];
+}
+
 export const framing: CaseGroup = {
   id: '1',
   title: 'Framing',
@@ -75,6 +142,8 @@ export const framing: CaseGroup = {
     ...whole('binary', '1.2'),
     ...chopped('text', '1.3'),
     ...chopped('binary', '1.4'),
+    ...empty('text', '1.6'),
+    ...empty('binary', '1.7'),
     {
       id: '1.5.1',
       description:
