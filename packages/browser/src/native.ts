@@ -14,13 +14,15 @@ const PREFIX = '@wskit/browser';
 
 /**
  * The native class behind a Proxy that only checks the argument count: instances, prototype,
- * constants, `name` and `instanceof` are the native class's own. A third argument (our Node
- * class's options: headers, TLS, proxy...) is rejected loudly rather than silently ignored.
+ * constants, `name` and `instanceof` are the native class's own. A third argument that is an
+ * object (our Node class's options: headers, TLS, proxy...) is rejected loudly rather than
+ * silently ignored.
  */
 function rejectingOptions(native: WebSocketLikeConstructor): WebSocketLikeConstructor {
   return new Proxy(native, {
     construct(target, args, newTarget) {
-      if (args.length > 2 && args[2] !== undefined) {
+      // Only an object can be our options; other extra arguments are ignored, as WebIDL does.
+      if (typeof args[2] === 'object' && args[2] !== null) {
         throw new TypeError(
           `${PREFIX}: the native WebSocket of this runtime cannot honour a third (options) argument; headers, proxy and TLS options exist only in the Node.js class ('@wskit/browser/node')`,
         );

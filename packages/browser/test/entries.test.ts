@@ -186,6 +186,8 @@ describe('native entry (src/native.ts)', () => {
     // An explicit undefined third argument is no option at all.
     const Constructor = WebSocket as unknown as new (...args: unknown[]) => FakeWebSocket;
     expect(new Constructor('wss://example.test/', [], undefined).args).toHaveLength(3);
+    // WebIDL ignores extra arguments: a stray string is passed on, never mistaken for options.
+    expect(new Constructor('wss://example.test/', 'chat', 'stray').args).toHaveLength(3);
     expect(() => new Constructor('wss://example.test/', [], { headers: {} })).toThrow(
       /cannot honour a third \(options\) argument/,
     );
