@@ -4,6 +4,8 @@
  * offline for an hour must not grow without limit.
  */
 
+import { checkOptionNames } from './option-names.js';
+
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
 
@@ -90,6 +92,11 @@ export class SendQueue {
   #bytes = 0;
 
   constructor(options: SendQueueOptions = {}) {
+    checkOptionNames('ReconnectingWebSocket: queue', options, [
+      'maxMessages',
+      'maxBytes',
+      'overflow',
+    ]);
     this.maxMessages = count('maxMessages', options.maxMessages, DEFAULT_QUEUE.maxMessages);
     this.maxBytes = count('maxBytes', options.maxBytes, DEFAULT_QUEUE.maxBytes);
     const overflow = options.overflow ?? 'drop-oldest';

@@ -1,4 +1,5 @@
 import type { CloseEvent } from './close-event.js';
+import { checkOptionNames } from './option-names.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
 import { isPausable, kOnDrain, kPause, kResume, notifiesDrain } from './stream-backpressure.js';
 import { WebSocketCloseError, type WebSocketCloseInfo } from './stream-error.js';
@@ -135,6 +136,14 @@ export class WebSocketStream {
   #failure: unknown;
 
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
+    checkOptionNames('WebSocketStream', options, [
+      'protocols',
+      'signal',
+      'WebSocket',
+      'readableHighWaterMark',
+      'writableHighWaterMark',
+      'drainPollInterval',
+    ]);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof WebSocketStream).defaultWebSocket ??
