@@ -8,11 +8,15 @@ import { build } from 'esbuild';
 
 const entry = fileURLToPath(new URL('../dist/native.js', import.meta.url));
 const exports = process.argv.slice(2);
-const measured = exports.length > 0 ? exports : ['ReconnectingWebSocket', 'WebSocketStream', 'WebSocket'];
+const measured =
+  exports.length > 0 ? exports : ['ReconnectingWebSocket', 'WebSocketStream', 'WebSocket'];
 
 for (const name of measured) {
   const result = await build({
-    stdin: { contents: `export { ${name} } from ${JSON.stringify(entry)};`, resolveDir: process.cwd() },
+    stdin: {
+      contents: `export { ${name} } from ${JSON.stringify(entry)};`,
+      resolveDir: process.cwd(),
+    },
     bundle: true,
     minify: true,
     write: false,

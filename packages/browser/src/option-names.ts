@@ -40,7 +40,7 @@ export function checkOptionNames(
       // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
       // name may differ, or the suggestion is noise.
       let best = '';
-      let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+      let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
       for (const candidate of known) {
         const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
         if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
