@@ -6,9 +6,7 @@
  * the browser and checks). Importing never throws, even in a runtime without a WebSocket: the
  * class then throws when constructed.
  */
-import { ReconnectingWebSocket as ReconnectingWebSocketBase } from './reconnecting-websocket.js';
 import type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
-import { WebSocketStream as WebSocketStreamBase } from './websocket-stream.js';
 
 const PREFIX = '@wskit/browser';
 
@@ -64,25 +62,17 @@ export const WebSocket: WebSocketLikeConstructor =
     : /* @__PURE__ */ missingWebSocket();
 export type WebSocket = WebSocketLike;
 
-/** The runtime's class, for the helpers; undefined where there is none (they say so). */
-const boundClass = typeof native === 'function' ? WebSocket : undefined;
-
-/** ReconnectingWebSocket over the runtime's WebSocket (`options.WebSocket` still picks another). */
-export class ReconnectingWebSocket extends ReconnectingWebSocketBase {
-  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
-}
-
-/** WebSocketStream over the runtime's WebSocket (`options.WebSocket` still picks another). */
-export class WebSocketStream extends WebSocketStreamBase {
-  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
-}
-
 export {
   CloseEvent,
   type CloseEventConstructor,
   type CloseEventInit,
 } from './close-event.js';
 export * from './helper-exports.js';
+// ReconnectingWebSocket and WebSocketStream as they are: with no `defaultWebSocket` they use
+// `globalThis.WebSocket`, the class above without its wrapper (they never pass a third
+// argument), or say there is none. Not bound here, so a bundle that imports only them carries
+// neither the wrapper nor the stand-in.
+export { ReconnectingWebSocket } from './reconnecting-websocket.js';
 export type {
   BinaryType,
   WebSocketEventListener,
@@ -92,3 +82,4 @@ export type {
   WebSocketListenerOptions,
   WebSocketSendData,
 } from './websocket-like.js';
+export { WebSocketStream } from './websocket-stream.js';

@@ -5,6 +5,23 @@
  * closest of our names by edit distance.
  */
 
+/**
+ * A number option: undefined gives `fallback`; anything but a number >= 0 (NaN included) is a
+ * RangeError naming the option.
+ */
+export function nonNegative(
+  owner: string,
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new RangeError(`${owner}: ${name} must be a number >= 0, got ${value}`);
+  }
+  return value;
+}
+
 /** Levenshtein distance between two short strings (one row of the table at a time). */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);

@@ -1,5 +1,5 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames } from './option-names.js';
+import { checkOptionNames, nonNegative } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -204,14 +204,6 @@ export const HEARTBEAT_TIMEOUT_CODE = 4000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
-function optionalNumber(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`ReconnectingWebSocket: ${name} must be a number >= 0, got ${value}`);
-  }
-  return value;
-}
-
 function positiveNumber(name: string, value: number): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(
@@ -262,6 +254,7 @@ function isOptions(value: unknown): value is ReconnectingWebSocketOptions {
  * given up or closed. Delivery is at most once: a message the old socket accepted just before
  * a drop is not resent.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of the inherited addEventListener/removeEventListener (EventTarget itself ignores a null listener), no properties.
 export class ReconnectingWebSocket extends EventTargetBase {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -343,9 +336,15 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#WebSocket = WebSocketClass;
     this.#protocols = protocols;
     this.#backoff = resolveBackoff(options);
-    this.#maxRetries = optionalNumber('maxRetries', options.maxRetries, Number.POSITIVE_INFINITY);
-    this.#minUptime = optionalNumber('minUptime', options.minUptime, 5000);
-    this.#connectTimeout = optionalNumber('connectTimeout', options.connectTimeout, 10_000);
+    const owner = 'ReconnectingWebSocket';
+    this.#maxRetries = nonNegative(
+      owner,
+      'maxRetries',
+      options.maxRetries,
+      Number.POSITIVE_INFINITY,
+    );
+    this.#minUptime = nonNegative(owner, 'minUptime', options.minUptime, 5000);
+    this.#connectTimeout = nonNegative(owner, 'connectTimeout', options.connectTimeout, 10_000);
     this.#stopCodes = new Set(options.stopCodes ?? DEFAULT_STOP_CODES);
     this.#shouldReconnect = options.shouldReconnect;
     const heartbeat = options.heartbeat;
@@ -475,52 +474,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
   set onreconnected(handler: Handler<ReconnectedEvent>) {
     this.#setHandler('reconnected', handler);
-  }
-
-  override addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void {
-    if (listener !== null)
-      super.addEventListener(
-        type,
-        listener as Parameters<EventTarget['addEventListener']>[1],
-        options,
-      );
-  }
-
-  override removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void {
-    if (listener !== null)
-      super.removeEventListener(
-        type,
-        listener as Parameters<EventTarget['addEventListener']>[1],
-        options,
-      );
   }
 
   // ---------------------------------------------------------------------------------------
@@ -949,4 +902,28 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#handlers.set(type, created);
     this.addEventListener(type, created.listener);
   }
+}
+
+/** Typed listener overloads, merged into the class declaration. */
+export interface ReconnectingWebSocket {
+  addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
 }

@@ -1,5 +1,5 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames } from './option-names.js';
+import { checkOptionNames, nonNegative } from './option-names.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
 import { isPausable, kOnDrain, kPause, kResume, notifiesDrain } from './stream-backpressure.js';
 import { WebSocketCloseError, type WebSocketCloseInfo } from './stream-error.js';
@@ -68,14 +68,6 @@ function toChunk(data: unknown): WebSocketStreamChunk {
   throw new TypeError(
     `WebSocketStream: unsupported message data (${Object.prototype.toString.call(data)})`,
   );
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`WebSocketStream: ${name} must be a number >= 0, got ${value}`);
-  }
-  return value;
 }
 
 /**
@@ -154,16 +146,23 @@ export class WebSocketStream {
       );
     }
     this.#readableHighWaterMark = nonNegative(
+      'WebSocketStream',
       'readableHighWaterMark',
       options.readableHighWaterMark,
       1024 * 1024,
     );
     this.#writableHighWaterMark = nonNegative(
+      'WebSocketStream',
       'writableHighWaterMark',
       options.writableHighWaterMark,
       64 * 1024,
     );
-    this.#drainPollInterval = nonNegative('drainPollInterval', options.drainPollInterval, 10);
+    this.#drainPollInterval = nonNegative(
+      'WebSocketStream',
+      'drainPollInterval',
+      options.drainPollInterval,
+      10,
+    );
     this.opened = new Promise<WebSocketOpenInfo>((resolve, reject) => {
       this.#resolveOpened = resolve;
       this.#rejectOpened = reject;
