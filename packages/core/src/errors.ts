@@ -82,8 +82,12 @@ export class WebSocketError extends Error {
    * of @wskit/core. Subclasses keep the ordinary prototype check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== WebSocketError) {
-      return Function.prototype[Symbol.hasInstance].call(this, value);
+    // `this` is the class on the right of `instanceof`, which may be a subclass (they inherit
+    // this method): a subclass gets the ordinary prototype-chain check.
+    // biome-ignore lint/complexity/noThisInStatic: the receiver is meant, not WebSocketError.
+    const target: unknown = this;
+    if (target !== WebSocketError) {
+      return Function.prototype[Symbol.hasInstance].call(target, value);
     }
     return typeof value === 'object' && value !== null && BRAND in value;
   }
