@@ -53,7 +53,8 @@ function missingWebSocket(): WebSocketLikeConstructor {
   return WebSocket as unknown as WebSocketLikeConstructor;
 }
 
-const native = (globalThis as { WebSocket?: unknown }).WebSocket;
+// Read through a pure call: a bundle that imports only the helpers drops it.
+const native = /* @__PURE__ */ (() => (globalThis as { WebSocket?: unknown }).WebSocket)();
 
 /** The runtime's own WebSocket class. */
 export const WebSocket: WebSocketLikeConstructor =

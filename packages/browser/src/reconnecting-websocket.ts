@@ -785,14 +785,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
   }
 
   #clearTimers(): void {
     this.#clearConnectTimer();
     this.#stopHeartbeat();
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }
 
@@ -808,8 +808,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   #stopHeartbeat(): void {
-    if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
-    if (this.#watchdogTimer !== undefined) clearTimeout(this.#watchdogTimer);
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#watchdogTimer);
     this.#pingTimer = undefined;
     this.#watchdogTimer = undefined;
   }
@@ -849,7 +849,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   readonly #onOnline = (): void => {
     if (this.#phase !== 'waiting') return;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#retry();
   };
