@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { type CloseEvent, WebSocket } from '../src/node.js';
+import { type CloseEvent, WebSocket, WebSocketStream } from '../src/node.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -340,5 +340,46 @@ describe('one handshake at a time per host (RFC 6455 §4.1 step 2)', () => {
     await opened(ws);
     expect(requests).toHaveLength(1);
     await closeAndWait(ws);
+  });
+});
+
+describe("WebSocketStream (the proposal's WebIDL and the same URL rules)", () => {
+  test('the URL is required; options must be an object; protocols a sequence, not a string', () => {
+    const Construct = WebSocketStream as unknown as new (...args: unknown[]) => WebSocketStream;
+    expect(() => new Construct()).toThrow(TypeError);
+    expect(() => new Construct('ws://127.0.0.1:1/', '?')).toThrow(TypeError);
+    expect(() => new Construct('ws://127.0.0.1:1/', { protocols: 'echo' })).toThrow(TypeError);
+    expect(() => new WebSocketStream('invalid://')).toThrow(
+      expect.objectContaining({ name: 'SyntaxError' }),
+    );
+    expect(() => new WebSocketStream('ws://127.0.0.1:1/', { protocols: ['echo', 'ECHO'] })).toThrow(
+      expect.objectContaining({ name: 'SyntaxError' }),
+    );
+  });
+
+  test('a relative URL resolves against globalThis.location; opened gives the right types', async () => {
+    const { port, requests } = await startEchoServer();
+    setLocation(new URL(`http://127.0.0.1:${port}/app/`));
+    const stream = new WebSocketStream('echo', { protocols: ['echo'] });
+    expect(stream.url).toBe(`ws://127.0.0.1:${port}/app/echo`);
+    const { readable, writable, protocol, extensions } = await stream.opened;
+    expect(readable).toBeInstanceOf(ReadableStream);
+    expect(writable).toBeInstanceOf(WritableStream);
+    expect(protocol).toBe('echo');
+    expect(typeof extensions).toBe('string');
+    expect(requests[0]?.headers.origin).toBe(`http://127.0.0.1:${port}`);
+    stream.close();
+    expect(await stream.closed).toEqual({ closeCode: 1005, reason: '' });
+  });
+
+  test('a connection that fails rejects opened and closed with a WebSocketError', async () => {
+    const stream = new WebSocketStream('ws://127.0.0.1:1/');
+    const [opened, closed] = await Promise.allSettled([stream.opened, stream.closed]);
+    for (const outcome of [opened, closed]) {
+      expect(outcome.status).toBe('rejected');
+      const reason = (outcome as PromiseRejectedResult).reason as DOMException;
+      expect(reason).toBeInstanceOf(DOMException);
+      expect(reason.name).toBe('WebSocketError');
+    }
   });
 });
