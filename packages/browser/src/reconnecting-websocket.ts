@@ -612,12 +612,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         this.#socketError = error;
         // Browsers give no detail; Node classes put the cause on `error` (ECONNREFUSED, an
         // unexpected HTTP status...): its message is the event's when the event has none.
-        this.dispatchEvent(
-          new ReconnectingErrorEvent('error', {
-            error,
-            message: message ? String(message) : error instanceof Error ? error.message : '',
-          }),
-        );
+        this.#emitError(error, message ? String(message) : undefined);
         break;
       }
       case 'close': {
@@ -627,6 +622,18 @@ export class ReconnectingWebSocket extends EventTargetBase {
         break;
       }
     }
+  }
+
+  /** An 'error' event; its message defaults to the error's (or '' when there is none). */
+  #emitError(error: unknown, message?: string): void {
+    this.dispatchEvent(
+      new ReconnectingErrorEvent('error', {
+        error,
+        message:
+          message ??
+          (error instanceof Error ? error.message : error === undefined ? '' : String(error)),
+      }),
+    );
   }
 
   #onOpen(socket: WebSocketLike): void {
@@ -657,7 +664,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         socket.send(queue.peek() as QueueableData);
       } catch (error) {
         // Left queued for the next connection; the socket says why.
-        this.dispatchEvent(new ReconnectingErrorEvent('error', { error, message: String(error) }));
+        this.#emitError(error);
         return;
       }
       queue.shift();
@@ -688,9 +695,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         );
       } catch (error) {
         reconnect = false;
-        this.dispatchEvent(
-          new ReconnectingErrorEvent('error', { error, message: 'shouldReconnect threw' }),
-        );
+        this.#emitError(error, 'shouldReconnect threw');
       }
     }
     if (!reconnect) {
@@ -740,12 +745,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     } catch (error) {
       this.#clearConnectTimer();
       this.#socket = undefined;
-      this.dispatchEvent(
-        new ReconnectingErrorEvent('error', {
-          error,
-          message: error instanceof Error ? error.message : String(error),
-        }),
-      );
+      this.#emitError(error);
       if (this.#phase === 'connecting') {
         this.#onDisconnected({ code: 1006, reason: '', wasClean: false });
       }
