@@ -39,52 +39,60 @@ export interface CloseEventConstructor {
   readonly prototype: CloseEvent;
 }
 
-/** Ours, for runtimes without one. A class expression: its `name` is 'CloseEvent'. */
-const CloseEventPolyfill = class CloseEvent extends EventBase {
-  readonly #wasClean: boolean;
-  readonly #code: number;
-  readonly #reason: string;
+/**
+ * Ours, for runtimes without one. A class expression: its `name` is 'CloseEvent'. Made inside
+ * a function called as pure, so a bundle that never uses CloseEvent drops all of it.
+ */
+function createCloseEvent(): CloseEventConstructor {
+  const native = (globalThis as { CloseEvent?: CloseEventConstructor }).CloseEvent;
+  if (native !== undefined) return native;
+  const CloseEventPolyfill = class CloseEvent extends EventBase {
+    readonly #wasClean: boolean;
+    readonly #code: number;
+    readonly #reason: string;
 
-  constructor(type: string, eventInitDict: CloseEventInit = {}) {
-    // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments actually passed.
-    argumentLengthCheck(arguments.length, 1, "Failed to construct 'CloseEvent'");
-    const init = eventInitDict ?? {};
-    if (typeof init !== 'object' && typeof init !== 'function') {
-      throw new TypeError(
-        "Failed to construct 'CloseEvent': The provided value is not of type 'CloseEventInit'.",
-      );
+    constructor(type: string, eventInitDict: CloseEventInit = {}) {
+      // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments actually passed.
+      argumentLengthCheck(arguments.length, 1, "Failed to construct 'CloseEvent'");
+      const init = eventInitDict ?? {};
+      if (typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError(
+          "Failed to construct 'CloseEvent': The provided value is not of type 'CloseEventInit'.",
+        );
+      }
+      super(toDOMString(type), init);
+      // WebIDL dictionary defaults: wasClean false, code 0, reason "".
+      this.#wasClean = init.wasClean === undefined ? false : Boolean(init.wasClean);
+      this.#code = init.code === undefined ? 0 : toUnsignedShort(init.code);
+      this.#reason = init.reason === undefined ? '' : toUSVString(init.reason);
     }
-    super(toDOMString(type), init);
-    // WebIDL dictionary defaults: wasClean false, code 0, reason "".
-    this.#wasClean = init.wasClean === undefined ? false : Boolean(init.wasClean);
-    this.#code = init.code === undefined ? 0 : toUnsignedShort(init.code);
-    this.#reason = init.reason === undefined ? '' : toUSVString(init.reason);
-  }
 
-  get wasClean(): boolean {
-    if (!(#wasClean in this)) throw illegalInvocation();
-    return this.#wasClean;
-  }
+    get wasClean(): boolean {
+      if (!(#wasClean in this)) throw illegalInvocation();
+      return this.#wasClean;
+    }
 
-  get code(): number {
-    if (!(#code in this)) throw illegalInvocation();
-    return this.#code;
-  }
+    get code(): number {
+      if (!(#code in this)) throw illegalInvocation();
+      return this.#code;
+    }
 
-  get reason(): string {
-    if (!(#reason in this)) throw illegalInvocation();
-    return this.#reason;
-  }
-};
+    get reason(): string {
+      if (!(#reason in this)) throw illegalInvocation();
+      return this.#reason;
+    }
+  };
 
-// WebIDL attributes are enumerable accessors; the class also reports its own tag.
-Object.defineProperties(CloseEventPolyfill.prototype, {
-  wasClean: { enumerable: true },
-  code: { enumerable: true },
-  reason: { enumerable: true },
-  [Symbol.toStringTag]: { value: 'CloseEvent', configurable: true },
-});
+  // WebIDL attributes are enumerable accessors; the class also reports its own tag.
+  Object.defineProperties(CloseEventPolyfill.prototype, {
+    wasClean: { enumerable: true },
+    code: { enumerable: true },
+    reason: { enumerable: true },
+    [Symbol.toStringTag]: { value: 'CloseEvent', configurable: true },
+  });
+
+  return CloseEventPolyfill;
+}
 
 /** The runtime's CloseEvent where there is one (browsers, Deno, Bun, Node 23+), else ours. */
-export const CloseEvent: CloseEventConstructor =
-  (globalThis as { CloseEvent?: CloseEventConstructor }).CloseEvent ?? CloseEventPolyfill;
+export const CloseEvent: CloseEventConstructor = /* @__PURE__ */ createCloseEvent();

@@ -6,21 +6,21 @@
  * the browser and checks). Importing never throws, even in a runtime without a WebSocket: the
  * class then throws when constructed.
  */
-import { ReconnectingWebSocket as ReconnectingWebSocketBase } from './reconnecting-websocket.js';
 import type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
-import { WebSocketStream as WebSocketStreamBase } from './websocket-stream.js';
 
 const PREFIX = '@wskit/browser';
 
 /**
  * The native class behind a Proxy that only checks the argument count: instances, prototype,
- * constants, `name` and `instanceof` are the native class's own. A third argument (our Node
- * class's options: headers, TLS, proxy...) is rejected loudly rather than silently ignored.
+ * constants, `name` and `instanceof` are the native class's own. A third argument that is an
+ * object (our Node class's options: headers, TLS, proxy...) is rejected loudly rather than
+ * silently ignored.
  */
 function rejectingOptions(native: WebSocketLikeConstructor): WebSocketLikeConstructor {
   return new Proxy(native, {
     construct(target, args, newTarget) {
-      if (args.length > 2 && args[2] !== undefined) {
+      // Only an object can be our options; other extra arguments are ignored, as WebIDL does.
+      if (typeof args[2] === 'object' && args[2] !== null) {
         throw new TypeError(
           `${PREFIX}: the native WebSocket of this runtime cannot honour a third (options) argument; headers, proxy and TLS options exist only in the Node.js class ('@wskit/browser/node')`,
         );
@@ -53,7 +53,8 @@ function missingWebSocket(): WebSocketLikeConstructor {
   return WebSocket as unknown as WebSocketLikeConstructor;
 }
 
-const native = (globalThis as { WebSocket?: unknown }).WebSocket;
+// Read through a pure call: a bundle that imports only the helpers drops it.
+const native = /* @__PURE__ */ (() => (globalThis as { WebSocket?: unknown }).WebSocket)();
 
 /** The runtime's own WebSocket class. */
 export const WebSocket: WebSocketLikeConstructor =
@@ -62,25 +63,17 @@ export const WebSocket: WebSocketLikeConstructor =
     : /* @__PURE__ */ missingWebSocket();
 export type WebSocket = WebSocketLike;
 
-/** The runtime's class, for the helpers; undefined where there is none (they say so). */
-const boundClass = typeof native === 'function' ? WebSocket : undefined;
-
-/** ReconnectingWebSocket over the runtime's WebSocket (`options.WebSocket` still picks another). */
-export class ReconnectingWebSocket extends ReconnectingWebSocketBase {
-  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
-}
-
-/** WebSocketStream over the runtime's WebSocket (`options.WebSocket` still picks another). */
-export class WebSocketStream extends WebSocketStreamBase {
-  static override defaultWebSocket: WebSocketLikeConstructor | undefined = boundClass;
-}
-
 export {
   CloseEvent,
   type CloseEventConstructor,
   type CloseEventInit,
 } from './close-event.js';
 export * from './helper-exports.js';
+// ReconnectingWebSocket and WebSocketStream as they are: with no `defaultWebSocket` they use
+// `globalThis.WebSocket`, the class above without its wrapper (they never pass a third
+// argument), or say there is none. Not bound here, so a bundle that imports only them carries
+// neither the wrapper nor the stand-in.
+export { ReconnectingWebSocket } from './reconnecting-websocket.js';
 export type {
   BinaryType,
   WebSocketEventListener,
@@ -90,3 +83,4 @@ export type {
   WebSocketListenerOptions,
   WebSocketSendData,
 } from './websocket-like.js';
+export { WebSocketStream } from './websocket-stream.js';

@@ -3,6 +3,8 @@
  * passed in, so a schedule can be tested exactly.
  */
 
+import { nonNegative } from './option-names.js';
+
 export interface BackoffOptions {
   /** Base delay before the first retry, in ms. Default 1000. */
   initialDelay?: number;
@@ -27,23 +29,18 @@ export const DEFAULT_BACKOFF: ResolvedBackoff = {
   jitter: 0.5,
 };
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`ReconnectingWebSocket: ${name} must be a number >= 0, got ${value}`);
-  }
-  return value;
-}
+const OWNER = 'ReconnectingWebSocket';
 
 export function resolveBackoff(options: BackoffOptions): ResolvedBackoff {
   const initialDelay = nonNegative(
+    OWNER,
     'initialDelay',
     options.initialDelay,
     DEFAULT_BACKOFF.initialDelay,
   );
-  const maxDelay = nonNegative('maxDelay', options.maxDelay, DEFAULT_BACKOFF.maxDelay);
-  const factor = nonNegative('factor', options.factor, DEFAULT_BACKOFF.factor);
-  const jitter = nonNegative('jitter', options.jitter, DEFAULT_BACKOFF.jitter);
+  const maxDelay = nonNegative(OWNER, 'maxDelay', options.maxDelay, DEFAULT_BACKOFF.maxDelay);
+  const factor = nonNegative(OWNER, 'factor', options.factor, DEFAULT_BACKOFF.factor);
+  const jitter = nonNegative(OWNER, 'jitter', options.jitter, DEFAULT_BACKOFF.jitter);
   if (factor < 1) throw new RangeError(`ReconnectingWebSocket: factor must be >= 1, got ${factor}`);
   if (jitter > 1) throw new RangeError(`ReconnectingWebSocket: jitter must be <= 1, got ${jitter}`);
   return { initialDelay, maxDelay, factor, jitter };

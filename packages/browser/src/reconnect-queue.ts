@@ -4,6 +4,8 @@
  * offline for an hour must not grow without limit.
  */
 
+import { checkOptionNames, nonNegative } from './option-names.js';
+
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
 
@@ -26,24 +28,9 @@ export type QueueableData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
 export const DEFAULT_QUEUE = { maxMessages: 100, maxBytes: 1024 * 1024 } as const;
 
-/** UTF-8 length of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
+/** UTF-8 length of a string (lone surrogates count as U+FFFD, 3 bytes, as when sent). */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit < 0xdc00 && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next < 0xe000) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    } else bytes += 3;
-  }
-  return bytes;
+  return new TextEncoder().encode(text).byteLength;
 }
 
 export function byteLengthOf(data: QueueableData): number {
@@ -74,14 +61,6 @@ interface Entry {
   readonly size: number;
 }
 
-function count(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`ReconnectingWebSocket: queue.${name} must be a number >= 0`);
-  }
-  return value;
-}
-
 export class SendQueue {
   readonly maxMessages: number;
   readonly maxBytes: number;
@@ -90,8 +69,19 @@ export class SendQueue {
   #bytes = 0;
 
   constructor(options: SendQueueOptions = {}) {
-    this.maxMessages = count('maxMessages', options.maxMessages, DEFAULT_QUEUE.maxMessages);
-    this.maxBytes = count('maxBytes', options.maxBytes, DEFAULT_QUEUE.maxBytes);
+    checkOptionNames('ReconnectingWebSocket: queue', options, [
+      'maxMessages',
+      'maxBytes',
+      'overflow',
+    ]);
+    const owner = 'ReconnectingWebSocket: queue';
+    this.maxMessages = nonNegative(
+      owner,
+      'maxMessages',
+      options.maxMessages,
+      DEFAULT_QUEUE.maxMessages,
+    );
+    this.maxBytes = nonNegative(owner, 'maxBytes', options.maxBytes, DEFAULT_QUEUE.maxBytes);
     const overflow = options.overflow ?? 'drop-oldest';
     if (overflow !== 'drop-oldest' && overflow !== 'drop-newest' && overflow !== 'throw') {
       throw new TypeError(`ReconnectingWebSocket: unknown queue.overflow '${String(overflow)}'`);

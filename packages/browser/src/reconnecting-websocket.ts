@@ -1,4 +1,5 @@
 import type { CloseEvent } from './close-event.js';
+import { checkOptionNames, nonNegative } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -23,6 +24,22 @@ import type {
 } from './websocket-like.js';
 
 export type ReconnectingSendData = QueueableData;
+
+/**
+ * The URL to connect to, or a function asked before every attempt (a fresh token in the query,
+ * round robin over servers...). It may return a promise; a function that throws or rejects
+ * counts as a failed attempt.
+ */
+export type ReconnectingUrl = string | URL | (() => string | URL | Promise<string | URL>);
+
+/** Subprotocols, or a function asked before every attempt (may return a promise). */
+export type ReconnectingProtocols =
+  | string
+  | string[]
+  | (() => string | string[] | Promise<string | string[]>);
+
+/** Receives the debug log: a message, then its details. */
+export type ReconnectDebugLogger = (message: string, ...details: unknown[]) => void;
 
 /** An application-level heartbeat: browsers cannot send WebSocket pings, so the page does. */
 export interface ReconnectHeartbeatOptions {
@@ -98,7 +115,47 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
   connectivity?: Connectivity | null;
   /** Random source for the jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
+  /**
+   * Do not connect from the constructor: `readyState` is CLOSED until `reconnect()` is called.
+   * Default false.
+   */
+  startClosed?: boolean;
+  /**
+   * Logs each step (connecting, open, close, retry scheduled, giving up): true logs with
+   * `console.debug`, a function receives the messages instead. Default off.
+   */
+  debug?: boolean | ReconnectDebugLogger;
 }
+
+const OPTION_NAMES = [
+  'WebSocket',
+  'maxRetries',
+  'minUptime',
+  'connectTimeout',
+  'queue',
+  'stopCodes',
+  'shouldReconnect',
+  'heartbeat',
+  'connectivity',
+  'random',
+  'startClosed',
+  'debug',
+  'initialDelay',
+  'maxDelay',
+  'factor',
+  'jitter',
+];
+
+/** reconnecting-websocket's and partysocket's option names, and ours for the same thing. */
+const OTHER_LIBRARIES_NAMES: Record<string, string> = {
+  maxReconnectionDelay: "'maxDelay'",
+  minReconnectionDelay: "'initialDelay'",
+  reconnectionDelayGrowFactor: "'factor'",
+  connectionTimeout: "'connectTimeout'",
+  maxEnqueuedMessages: "'queue: { maxMessages }'",
+  debugLogger: "'debug' (a function)",
+  query: "'url' as a function",
+};
 
 export interface ReconnectingWebSocketEventMap {
   open: Event;
@@ -147,14 +204,6 @@ export const HEARTBEAT_TIMEOUT_CODE = 4000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
-function optionalNumber(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`ReconnectingWebSocket: ${name} must be a number >= 0, got ${value}`);
-  }
-  return value;
-}
-
 function positiveNumber(name: string, value: number): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(
@@ -162,6 +211,22 @@ function positiveNumber(name: string, value: number): number {
     );
   }
   return value;
+}
+
+/** Closes with only the arguments given (a socket may tell a missing code from undefined). */
+function closeSocket(socket: WebSocketLike, code?: number, reason?: string): void {
+  try {
+    if (code === undefined) socket.close();
+    else if (reason === undefined) socket.close(code);
+    else socket.close(code, reason);
+  } catch {
+    // Already closing or closed.
+  }
+}
+
+/** The value, or what the function returns, as a promise. */
+async function call<T>(source: T | (() => T | Promise<T>)): Promise<T> {
+  return typeof source === 'function' ? (source as () => T | Promise<T>)() : source;
 }
 
 function isOptions(value: unknown): value is ReconnectingWebSocketOptions {
@@ -189,6 +254,7 @@ function isOptions(value: unknown): value is ReconnectingWebSocketOptions {
  * given up or closed. Delivery is at most once: a message the old socket accepted just before
  * a drop is not resent.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of the inherited addEventListener/removeEventListener (EventTarget itself ignores a null listener), no properties.
 export class ReconnectingWebSocket extends EventTargetBase {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -206,7 +272,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly CLOSED = 3;
 
   readonly #WebSocket: WebSocketLikeConstructor;
-  readonly #protocols: string | string[] | undefined;
+  readonly #urlSource: ReconnectingUrl;
+  readonly #protocols: ReconnectingProtocols | undefined;
+  readonly #log: ReconnectDebugLogger | undefined;
+  /** Bumped by each attempt: a URL function that resolves late for an old attempt is ignored. */
+  #generation = 0;
   readonly #backoff: ResolvedBackoff;
   readonly #maxRetries: number;
   readonly #minUptime: number;
@@ -239,20 +309,21 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #pingTimer: Timer | undefined;
   #watchdogTimer: Timer | undefined;
 
-  constructor(url: string | URL, options?: ReconnectingWebSocketOptions);
+  constructor(url: ReconnectingUrl, options?: ReconnectingWebSocketOptions);
   constructor(
-    url: string | URL,
-    protocols?: string | string[],
+    url: ReconnectingUrl,
+    protocols?: ReconnectingProtocols,
     options?: ReconnectingWebSocketOptions,
   );
   constructor(
-    url: string | URL,
-    protocolsOrOptions?: string | string[] | ReconnectingWebSocketOptions,
+    url: ReconnectingUrl,
+    protocolsOrOptions?: ReconnectingProtocols | ReconnectingWebSocketOptions,
     maybeOptions?: ReconnectingWebSocketOptions,
   ) {
     super();
     const options = (isOptions(protocolsOrOptions) ? protocolsOrOptions : maybeOptions) ?? {};
     const protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
+    checkOptionNames('ReconnectingWebSocket', options, OPTION_NAMES, OTHER_LIBRARIES_NAMES);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof ReconnectingWebSocket).defaultWebSocket ??
@@ -265,28 +336,55 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#WebSocket = WebSocketClass;
     this.#protocols = protocols;
     this.#backoff = resolveBackoff(options);
-    this.#maxRetries = optionalNumber('maxRetries', options.maxRetries, Number.POSITIVE_INFINITY);
-    this.#minUptime = optionalNumber('minUptime', options.minUptime, 5000);
-    this.#connectTimeout = optionalNumber('connectTimeout', options.connectTimeout, 10_000);
+    const owner = 'ReconnectingWebSocket';
+    this.#maxRetries = nonNegative(
+      owner,
+      'maxRetries',
+      options.maxRetries,
+      Number.POSITIVE_INFINITY,
+    );
+    this.#minUptime = nonNegative(owner, 'minUptime', options.minUptime, 5000);
+    this.#connectTimeout = nonNegative(owner, 'connectTimeout', options.connectTimeout, 10_000);
     this.#stopCodes = new Set(options.stopCodes ?? DEFAULT_STOP_CODES);
     this.#shouldReconnect = options.shouldReconnect;
     const heartbeat = options.heartbeat;
     if (heartbeat !== undefined) {
+      checkOptionNames('ReconnectingWebSocket: heartbeat', heartbeat, [
+        'interval',
+        'timeout',
+        'message',
+        'isPong',
+      ]);
       positiveNumber('heartbeat.interval', heartbeat.interval);
       positiveNumber('heartbeat.timeout', heartbeat.timeout);
       this.#heartbeat = { ...heartbeat };
     }
     this.#random = options.random ?? Math.random;
     this.#queue = new SendQueue(options.queue);
-    this.#url = String(url);
-    // The first socket is made here, so an invalid URL throws from the constructor, as it
-    // does for WebSocket.
-    this.#connect();
-    this.#url = (this.#socket as WebSocketLike).url || this.#url;
+    const debug = options.debug;
+    this.#log =
+      typeof debug === 'function'
+        ? debug
+        : debug
+          ? (message, ...details) => console.debug(`ReconnectingWebSocket: ${message}`, ...details)
+          : undefined;
+    this.#urlSource = url;
+    this.#url = typeof url === 'function' ? '' : String(url);
     this.#connectivity =
       options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
-    this.#connectivity?.addEventListener('online', this.#onOnline);
-    this.#connectivity?.addEventListener('offline', this.#onOffline);
+    if (options.startClosed) {
+      this.#phase = 'closed';
+      return;
+    }
+    // The first socket is made here, so an invalid URL throws from the constructor, as it
+    // does for WebSocket (unless the URL comes from a function: then it is a failed attempt).
+    try {
+      this.#connect();
+    } catch (error) {
+      this.#clearTimers();
+      throw error;
+    }
+    this.#watchConnectivity();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -297,9 +395,16 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   get readyState(): number {
-    if (this.#phase === 'closed') return ReconnectingWebSocket.CLOSED;
-    if (this.#phase === 'waiting') return ReconnectingWebSocket.CONNECTING;
-    return this.#socket?.readyState ?? ReconnectingWebSocket.CLOSED;
+    const phase = this.#phase;
+    if (phase === 'closed') return 3;
+    // Waiting to retry, or asking the URL function: no socket yet.
+    if (phase === 'waiting' || this.#socket === undefined) return phase === 'closing' ? 2 : 0;
+    return this.#socket.readyState;
+  }
+
+  /** Retries in a row since the last connection that stayed open `minUptime` (0 when stable). */
+  get retryCount(): number {
+    return this.#attempt;
   }
 
   /** The current socket's unsent bytes plus the bytes queued while disconnected. */
@@ -371,52 +476,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#setHandler('reconnected', handler);
   }
 
-  override addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | WebSocketListenerOptions,
-  ): void {
-    if (listener !== null)
-      super.addEventListener(
-        type,
-        listener as Parameters<EventTarget['addEventListener']>[1],
-        options,
-      );
-  }
-
-  override removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
-    type: K,
-    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: AnyListener | null,
-    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
-  ): void {
-    if (listener !== null)
-      super.removeEventListener(
-        type,
-        listener as Parameters<EventTarget['addEventListener']>[1],
-        options,
-      );
-  }
-
   // ---------------------------------------------------------------------------------------
   // Methods
 
@@ -461,9 +520,34 @@ export class ReconnectingWebSocket extends EventTargetBase {
       return;
     }
     this.#phase = 'closing';
-    if (code === undefined) socket.close();
-    else if (reason === undefined) socket.close(code);
-    else socket.close(code, reason);
+    closeSocket(socket, code, reason);
+  }
+
+  /**
+   * Connects again now, without backoff, and resets the retry count. An open connection is
+   * closed with `code` and `reason` first (its 'close' event has `willReconnect: true`). Also
+   * starts a socket made with `startClosed`, and restarts one that was closed or gave up.
+   */
+  reconnect(code?: number, reason?: string): void {
+    checkCloseArguments('ReconnectingWebSocket', code, reason);
+    this.#log?.('reconnect() called');
+    const phase = this.#phase;
+    this.#clearTimers();
+    const socket = this.#releaseSocket();
+    if (socket !== undefined) closeSocket(socket, code, reason);
+    if (phase === 'open') {
+      this.dispatchEvent(
+        new ReconnectingCloseEvent('close', {
+          code: code ?? 1005,
+          reason: reason ?? '',
+          wasClean: true,
+          willReconnect: true,
+        }),
+      );
+    }
+    if (phase === 'closed' || phase === 'closing') this.#watchConnectivity();
+    this.#attempt = 0;
+    this.#retry();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -473,19 +557,44 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#phase = 'connecting';
     this.#socketOpened = false;
     this.#socketError = undefined;
+    const generation = ++this.#generation;
+    if (this.#connectTimeout > 0) {
+      this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#connectTimeout);
+    }
+    const url = this.#urlSource;
+    const protocols = this.#protocols;
+    if (typeof url !== 'function' && typeof protocols !== 'function') {
+      this.#open(url, protocols);
+      return;
+    }
+    // Asked afresh for every attempt. The connect timeout covers this wait too.
+    Promise.all([call(url), call(protocols)]).then(
+      ([resolvedUrl, resolvedProtocols]) => {
+        if (generation === this.#generation && this.#phase === 'connecting') {
+          this.#attemptOrFail(() => this.#open(resolvedUrl, resolvedProtocols));
+        }
+      },
+      (error) => {
+        if (generation === this.#generation && this.#phase === 'connecting') {
+          this.#attemptOrFail(() => {
+            throw error;
+          });
+        }
+      },
+    );
+  }
+
+  #open(url: string | URL, protocols: string | string[] | undefined): void {
+    this.#log?.('connecting', String(url));
     const socket =
-      this.#protocols === undefined
-        ? new this.#WebSocket(this.#url)
-        : new this.#WebSocket(this.#url, this.#protocols);
+      protocols === undefined ? new this.#WebSocket(url) : new this.#WebSocket(url, protocols);
+    this.#url = socket.url || String(url);
     if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
     const listener = { handleEvent: (event: Event) => this.#onSocketEvent(socket, event) };
     for (const type of SOCKET_EVENTS) socket.addEventListener(type, listener);
     socket.addEventListener('error', ignoreError);
     this.#socket = socket;
     this.#socketListener = listener;
-    if (this.#connectTimeout > 0) {
-      this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#connectTimeout);
-    }
   }
 
   #onSocketEvent(socket: WebSocketLike, event: Event): void {
@@ -501,12 +610,9 @@ export class ReconnectingWebSocket extends EventTargetBase {
       case 'error': {
         const { error, message } = event as Event & { error?: unknown; message?: unknown };
         this.#socketError = error;
-        this.dispatchEvent(
-          new ReconnectingErrorEvent('error', {
-            error,
-            message: typeof message === 'string' ? message : '',
-          }),
-        );
+        // Browsers give no detail; Node classes put the cause on `error` (ECONNREFUSED, an
+        // unexpected HTTP status...): its message is the event's when the event has none.
+        this.#emitError(error, message ? String(message) : undefined);
         break;
       }
       case 'close': {
@@ -516,6 +622,18 @@ export class ReconnectingWebSocket extends EventTargetBase {
         break;
       }
     }
+  }
+
+  /** An 'error' event; its message defaults to the error's (or '' when there is none). */
+  #emitError(error: unknown, message?: string): void {
+    this.dispatchEvent(
+      new ReconnectingErrorEvent('error', {
+        error,
+        message:
+          message ??
+          (error instanceof Error ? error.message : error === undefined ? '' : String(error)),
+      }),
+    );
   }
 
   #onOpen(socket: WebSocketLike): void {
@@ -532,6 +650,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     // What was sent while down goes first, before anything the 'open' listeners send.
     this.#flushQueue(socket);
     this.#startHeartbeat();
+    this.#log?.('open', this.#url);
     this.dispatchEvent(new Event('open'));
     if (reconnected && this.#socket === socket && this.#phase === 'open') {
       this.dispatchEvent(new ReconnectedEvent('reconnected', { attempt }));
@@ -545,7 +664,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         socket.send(queue.peek() as QueueableData);
       } catch (error) {
         // Left queued for the next connection; the socket says why.
-        this.dispatchEvent(new ReconnectingErrorEvent('error', { error, message: String(error) }));
+        this.#emitError(error);
         return;
       }
       queue.shift();
@@ -576,18 +695,18 @@ export class ReconnectingWebSocket extends EventTargetBase {
         );
       } catch (error) {
         reconnect = false;
-        this.dispatchEvent(
-          new ReconnectingErrorEvent('error', { error, message: 'shouldReconnect threw' }),
-        );
+        this.#emitError(error, 'shouldReconnect threw');
       }
     }
     if (!reconnect) {
+      this.#log?.('giving up after close', details.code, details.reason);
       this.#finish(details);
       return;
     }
     this.#attempt = attempt;
     this.#phase = 'waiting';
     const delay = backoffDelay(attempt, this.#backoff, this.#random);
+    this.#log?.(`retry ${attempt} in ${delay} ms after close`, details.code, details.reason);
     this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect: true }));
     // A 'close' listener may have called close().
     if (this.#phase !== 'waiting') return;
@@ -613,13 +732,20 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   #retry(): void {
+    this.#attemptOrFail(() => this.#connect());
+  }
+
+  /**
+   * Runs one step of an attempt; if it throws (a WebSocket constructor refusing the URL, a
+   * CSP, a runtime limit, a URL function that failed) the attempt counts as failed.
+   */
+  #attemptOrFail(step: () => void): void {
     try {
-      this.#connect();
+      step();
     } catch (error) {
-      // The URL was valid once; a constructor that throws now (a CSP, a runtime limit) counts
-      // as a failed attempt.
+      this.#clearConnectTimer();
       this.#socket = undefined;
-      this.dispatchEvent(new ReconnectingErrorEvent('error', { error, message: String(error) }));
+      this.#emitError(error);
       if (this.#phase === 'connecting') {
         this.#onDisconnected({ code: 1006, reason: '', wasClean: false });
       }
@@ -646,28 +772,27 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   #abandonSocket(code: number | undefined, reason: string): void {
     const socket = this.#releaseSocket();
-    try {
-      if (code === undefined) socket?.close();
-      else socket?.close(code, reason);
-    } catch {}
+    if (socket !== undefined) closeSocket(socket, code, reason);
   }
 
   readonly #onConnectTimeout = (): void => {
     this.#connectTimer = undefined;
     if (this.#phase !== 'connecting') return;
+    // A URL function still running is abandoned too: its late answer is ignored.
+    this.#generation++;
     this.#abandonSocket(undefined, '');
     this.#onDisconnected({ code: 1006, reason: 'connect timeout', wasClean: false });
   };
 
   #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
   }
 
   #clearTimers(): void {
     this.#clearConnectTimer();
     this.#stopHeartbeat();
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }
 
@@ -683,8 +808,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   #stopHeartbeat(): void {
-    if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
-    if (this.#watchdogTimer !== undefined) clearTimeout(this.#watchdogTimer);
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#watchdogTimer);
     this.#pingTimer = undefined;
     this.#watchdogTimer = undefined;
   }
@@ -724,7 +849,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   readonly #onOnline = (): void => {
     if (this.#phase !== 'waiting') return;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#retry();
   };
@@ -736,6 +861,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   };
+
+  #watchConnectivity(): void {
+    this.#connectivity?.addEventListener('online', this.#onOnline);
+    this.#connectivity?.addEventListener('offline', this.#onOffline);
+  }
 
   #stopWatchingConnectivity(): void {
     this.#connectivity?.removeEventListener('online', this.#onOnline);
@@ -772,4 +902,28 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#handlers.set(type, created);
     this.addEventListener(type, created.listener);
   }
+}
+
+/** Typed listener overloads, merged into the class declaration. */
+export interface ReconnectingWebSocket {
+  addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | WebSocketListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
+    type: K,
+    listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: AnyListener | null,
+    options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
+  ): void;
 }

@@ -15,20 +15,17 @@ function missing<T>(name: string): T {
   return stand as unknown as T;
 }
 
-const scope = globalThis as { Event?: unknown; EventTarget?: unknown; DOMException?: unknown };
+/** The runtime's global `name` when it is a class, else a stand-in; pure, so unused ones drop. */
+function globalClass<T>(name: string): T {
+  const value = (globalThis as Record<string, unknown>)[name];
+  return typeof value === 'function' ? (value as T) : missing<T>(name);
+}
 
 /** The runtime's `Event`, or a stand-in that throws when constructed. */
-export const EventBase: typeof Event =
-  typeof scope.Event === 'function' ? (scope.Event as typeof Event) : missing('Event');
+export const EventBase: typeof Event = /* @__PURE__ */ globalClass('Event');
 
 /** The runtime's `EventTarget`, or a stand-in that throws when constructed. */
-export const EventTargetBase: typeof EventTarget =
-  typeof scope.EventTarget === 'function'
-    ? (scope.EventTarget as typeof EventTarget)
-    : missing('EventTarget');
+export const EventTargetBase: typeof EventTarget = /* @__PURE__ */ globalClass('EventTarget');
 
 /** The runtime's `DOMException`, or a stand-in that throws when constructed. */
-export const DOMExceptionBase: typeof DOMException =
-  typeof scope.DOMException === 'function'
-    ? (scope.DOMException as typeof DOMException)
-    : missing('DOMException');
+export const DOMExceptionBase: typeof DOMException = /* @__PURE__ */ globalClass('DOMException');

@@ -90,12 +90,13 @@ export function isValidSubprotocol(protocol: string): boolean {
   if (protocol.length === 0) return false;
   for (let i = 0; i < protocol.length; i++) {
     const code = protocol.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e || SEPARATORS.has(code)) return false;
+    if (code < 0x21 || code > 0x7e || SEPARATORS.includes(protocol[i] as string)) return false;
   }
   return true;
 }
 
-const SEPARATORS = new Set(Array.from('()<>@,;:\\"/[]?={}', (c) => c.charCodeAt(0)));
+// A string, not a Set built at load time: bundles that never call this drop it entirely.
+const SEPARATORS = '()<>@,;:\\"/[]?={}';
 
 /** Options objects (`EventInit`-style dictionaries): undefined and null mean "empty". */
 export function toDictionary<T extends object>(value: unknown, context: string): Partial<T> {

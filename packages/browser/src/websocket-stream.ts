@@ -1,7 +1,9 @@
 import type { CloseEvent } from './close-event.js';
+import { checkOptionNames, nonNegative } from './option-names.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
 import { isPausable, kOnDrain, kPause, kResume, notifiesDrain } from './stream-backpressure.js';
 import { WebSocketCloseError, type WebSocketCloseInfo } from './stream-error.js';
+import { argumentLengthCheck } from './webidl.js';
 import type { WebSocketLike, WebSocketLikeConstructor } from './websocket-like.js';
 
 export { WebSocketCloseError, type WebSocketCloseInfo } from './stream-error.js';
@@ -24,7 +26,8 @@ export interface WebSocketCloseResult {
 }
 
 export interface WebSocketStreamOptions {
-  protocols?: string | string[];
+  /** Subprotocols to offer: a sequence (an array), as the proposal's IDL says; a string throws. */
+  protocols?: string[];
   /** Aborts the opening handshake (after `opened` it has no effect, as in the proposal). */
   signal?: AbortSignal;
   /**
@@ -67,14 +70,6 @@ function toChunk(data: unknown): WebSocketStreamChunk {
   throw new TypeError(
     `WebSocketStream: unsupported message data (${Object.prototype.toString.call(data)})`,
   );
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`WebSocketStream: ${name} must be a number >= 0, got ${value}`);
-  }
-  return value;
 }
 
 /**
@@ -135,6 +130,27 @@ export class WebSocketStream {
   #failure: unknown;
 
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
+    // WebIDL, as the proposal declares the constructor: (USVString url, optional
+    // WebSocketStreamOptions options = {}), with `sequence<USVString> protocols`.
+    // biome-ignore lint/complexity/noArguments: WebIDL counts the arguments actually passed.
+    argumentLengthCheck(arguments.length, 1, "Failed to construct 'WebSocketStream'");
+    if (options === null || (typeof options !== 'object' && typeof options !== 'function')) {
+      throw new TypeError("Failed to construct 'WebSocketStream': options is not an object.");
+    }
+    const { protocols } = options;
+    if (protocols !== undefined && (typeof protocols !== 'object' || protocols === null)) {
+      throw new TypeError(
+        "Failed to construct 'WebSocketStream': protocols must be a sequence (an array), not a string.",
+      );
+    }
+    checkOptionNames('WebSocketStream', options, [
+      'protocols',
+      'signal',
+      'WebSocket',
+      'readableHighWaterMark',
+      'writableHighWaterMark',
+      'drainPollInterval',
+    ]);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof WebSocketStream).defaultWebSocket ??
@@ -145,16 +161,23 @@ export class WebSocketStream {
       );
     }
     this.#readableHighWaterMark = nonNegative(
+      'WebSocketStream',
       'readableHighWaterMark',
       options.readableHighWaterMark,
       1024 * 1024,
     );
     this.#writableHighWaterMark = nonNegative(
+      'WebSocketStream',
       'writableHighWaterMark',
       options.writableHighWaterMark,
       64 * 1024,
     );
-    this.#drainPollInterval = nonNegative('drainPollInterval', options.drainPollInterval, 10);
+    this.#drainPollInterval = nonNegative(
+      'WebSocketStream',
+      'drainPollInterval',
+      options.drainPollInterval,
+      10,
+    );
     this.opened = new Promise<WebSocketOpenInfo>((resolve, reject) => {
       this.#resolveOpened = resolve;
       this.#rejectOpened = reject;
@@ -177,9 +200,7 @@ export class WebSocketStream {
       return;
     }
     const socket =
-      options.protocols === undefined
-        ? new WebSocketClass(url)
-        : new WebSocketClass(url, options.protocols);
+      protocols === undefined ? new WebSocketClass(url) : new WebSocketClass(url, [...protocols]);
     socket.binaryType = 'arraybuffer';
     this.url = socket.url;
     const listener = { handleEvent: (event: Event) => this.#onSocketEvent(event) };

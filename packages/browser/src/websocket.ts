@@ -12,6 +12,14 @@ import { Buffer } from 'node:buffer';
 import { isArrayBuffer, isSharedArrayBuffer } from 'node:util/types';
 import { type ClientOptions, type WebSocket as Connection, connect } from '@wskit/node';
 import { CloseEvent } from './close-event.js';
+import {
+  apiBaseURL,
+  environmentOrigin,
+  oneHandshakeAtATime,
+  WebSocketMessageEvent,
+  withCredentials,
+  withoutCredentials,
+} from './node-environment.js';
 import { kOnDrain, kPause, kResume } from './stream-backpressure.js';
 import {
   argumentLengthCheck,
@@ -120,15 +128,23 @@ export class WebSocket extends EventTarget {
     argumentLengthCheck(arguments.length, 1, context);
     const urlString = toUSVString(url);
     const protocolList = toProtocolList(protocols);
-    const extra = toDictionary<WebSocketOptions>(options, context);
+    // WebIDL ignores arguments past the declared ones: a third argument that is not an object
+    // is not our options (`new WebSocket(url, 'chat', 'stray')` works as in browsers).
+    const extra =
+      typeof options === 'object' && options !== null
+        ? toDictionary<WebSocketOptions>(options, context)
+        : {};
     super();
 
     // 1. Let baseURL be this's relevant settings object's API base URL.
-    //    Node has no document, hence no base URL: a relative URL is a parse failure.
+    //    Node has no document: the base is `globalThis.location` where the program (or Deno's
+    //    --location, or a test harness) set one; otherwise there is none and a relative URL
+    //    is a parse failure.
     // 2. Let urlRecord be the result of applying the URL parser to url with baseURL.
+    //    (WebSocket URLs are always UTF-8: the document's encoding plays no part.)
     let urlRecord: URL;
     try {
-      urlRecord = new URL(urlString);
+      urlRecord = new URL(urlString, apiBaseURL());
     } catch {
       // 3. If urlRecord is failure, then throw a "SyntaxError" DOMException.
       throw new DOMException(`${context}: The URL '${urlString}' is invalid.`, SYNTAX_ERROR);
@@ -162,8 +178,10 @@ export class WebSocket extends EventTarget {
     // 9. If any of the values in protocols occur more than once or otherwise fail to match the
     //    requirements for elements that comprise the value of `Sec-WebSocket-Protocol` fields
     //    as defined by The WebSocket protocol, then throw a "SyntaxError" DOMException.
-    //    "More than once" compares exactly, as Chromium does: 'chat' and 'Chat' may both be
-    //    offered.
+    //    "More than once" compares ASCII case-insensitively, as the web-platform-tests
+    //    (Create-protocols-repeated-case-insensitive), Firefox and undici do: 'chat' and
+    //    'Chat' name the same token to many servers. Chromium accepts both; here we follow
+    //    the tests (test/websocket.test.ts records Chromium's difference).
     const seen = new Set<string>();
     for (const protocol of protocolList) {
       if (!isValidSubprotocol(protocol)) {
@@ -172,13 +190,14 @@ export class WebSocket extends EventTarget {
           SYNTAX_ERROR,
         );
       }
-      if (seen.has(protocol)) {
+      const folded = protocol.toLowerCase();
+      if (seen.has(folded)) {
         throw new DOMException(
           `${context}: The subprotocol '${protocol}' is duplicated.`,
           SYNTAX_ERROR,
         );
       }
-      seen.add(protocol);
+      seen.add(folded);
     }
 
     // 10. Set this's url to urlRecord.
@@ -187,7 +206,8 @@ export class WebSocket extends EventTarget {
     this.#protocolsOffered = protocolList.length > 0;
 
     // 11. Let client be this's relevant settings object.
-    //     Node has none: no cookies, and an Origin header only when options.origin says so.
+    //     Node has none: no cookies. The Origin header is options.origin, else the origin of
+    //     `globalThis.location` where one exists (as a page's or worker's), else none.
 
     // 12. Run this step in parallel:
     //     1. Establish a WebSocket connection given urlRecord, protocols, and client.
@@ -449,20 +469,24 @@ export class WebSocket extends EventTarget {
   // Establishing the connection (https://fetch.spec.whatwg.org/#websocket-opening-handshake)
 
   #establish(urlRecord: URL, protocols: string[], options: Partial<WebSocketOptions>): void {
-    let opening: Promise<Connection<undefined>>;
-    try {
-      opening = connect(urlRecord, {
+    const signal = this.#abort.signal;
+    const origin = options.origin ?? environmentOrigin();
+    // Fetch: credentials in the URL go out as `Authorization: Basic`, never in the request line.
+    const headers = withCredentials(urlRecord, options.headers);
+    const target = withoutCredentials(urlRecord);
+    // RFC 6455 §4.1 step 2: one handshake at a time per host (see node-environment.ts).
+    oneHandshakeAtATime(target, signal, () =>
+      connect(target, {
         // Browsers offer permessage-deflate and set no limit on what send() may queue.
         perMessageDeflate: true,
         maxBufferedAmount: Number.POSITIVE_INFINITY,
         ...options,
+        ...(origin === undefined ? {} : { origin }),
+        ...(headers === undefined ? {} : { headers }),
         protocols,
-        signal: this.#abort.signal,
-      });
-    } catch (error) {
-      opening = Promise.reject(error);
-    }
-    opening.then(this.#onEstablished, this.#onEstablishFailed);
+        signal,
+      }),
+    ).then(this.#onEstablished, this.#onEstablishFailed);
   }
 
   readonly #onEstablished = (connection: Connection<undefined>): void => {
@@ -536,7 +560,9 @@ export class WebSocket extends EventTarget {
     // 3. Fire an event named message at the WebSocket object, using MessageEvent, with the
     //    origin attribute initialized to the serialization of the WebSocket object's url's
     //    origin, and the data attribute initialized to dataForEvent.
-    this.#fire(new MessageEvent('message', { data: dataForEvent, origin: this.#origin }));
+    this.#fire(
+      new WebSocketMessageEvent('message', { data: dataForEvent, origin: this.#origin }) as Event,
+    );
   };
 
   readonly #onError = (error: unknown): void => {
@@ -768,6 +794,8 @@ Object.defineProperties(WebSocket.prototype, {
   send: { enumerable: true },
   [Symbol.toStringTag]: { value: 'WebSocket', configurable: true },
 });
+// WebIDL: an operation's `length` counts its required arguments; both of close()'s are optional.
+Object.defineProperty(WebSocket.prototype.close, 'length', { value: 0 });
 
 /**
  * The message as an ArrayBuffer of its own. A Buffer that spans its whole ArrayBuffer owns it

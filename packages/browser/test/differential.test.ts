@@ -70,3 +70,24 @@ describe('our WebSocket on Node behaves as Chromium’s native WebSocket', () =>
     });
   }
 });
+
+describe('where the web-platform-tests and Chromium disagree, we follow the tests', () => {
+  test('subprotocols repeated in another case: Chromium accepts them, we throw SyntaxError', async () => {
+    const url = `${server.base}/hang`;
+    const chromium = await page.evaluate((url) => {
+      // The page's own class (a bare `WebSocket` here would name this module's import).
+      const Native = (globalThis as unknown as { WebSocket: typeof WebSocket }).WebSocket;
+      try {
+        new Native(url, ['chat', 'Chat']).close();
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, url);
+    // Recorded, so that a Chromium that starts to follow the tests shows up here.
+    expect(chromium).toBe('accepted');
+    expect(() => new WebSocket(url, ['chat', 'Chat'])).toThrow(
+      expect.objectContaining({ name: 'SyntaxError' }),
+    );
+  });
+});

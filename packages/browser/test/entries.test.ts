@@ -163,11 +163,15 @@ describe('native entry (src/native.ts)', () => {
       static readonly OPEN = 1;
       static readonly CLOSING = 2;
       static readonly CLOSED = 3;
+      static readonly made: unknown[][] = [];
       readonly args: unknown[];
+      binaryType = 'blob';
       constructor(...args: unknown[]) {
         super();
         this.args = args;
+        FakeWebSocket.made.push(args);
       }
+      close() {}
     }
     (globalThis as { WebSocket?: unknown }).WebSocket = FakeWebSocket;
     vi.resetModules();
@@ -186,12 +190,24 @@ describe('native entry (src/native.ts)', () => {
     // An explicit undefined third argument is no option at all.
     const Constructor = WebSocket as unknown as new (...args: unknown[]) => FakeWebSocket;
     expect(new Constructor('wss://example.test/', [], undefined).args).toHaveLength(3);
+    // WebIDL ignores extra arguments: a stray string is passed on, never mistaken for options.
+    expect(new Constructor('wss://example.test/', 'chat', 'stray').args).toHaveLength(3);
     expect(() => new Constructor('wss://example.test/', [], { headers: {} })).toThrow(
       /cannot honour a third \(options\) argument/,
     );
+    // The helpers use the global class itself (they never pass a third argument), looked up
+    // when constructed: no binding, so a bundle of only them carries no wrapper.
     const entry = await import('../src/native.js');
-    expect(entry.ReconnectingWebSocket.defaultWebSocket).toBe(entry.WebSocket);
-    expect(entry.WebSocketStream.defaultWebSocket).toBe(entry.WebSocket);
+    expect(entry.ReconnectingWebSocket.defaultWebSocket).toBeUndefined();
+    expect(entry.WebSocketStream.defaultWebSocket).toBeUndefined();
+    FakeWebSocket.made.length = 0;
+    const reconnecting = new entry.ReconnectingWebSocket('wss://example.test/a', ['chat']);
+    reconnecting.close();
+    new entry.WebSocketStream('wss://example.test/b', { protocols: ['chat'] });
+    expect(FakeWebSocket.made).toEqual([
+      ['wss://example.test/a', ['chat']],
+      ['wss://example.test/b', ['chat']],
+    ]);
   });
 
   test('without a global WebSocket: importable, constants present, construction throws', async () => {
@@ -208,7 +224,12 @@ describe('native entry (src/native.ts)', () => {
     );
     expect(new CloseEvent('close', { code: 1000 }).code).toBe(1000);
     const entry = await import('../src/native.js');
-    // Left unbound: the helpers then report that the runtime has no WebSocket.
-    expect(entry.ReconnectingWebSocket.defaultWebSocket).toBeUndefined();
+    // The helpers report that the runtime has no WebSocket.
+    expect(() => new entry.ReconnectingWebSocket('ws://127.0.0.1:1/')).toThrow(
+      /no WebSocket class in this runtime/,
+    );
+    expect(() => new entry.WebSocketStream('ws://127.0.0.1:1/')).toThrow(
+      /no WebSocket class in this runtime/,
+    );
   });
 });

@@ -71,7 +71,34 @@ export const CloseCode = {
   TRY_AGAIN_LATER: 1013,
 } as const;
 
+/**
+ * Marks every WebSocketError, from any copy of this module: the ESM and CommonJS builds are two
+ * modules with two classes, so a plain `instanceof` fails across them. A registered symbol is
+ * the same in both.
+ */
+const BRAND: unique symbol = Symbol.for('wskit.WebSocketError');
+
 export class WebSocketError extends Error {
+  /**
+   * `error instanceof WebSocketError` holds for errors made by either build (ESM or CommonJS)
+   * of @wskit/core. Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class on the right of `instanceof`, which may be a subclass (they inherit
+    // this method): a subclass gets the ordinary prototype-chain check.
+    // biome-ignore lint/complexity/noThisInStatic: the receiver is meant, not WebSocketError.
+    const target: unknown = this;
+    if (target !== WebSocketError) {
+      return Function.prototype[Symbol.hasInstance].call(target, value);
+    }
+    return typeof value === 'object' && value !== null && BRAND in value;
+  }
+
+  /** The brand `Symbol.hasInstance` looks for (on the prototype: not an own property). */
+  get [BRAND](): true {
+    return true;
+  }
+
   override readonly name = 'WebSocketError';
   /** Stable machine-readable code, e.g. `WS_ERR_INVALID_OPCODE`. */
   readonly code: WebSocketErrorCode;

@@ -1,0 +1,71 @@
+/**
+ * Unknown option names throw instead of being silently ignored: `startClosed: true` must not
+ * connect anyway because of a typo or a name from another library. The error names the option
+ * and, when it can, the one meant: a known alias (another library's name for ours) or the
+ * closest of our names by edit distance.
+ */
+
+/**
+ * A number option: undefined gives `fallback`; anything but a number >= 0 (NaN included) is a
+ * RangeError naming the option.
+ */
+export function nonNegative(
+  owner: string,
+  name: string,
+  value: number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new RangeError(`${owner}: ${name} must be a number >= 0, got ${value}`);
+  }
+  return value;
+}
+
+/** Levenshtein distance between two short strings (one row of the table at a time). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * Throws a TypeError for the first key of `options` that is not in `known`. `aliases` maps
+ * names other libraries use to the hint to give (our option, with how it differs).
+ */
+export function checkOptionNames(
+  owner: string,
+  options: object,
+  known: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
+): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    let hint = aliases[name];
+    if (hint === undefined) {
+      // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
+      // name may differ, or the suggestion is noise.
+      let best = '';
+      let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+      for (const candidate of known) {
+        const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+        if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+      }
+      hint = best === '' ? undefined : `'${best}'`;
+    }
+    throw new TypeError(
+      `${owner}: unknown option '${name}'${hint === undefined ? '' : `; did you mean ${hint}?`}`,
+    );
+  }
+}
