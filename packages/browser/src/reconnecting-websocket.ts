@@ -291,6 +291,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #url: string;
 
   #phase: Phase = 'connecting';
+  /** Closed for good by the other side (a stop code, retries used up), not by close(). */
+  #endedByPeer = false;
   #socket: WebSocketLike | undefined;
   #socketListener: { handleEvent(event: Event): void } | undefined;
   #socketOpened = false;
@@ -481,11 +483,18 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   /**
    * Sends now when a connection is open; otherwise queues a snapshot of `data` for the next
-   * one (bounded: see `queue`). Throws `InvalidStateError` once closed for good, and
+   * one (bounded: see `queue`). Throws `InvalidStateError` after `close()` (a send after the
+   * other side ended it for good, by a stop code or used-up retries, is discarded instead), and
    * `QuotaExceededError` from a full queue under the 'throw' policy.
    */
   send(data: ReconnectingSendData): void {
     if (this.#phase === 'closing' || this.#phase === 'closed') {
+      // When the end came from the other side, a late send is a matter of timing, not a bug:
+      // like WebSocket.send after CLOSED, the data goes nowhere and nothing throws.
+      if (this.#endedByPeer) {
+        this.#log?.('send after the connection ended for good: the data is discarded');
+        return;
+      }
       throw new DOMException('ReconnectingWebSocket: send after close()', 'InvalidStateError');
     }
     const socket = this.#socket;
@@ -531,6 +540,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   reconnect(code?: number, reason?: string): void {
     checkCloseArguments('ReconnectingWebSocket', code, reason);
     this.#log?.('reconnect() called');
+    this.#endedByPeer = false;
     const phase = this.#phase;
     this.#clearTimers();
     const socket = this.#releaseSocket();
@@ -718,6 +728,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   #finish(details: CloseDetails): void {
+    // 'closing' is close()'s phase: anything else ending here was the other side's decision.
+    this.#endedByPeer = this.#phase !== 'closing';
     this.#phase = 'closed';
     this.#clearTimers();
     this.#stopWatchingConnectivity();

@@ -142,6 +142,8 @@ describe.each(WEBSOCKET_CLASSES)('ReconnectingWebSocket over $name', ({ WebSocke
     const close = await closes.next();
     expect([close.code, close.reason, close.willReconnect]).toEqual([code, reason, false]);
     expect(socket.readyState).toBe(ReconnectingWebSocket.CLOSED);
+    // The server ended it: a late send (a reply computed meanwhile) is discarded, not thrown.
+    expect(() => socket.send('late')).not.toThrow();
     await delay(150);
     expect(server.handshakes).toBe(handshakes);
   });
@@ -249,6 +251,8 @@ describe.each(WEBSOCKET_CLASSES)('ReconnectingWebSocket over $name', ({ WebSocke
     const close = await closes.next();
     expect([close.code, close.reason, close.willReconnect]).toEqual([4100, 'leaving', false]);
     expect(socket.readyState).toBe(ReconnectingWebSocket.CLOSED);
+    // Sending after one's own close() is a bug of the caller, whatever the timing.
+    expect(() => socket.send('late')).toThrow(/send after close\(\)/);
     const handshakes = server.handshakes;
     await delay(150);
     expect(server.handshakes).toBe(handshakes);
