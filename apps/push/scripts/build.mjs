@@ -21,7 +21,7 @@ export async function buildWeb(outDir = `${root}dist/web`) {
     sourcemap: true,
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'admin.html', 'styles.css']) {
+  for (const file of ['index.html', 'admin.html', 'styles.css', 'favicon.svg']) {
     await copyFile(`${root}web/${file}`, `${outDir}/${file}`);
   }
 }
