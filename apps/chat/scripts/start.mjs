@@ -35,7 +35,7 @@ const commands = {
   bun: [runtimeBinary('bun'), [entry]],
   deno: [
     runtimeBinary('deno'),
-    ['run', '--allow-net', '--allow-read', '--allow-env', '--no-prompt', entry],
+    ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', '--no-prompt', entry],
   ],
 };
 if (!(runtime in commands)) {
