@@ -286,7 +286,7 @@ function parseWith<T>(
   const issue = result.issues[0];
   const path = v.getDotPath(issue);
   // A field's own message names it; a nested one gets its path (`history.0.id: …`).
-  const where = path !== null && path.includes('.') ? `${path}: ` : '';
+  const where = path?.includes('.') ? `${path}: ` : '';
   return { ok: false, code: 'bad-message', message: `${where}${issue.message}` };
 }
 
