@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, expect, test } from 'vitest';
 import { FileStore } from '../server/file-store.js';
 import { type NodePushServer, startPushServer } from '../server/node.js';
-import { notify, TOKEN, tempDir } from './helpers.js';
+import { notify, readEvents, TOKEN, tempDir } from './helpers.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -23,53 +23,6 @@ async function publish(server: NodePushServer, topic: string, count: number, fro
   for (let index = from; index < from + count; index++) {
     expect((await notify(server.url, { topic, title: `n${index}` })).status).toBe(202);
   }
-}
-
-interface SseEvent {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads an event stream until `count` events arrived (comments and `retry:` skipped). */
-async function readEvents(
-  url: string,
-  count: number,
-  headers: Record<string, string> = {},
-): Promise<SseEvent[]> {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const events: SseEvent[] = [];
-  let buffer = '';
-  while (events.length < count) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`stream ended after ${JSON.stringify(events)}`);
-    buffer += decoder.decode(value, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = new Map<string, string>();
-      for (const line of block.split('\n')) {
-        const colon = line.indexOf(':');
-        if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
-      }
-      if (fields.has('data')) {
-        events.push({
-          id: fields.get('id'),
-          event: fields.get('event') ?? 'message',
-          data: JSON.parse(fields.get('data') as string),
-        });
-      }
-      end = buffer.indexOf('\n\n');
-    }
-  }
-  controller.abort();
-  return events;
 }
 
 test('history: the newest page without after, the next page with it, bad input refused', async () => {
