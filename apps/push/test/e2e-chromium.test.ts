@@ -246,6 +246,8 @@ test('the feed survives a reload: stored feed, history of what arrived while clo
     { seq: 4, title: 'four' },
   ]);
   await waitForState(page, 'live');
+  // They came from the history endpoint (shown quietly), not as live toasts.
+  expect(await page.locator('.toast').count()).toBe(0);
   // Unread: the two that arrived while away, on the chip and in the title.
   await page.waitForFunction(() => document.title === '(2) Push · wskit');
   expect(await page.textContent('#topics li[data-topic="e2e-reload"] .badge')).toBe('2');
