@@ -11,7 +11,7 @@ const dist = join(appDir, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'web'), { recursive: true });
 
-for (const file of ['index.html', 'app.css']) {
+for (const file of ['index.html', 'app.css', 'favicon.svg']) {
   copyFileSync(join(appDir, 'web', file), join(dist, 'web', file));
 }
 

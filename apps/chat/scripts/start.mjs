@@ -6,16 +6,21 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(join(appDir, 'package.json'));
 
-function option(name) {
-  const args = process.argv.slice(2);
-  const index = args.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
-  if (index === -1) return undefined;
-  const arg = args[index];
-  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
+/** `--runtime node|bun|deno`; anything else is refused by name (parseArgs, strict). */
+function readArguments() {
+  // `pnpm start -- --runtime bun` may pass the `--` through.
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+  try {
+    return parseArgs({ args, options: { runtime: { type: 'string', default: 'node' } } }).values;
+  } catch (error) {
+    console.error(`chat: ${error.message}`);
+    process.exit(2);
+  }
 }
 
 /** The real binaries, not the node_modules/.bin shims (Deno's shim is a Node script). */
@@ -28,14 +33,14 @@ function runtimeBinary(name) {
   return join(dirname(platform.resolve('@deno/linux-x64-glibc/package.json')), 'deno');
 }
 
-const runtime = option('runtime') ?? 'node';
+const { runtime } = readArguments();
 const entry = join(appDir, 'dist', 'server', `${runtime}.js`);
 const commands = {
   node: [process.execPath, [entry]],
   bun: [runtimeBinary('bun'), [entry]],
   deno: [
     runtimeBinary('deno'),
-    ['run', '--allow-net', '--allow-read', '--allow-env', '--no-prompt', entry],
+    ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', '--no-prompt', entry],
   ],
 };
 if (!(runtime in commands)) {

@@ -4,6 +4,7 @@
  * processes share rooms, history and presence through one Redis.
  */
 import type { ChatMessage, Member, RoomSummary } from '../shared/protocol.js';
+import type { Journal, Restored } from './file-journal.js';
 
 /** What one process tells all of them (itself included). */
 export type BrokerEvent =
@@ -44,11 +45,26 @@ interface RoomState {
   members: Map<string, { member: Member; connections: number }>;
 }
 
+/**
+ * One process. State lives in memory; with a journal (server/file-journal.ts) rooms and
+ * history are also written to disk and restored at start, so they survive a restart.
+ */
 export class InProcessBroker implements Broker {
   readonly #rooms = new Map<string, RoomState>();
   readonly #listeners: Array<(event: BrokerEvent) => void> = [];
+  readonly #journal: Journal | undefined;
 
-  constructor(initialRooms: readonly string[] = []) {
+  constructor(
+    initialRooms: readonly string[] = [],
+    persistence?: { journal: Journal; restored: Restored },
+  ) {
+    this.#journal = persistence?.journal;
+    for (const room of persistence?.restored.rooms ?? []) this.#room(room);
+    for (const message of persistence?.restored.messages ?? []) {
+      const state = this.#room(message.room);
+      state.history.push(message);
+      state.sequence = Math.max(state.sequence, message.id);
+    }
     for (const room of initialRooms) this.#room(room);
   }
 
@@ -74,6 +90,7 @@ export class InProcessBroker implements Broker {
   async createRoom(room: string): Promise<boolean> {
     if (this.#rooms.has(room)) return false;
     this.#room(room);
+    await this.#journal?.record({ kind: 'room', name: room });
     return true;
   }
 
@@ -94,6 +111,7 @@ export class InProcessBroker implements Broker {
   }
 
   async appendHistory(message: ChatMessage, limit: number): Promise<void> {
+    await this.#journal?.record({ kind: 'message', message });
     const history = this.#room(message.room).history;
     history.push(message);
     if (history.length > limit) history.splice(0, history.length - limit);
@@ -135,5 +153,6 @@ export class InProcessBroker implements Broker {
 
   async close(): Promise<void> {
     this.#listeners.length = 0;
+    await this.#journal?.close();
   }
 }

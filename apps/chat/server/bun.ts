@@ -3,11 +3,11 @@ import { serve } from '@wskit/deno-bun';
 import { createBroker, readConfig } from './config.js';
 import { pageHandler } from './fetch.js';
 import { createChat } from './hooks.js';
-import { defaultWebDir } from './static.js';
+import { defaultDataDir, defaultWebDir } from './static.js';
 
 const config = readConfig({ get: (name) => process.env[name] });
 const chat = createChat({
-  broker: await createBroker(config.redisUrl),
+  broker: await createBroker(config.redisUrl, config.dataDir ?? defaultDataDir(import.meta.url)),
   allowedOrigins: config.allowedOrigins,
 });
 const server = serve({

@@ -1,6 +1,7 @@
 /** Settings from the environment, the same for every runtime's entry. */
 import { type Broker, InProcessBroker } from './broker.js';
-import { parseOriginList } from './hooks.js';
+import { FileJournal } from './file-journal.js';
+import { DEFAULT_HISTORY_SIZE, parseOriginList } from './hooks.js';
 import { RedisBroker } from './redis-broker.js';
 
 export interface Environment {
@@ -18,11 +19,26 @@ export function readConfig(env: Environment) {
     host: env.get('HOST') ?? '127.0.0.1',
     allowedOrigins: parseOriginList(env.get('ALLOWED_ORIGINS')),
     redisUrl: env.get('REDIS_URL'),
+    /** Without Redis, rooms and history are kept in `<dir>/chat.jsonl`. */
+    dataDir: env.get('CHAT_DATA_DIR'),
   };
 }
 
-export async function createBroker(redisUrl: string | undefined): Promise<Broker> {
-  if (redisUrl === undefined || redisUrl === '') return new InProcessBroker(DEFAULT_ROOMS);
+/**
+ * Redis when REDIS_URL is set (shared by every process); otherwise one process, with rooms and
+ * history journaled to `dataDir` (server/file-journal.ts) so they survive a restart.
+ */
+export async function createBroker(
+  redisUrl: string | undefined,
+  dataDir: string | undefined,
+): Promise<Broker> {
+  if (redisUrl === undefined || redisUrl === '') {
+    if (dataDir === undefined || dataDir === '') return new InProcessBroker(DEFAULT_ROOMS);
+    return new InProcessBroker(
+      DEFAULT_ROOMS,
+      await FileJournal.open(dataDir, DEFAULT_HISTORY_SIZE),
+    );
+  }
   return RedisBroker.connect({
     url: redisUrl,
     initialRooms: DEFAULT_ROOMS,

@@ -1,8 +1,11 @@
 /** The page for Bun and Deno: a `fetch` handler over dist/web. */
-import { SECURITY_HEADERS, staticFile } from './static.js';
+import { HEALTH_BODY, HEALTH_PATH, SECURITY_HEADERS, staticFile } from './static.js';
 
 export function pageHandler(webDir: string): (request: Request) => Promise<Response> {
   return async (request) => {
+    if (new URL(request.url).pathname === HEALTH_PATH) {
+      return new Response(HEALTH_BODY, { headers: { 'content-type': 'application/json' } });
+    }
     const file =
       request.method === 'GET'
         ? await staticFile(webDir, new URL(request.url).pathname)

@@ -278,6 +278,13 @@ export function createChat(options: ChatOptions): Chat {
     }
   }
 
+  /** The client id of a `say` (small text messages only: parsing is bounded by the size limit). */
+  function sayId(message: { byteLength: number; isBinary: boolean; text(): string }) {
+    if (message.isBinary || message.byteLength > maxMessageSize) return undefined;
+    const parsed = parseClientMessage(message.text());
+    return parsed.ok && parsed.value.type === 'say' ? parsed.value.id : undefined;
+  }
+
   /** One connection's messages are handled in order, even though handling awaits the broker. */
   const queues = new WeakMap<Peer<PeerState>, Promise<void>>();
 
@@ -304,7 +311,9 @@ export function createChat(options: ChatOptions): Chat {
     },
     message(peer, message) {
       if (!takeToken(peer.data)) {
-        refuse(peer, 'rate-limited', 'slow down: too many messages');
+        // The refused `say`'s id goes back with the error, so the page can mark that message
+        // failed (with a retry) instead of leaving it "sending…".
+        refuse(peer, 'rate-limited', 'slow down: too many messages', sayId(message));
         return;
       }
       if (message.byteLength > maxMessageSize) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from '@wskit/node';
 import { type Broker, InProcessBroker } from './broker.js';
 import { type ChatOptions, createChat, type PeerState } from './hooks.js';
-import { SECURITY_HEADERS, staticFile } from './static.js';
+import { HEALTH_BODY, HEALTH_PATH, SECURITY_HEADERS, staticFile } from './static.js';
 
 export interface NodeChatOptions extends Omit<ChatOptions, 'broker'> {
   port?: number;
@@ -31,6 +31,10 @@ export async function startNodeChat(options: NodeChatOptions): Promise<NodeChat>
   const chat = createChat({ ...options, broker });
   const server = http.createServer(async (request, response) => {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (pathname === HEALTH_PATH) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(HEALTH_BODY);
+      return;
+    }
     const file = request.method === 'GET' ? await staticFile(options.webDir, pathname) : undefined;
     if (file === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

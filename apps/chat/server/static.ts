@@ -7,12 +7,23 @@ const TYPES: Record<string, string> = {
   '/index.html': 'text/html; charset=utf-8',
   '/app.js': 'text/javascript; charset=utf-8',
   '/app.css': 'text/css; charset=utf-8',
+  '/favicon.svg': 'image/svg+xml',
 };
+
+/** `GET /healthz`: the process is up and serving (load balancers, `docker run --health-cmd`). */
+export const HEALTH_PATH = '/healthz';
+export const HEALTH_BODY = '{"ok":true}';
 
 /** dist/web next to this file's package, whether it runs from server/ or dist/server/. */
 export function defaultWebDir(moduleUrl: string): string {
   const here = fileURLToPath(new URL('.', moduleUrl));
   return here.includes('/dist/') ? join(here, '..', 'web') : join(here, '..', 'dist', 'web');
+}
+
+/** `<package>/.data`, the default CHAT_DATA_DIR, whether running from server/ or dist/server/. */
+export function defaultDataDir(moduleUrl: string): string {
+  const here = fileURLToPath(new URL('.', moduleUrl));
+  return here.includes('/dist/') ? join(here, '..', '..', '.data') : join(here, '..', '.data');
 }
 
 export interface StaticFile {

@@ -1,8 +1,11 @@
 /**
  * The chat's wire protocol, version 1: JSON text messages, each an object with `v` and `type`.
- * Hand-written validators, shared by the server and the page: `parseClientMessage` and
+ * Validated with valibot schemas shared by the server and the page: `parseClientMessage` and
  * `parseServerMessage` never throw; they return the typed message or the reason it was refused.
+ * The TypeScript types below are the contract; the schemas are checked against them at
+ * compile time (`satisfies`), so the two cannot drift apart.
  */
+import * as v from 'valibot';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -93,73 +96,151 @@ export type ServerMessageType = ServerMessage['type'];
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
-// Field checks ------------------------------------------------------------------------------
+// Schemas -----------------------------------------------------------------------------------
+
+const bounded = (key: string, max: number) =>
+  v.pipe(
+    v.string(`${key} must be a string`),
+    v.minLength(1, `${key} must not be empty`),
+    v.maxLength(max, `${key} is longer than ${max} characters`),
+  );
+
+/** Room names and nicknames: trimmed, from NAME_PATTERN. */
+const name = (key: string, max: number) =>
+  v.pipe(
+    bounded(key, max),
+    v.check((value) => value.trim() === value, `${key} must not start or end with spaces`),
+    v.regex(NAME_PATTERN, `${key} may hold letters, digits, spaces, '-', '_', '.'`),
+  );
+
+const count = (key: string) =>
+  v.pipe(
+    v.number(`${key} must be a non-negative integer`),
+    v.safeInteger(`${key} must be a non-negative integer`),
+    v.minValue(0, `${key} must be a non-negative integer`),
+  );
+
+const flag = (key: string) => v.boolean(`${key} must be a boolean`);
+const version = v.literal(PROTOCOL_VERSION);
+const room = name('room', LIMITS.roomName);
+
+const clientSchemas = {
+  list: v.object({ v: version, type: v.literal('list') }),
+  create: v.object({ v: version, type: v.literal('create'), room }),
+  join: v.object({
+    v: version,
+    type: v.literal('join'),
+    room,
+    nick: name('nick', LIMITS.nick),
+    userId: bounded('userId', LIMITS.userId),
+    lastSeen: v.optional(count('lastSeen')),
+  }),
+  leave: v.object({ v: version, type: v.literal('leave'), room }),
+  say: v.object({
+    v: version,
+    type: v.literal('say'),
+    room,
+    id: bounded('id', LIMITS.clientMessageId),
+    text: v.pipe(
+      bounded('text', LIMITS.text),
+      v.check((value) => value.trim().length > 0, 'text must not be blank'),
+    ),
+  }),
+  typing: v.object({ v: version, type: v.literal('typing'), room, typing: flag('typing') }),
+} satisfies {
+  [K in ClientMessageType]: v.GenericSchema<unknown, Extract<ClientMessage, { type: K }>>;
+};
+
+const memberSchema = v.object({
+  userId: bounded('userId', LIMITS.userId),
+  nick: bounded('nick', 256),
+});
+
+const chatMessageSchema = v.object({
+  id: count('id'),
+  room: bounded('room', 256),
+  userId: bounded('userId', LIMITS.userId),
+  nick: bounded('nick', 256),
+  text: bounded('text', LIMITS.text),
+  ref: bounded('ref', LIMITS.clientMessageId),
+  ts: count('ts'),
+});
+
+const ERROR_CODES = [
+  'bad-json',
+  'bad-message',
+  'unsupported-version',
+  'too-big',
+  'rate-limited',
+  'room-exists',
+  'no-such-room',
+  'nick-taken',
+  'not-joined',
+  'internal',
+] as const satisfies readonly ErrorCode[];
+
+const serverSchemas = {
+  welcome: v.object({
+    v: version,
+    type: v.literal('welcome'),
+    connectionId: bounded('connectionId', 256),
+    maxMessageSize: count('maxMessageSize'),
+    historySize: count('historySize'),
+  }),
+  rooms: v.object({
+    v: version,
+    type: v.literal('rooms'),
+    rooms: v.array(v.object({ name: bounded('name', 256), online: count('online') })),
+  }),
+  created: v.object({ v: version, type: v.literal('created'), room: bounded('room', 256) }),
+  joined: v.object({
+    v: version,
+    type: v.literal('joined'),
+    room: bounded('room', 256),
+    nick: bounded('nick', 256),
+    members: v.array(memberSchema),
+    history: v.array(chatMessageSchema),
+    replayed: flag('replayed'),
+  }),
+  left: v.object({ v: version, type: v.literal('left'), room: bounded('room', 256) }),
+  message: v.object({ v: version, type: v.literal('message'), message: chatMessageSchema }),
+  ack: v.object({
+    v: version,
+    type: v.literal('ack'),
+    id: bounded('id', LIMITS.clientMessageId),
+    room: bounded('room', 256),
+    messageId: count('messageId'),
+  }),
+  presence: v.object({
+    v: version,
+    type: v.literal('presence'),
+    room: bounded('room', 256),
+    event: v.picklist(['join', 'leave'], 'event must be one of join, leave'),
+    member: memberSchema,
+  }),
+  typing: v.object({
+    v: version,
+    type: v.literal('typing'),
+    room: bounded('room', 256),
+    nick: bounded('nick', 256),
+    typing: flag('typing'),
+  }),
+  error: v.object({
+    v: version,
+    type: v.literal('error'),
+    code: v.picklist(ERROR_CODES, `code must be one of ${ERROR_CODES.join(', ')}`),
+    message: bounded('message', 1000),
+    ref: v.optional(bounded('ref', LIMITS.clientMessageId)),
+  }),
+} satisfies {
+  [K in ServerMessageType]: v.GenericSchema<unknown, Extract<ServerMessage, { type: K }>>;
+};
+
+// Parsing -----------------------------------------------------------------------------------
 
 type Fields = Record<string, unknown>;
 
-class Invalid extends Error {}
-
-function fail(message: string): never {
-  throw new Invalid(message);
-}
-
-function string(object: Fields, key: string, max: number): string {
-  const value = object[key];
-  if (typeof value !== 'string') fail(`${key} must be a string`);
-  if (value.length === 0) fail(`${key} must not be empty`);
-  if (value.length > max) fail(`${key} is longer than ${max} characters`);
-  return value;
-}
-
-function name(object: Fields, key: string, max: number): string {
-  const value = string(object, key, max);
-  if (value.trim() !== value) fail(`${key} must not start or end with spaces`);
-  if (!NAME_PATTERN.test(value)) fail(`${key} may hold letters, digits, spaces, '-', '_', '.'`);
-  return value;
-}
-
-function text(object: Fields, key: string, max: number): string {
-  const value = string(object, key, max);
-  if (value.trim().length === 0) fail(`${key} must not be blank`);
-  return value;
-}
-
-function integer(object: Fields, key: string): number {
-  const value = object[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    fail(`${key} must be a non-negative integer`);
-  }
-  return value;
-}
-
-function boolean(object: Fields, key: string): boolean {
-  const value = object[key];
-  if (typeof value !== 'boolean') fail(`${key} must be a boolean`);
-  return value;
-}
-
-function array<T>(object: Fields, key: string, item: (value: Fields) => T): T[] {
-  const value = object[key];
-  if (!Array.isArray(value)) fail(`${key} must be an array`);
-  return value.map((entry) => item(record(entry, key)));
-}
-
-function record(value: unknown, what: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`${what} must be an object`);
-  }
-  return value as Fields;
-}
-
-function oneOf<T extends string>(object: Fields, key: string, values: readonly T[]): T {
-  const value = object[key];
-  if (typeof value !== 'string' || !values.includes(value as T)) {
-    fail(`${key} must be one of ${values.join(', ')}`);
-  }
-  return value as T;
-}
-
-/** Decodes JSON and checks the envelope (`v`, `type`); the caller checks the body. */
+/** Decodes JSON and checks the envelope (`v`, `type`); the message's schema checks the rest. */
 function envelope(data: string): Parsed<Fields> {
   let json: unknown;
   try {
@@ -184,165 +265,37 @@ function envelope(data: string): Parsed<Fields> {
   return { ok: true, value: object };
 }
 
-function run<T>(data: string, body: (object: Fields, type: string) => T): Parsed<T> {
+function parseWith<T>(
+  schemas: Record<string, v.GenericSchema<unknown, T>>,
+  data: string,
+): Parsed<T> {
   const checked = envelope(data);
   if (!checked.ok) return checked;
-  try {
-    return { ok: true, value: body(checked.value, checked.value.type as string) };
-  } catch (error) {
-    if (error instanceof Invalid) return { ok: false, code: 'bad-message', message: error.message };
-    throw error;
+  const type = checked.value.type as string;
+  // Own keys only: `__proto__` or `toString` are not message types.
+  const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (schema === undefined) {
+    return {
+      ok: false,
+      code: 'bad-message',
+      message: `unknown message type ${JSON.stringify(type)}`,
+    };
   }
+  const result = v.safeParse(schema, checked.value);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue);
+  // A field's own message names it; a nested one gets its path (`history.0.id: …`).
+  const where = path?.includes('.') ? `${path}: ` : '';
+  return { ok: false, code: 'bad-message', message: `${where}${issue.message}` };
 }
-
-// Client messages ---------------------------------------------------------------------------
 
 export function parseClientMessage(data: string): Parsed<ClientMessage> {
-  return run(data, (object, type): ClientMessage => {
-    const v = PROTOCOL_VERSION;
-    switch (type) {
-      case 'list':
-        return { v, type };
-      case 'create':
-      case 'leave':
-        return { v, type, room: name(object, 'room', LIMITS.roomName) };
-      case 'join': {
-        const message: ClientMessage = {
-          v,
-          type,
-          room: name(object, 'room', LIMITS.roomName),
-          nick: name(object, 'nick', LIMITS.nick),
-          userId: string(object, 'userId', LIMITS.userId),
-        };
-        if (object.lastSeen !== undefined) message.lastSeen = integer(object, 'lastSeen');
-        return message;
-      }
-      case 'say':
-        return {
-          v,
-          type,
-          room: name(object, 'room', LIMITS.roomName),
-          id: string(object, 'id', LIMITS.clientMessageId),
-          text: text(object, 'text', LIMITS.text),
-        };
-      case 'typing':
-        return {
-          v,
-          type,
-          room: name(object, 'room', LIMITS.roomName),
-          typing: boolean(object, 'typing'),
-        };
-      default:
-        return fail(`unknown message type ${JSON.stringify(type)}`);
-    }
-  });
+  return parseWith<ClientMessage>(clientSchemas, data);
 }
-
-// Server messages ---------------------------------------------------------------------------
-
-function member(object: Fields): Member {
-  return { userId: string(object, 'userId', LIMITS.userId), nick: string(object, 'nick', 256) };
-}
-
-function chatMessage(object: Fields): ChatMessage {
-  return {
-    id: integer(object, 'id'),
-    room: string(object, 'room', 256),
-    userId: string(object, 'userId', LIMITS.userId),
-    nick: string(object, 'nick', 256),
-    text: string(object, 'text', LIMITS.text),
-    ref: string(object, 'ref', LIMITS.clientMessageId),
-    ts: integer(object, 'ts'),
-  };
-}
-
-const ERROR_CODES: readonly ErrorCode[] = [
-  'bad-json',
-  'bad-message',
-  'unsupported-version',
-  'too-big',
-  'rate-limited',
-  'room-exists',
-  'no-such-room',
-  'nick-taken',
-  'not-joined',
-  'internal',
-];
 
 export function parseServerMessage(data: string): Parsed<ServerMessage> {
-  return run(data, (object, type): ServerMessage => {
-    const v = PROTOCOL_VERSION;
-    switch (type) {
-      case 'welcome':
-        return {
-          v,
-          type,
-          connectionId: string(object, 'connectionId', 256),
-          maxMessageSize: integer(object, 'maxMessageSize'),
-          historySize: integer(object, 'historySize'),
-        };
-      case 'rooms':
-        return {
-          v,
-          type,
-          rooms: array(object, 'rooms', (room) => ({
-            name: string(room, 'name', 256),
-            online: integer(room, 'online'),
-          })),
-        };
-      case 'created':
-      case 'left':
-        return { v, type, room: string(object, 'room', 256) };
-      case 'joined':
-        return {
-          v,
-          type,
-          room: string(object, 'room', 256),
-          nick: string(object, 'nick', 256),
-          members: array(object, 'members', member),
-          history: array(object, 'history', chatMessage),
-          replayed: boolean(object, 'replayed'),
-        };
-      case 'message':
-        return { v, type, message: chatMessage(record(object.message, 'message')) };
-      case 'ack':
-        return {
-          v,
-          type,
-          id: string(object, 'id', LIMITS.clientMessageId),
-          room: string(object, 'room', 256),
-          messageId: integer(object, 'messageId'),
-        };
-      case 'presence':
-        return {
-          v,
-          type,
-          room: string(object, 'room', 256),
-          event: oneOf(object, 'event', ['join', 'leave'] as const),
-          member: member(record(object.member, 'member')),
-        };
-      case 'typing':
-        return {
-          v,
-          type,
-          room: string(object, 'room', 256),
-          nick: string(object, 'nick', 256),
-          typing: boolean(object, 'typing'),
-        };
-      case 'error': {
-        const message: ServerMessage = {
-          v,
-          type,
-          code: oneOf(object, 'code', ERROR_CODES),
-          message: string(object, 'message', 1000),
-        };
-        if (object.ref !== undefined) message.ref = string(object, 'ref', LIMITS.clientMessageId);
-        return message;
-      }
-      default:
-        return fail(`unknown message type ${JSON.stringify(type)}`);
-    }
-  });
+  return parseWith<ServerMessage>(serverSchemas, data);
 }
 
 /** Serialises a message (a typed `JSON.stringify`). */

@@ -87,6 +87,16 @@ describe('limits', () => {
     expect(await client.next('error')).toMatchObject({ code: 'rate-limited' });
   });
 
+  test('a refused say carries its id back, so the page can offer a retry', async () => {
+    const client = await connect();
+    await client.join('lobby', 'ada', 'u-ada');
+    for (let index = 0; index < 40; index++) {
+      client.send({ v: 1, type: 'say', room: 'lobby', id: `c${index}`, text: `m${index}` });
+    }
+    const refused = await client.next('error', (error) => error.code === 'rate-limited');
+    expect(refused.ref).toMatch(/^c\d+$/);
+  });
+
   test('Origin: same-origin and the allow-list pass, others get 403', async () => {
     const same = await connect({ origin: `http://127.0.0.1:${chat.port}` });
     const listed = await connect({ origin: 'https://allowed.example' });

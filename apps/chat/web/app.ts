@@ -40,7 +40,13 @@ const ui = {
   text: element<HTMLInputElement>('text'),
   send: element<HTMLButtonElement>('send'),
   notice: element('notice'),
+  roomsToggle: element<HTMLButtonElement>('rooms-toggle'),
+  roomsToggleBadge: element('rooms-toggle-badge'),
+  backdrop: element('drawer-backdrop'),
 };
+
+/** Without an ack by then (while connected), a message is shown as failed, with a retry. */
+const ACK_TIMEOUT_MS = 10_000;
 
 /** One id per browser profile: the tabs of one user share it (and so their nickname). */
 function userId(): string {
@@ -60,12 +66,19 @@ interface RoomView {
   members: Map<string, Member>;
   typing: Map<string, ReturnType<typeof setTimeout>>;
   notices: string[];
+  /** Messages from others that arrived while another room was shown. */
+  unread: number;
 }
 
 interface Pending {
   room: string;
   text: string;
   sent: number;
+  /** The connection it was last sent on (0: not sent yet): resent once per new connection. */
+  sentOn: number;
+  /** Why the server refused it (rate limit, no ack): shown with a Retry button. */
+  failed: string | undefined;
+  ackTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 const me = userId();
@@ -77,6 +90,8 @@ const acked = new Map<string, number>();
 let active: string | undefined;
 let rooms: { name: string; online: number }[] = [];
 let connectedOnce = false;
+/** Counts the connections opened so far; `Pending.sentOn` refers to it. */
+let connection = 0;
 let typingSentAt = 0;
 let typingStop: ReturnType<typeof setTimeout> | undefined;
 
@@ -106,7 +121,31 @@ function showNotice(text: string): void {
   }, 5_000);
 }
 
+/** Sends (or resends) a pending message; the ack timer starts only if it really went out. */
+function transmit(id: string): void {
+  const entry = pending.get(id);
+  if (entry === undefined) return;
+  entry.failed = undefined;
+  clearTimeout(entry.ackTimer);
+  if (send({ v, type: 'say', room: entry.room, id, text: entry.text })) {
+    entry.sentOn = connection;
+    entry.ackTimer = setTimeout(() => {
+      if (pending.get(id) === entry && socket.readyState === ReconnectingWebSocket.OPEN) {
+        entry.failed = 'no answer from the server';
+        render();
+      }
+    }, ACK_TIMEOUT_MS);
+  }
+  render();
+}
+
+function setDrawer(open: boolean): void {
+  document.body.classList.toggle('drawer-open', open);
+  ui.roomsToggle.setAttribute('aria-expanded', String(open));
+}
+
 socket.addEventListener('open', () => {
+  connection += 1;
   setStatus('live', 'Live');
   send({ v, type: 'list' });
   if (connectedOnce) {
@@ -122,6 +161,8 @@ socket.addEventListener('open', () => {
   connectedOnce = true;
 });
 socket.addEventListener('close', (event) => {
+  // Unacknowledged messages are resent after the reconnect, not failed for the outage.
+  for (const entry of pending.values()) clearTimeout(entry.ackTimer);
   if (event.willReconnect) setStatus('reconnecting', 'Reconnecting…');
   else setStatus('offline', 'Offline');
   render();
@@ -166,17 +207,26 @@ function receive(message: ServerMessage): void {
         members: new Map(),
         typing: new Map(),
         notices: [],
+        unread: 0,
       };
+      view.unread = 0;
       view.nick = message.nick;
       view.members = new Map(message.members.map((member) => [member.userId, member]));
       for (const entry of message.history) addMessage(view, entry);
       joined.set(message.room, view);
       localStorage.setItem('wskit-chat-nick', message.nick);
       active = message.room;
-      // Unacknowledged messages of this room go out again now that the server knows us.
+      setDrawer(false);
+      // Unacknowledged messages of this room go out again now that the server knows us: once
+      // per connection (the server acknowledges a known id again rather than storing it twice).
+      // Failed ones wait for the user's Retry.
       for (const [id, entry] of pending) {
-        if (entry.room === message.room)
-          send({ v, type: 'say', room: entry.room, id, text: entry.text });
+        if (
+          entry.room === message.room &&
+          entry.failed === undefined &&
+          entry.sentOn !== connection
+        )
+          transmit(id);
       }
       send({ v, type: 'list' });
       render();
@@ -191,11 +241,17 @@ function receive(message: ServerMessage): void {
     case 'message': {
       const view = joined.get(message.message.room);
       if (view === undefined) return;
+      const known = view.messages.has(message.message.id);
       addMessage(view, message.message);
       if (message.message.room === active) render();
+      else if (!known && message.message.userId !== me) {
+        view.unread += 1;
+        renderRooms();
+      }
       return;
     }
     case 'ack':
+      clearTimeout(pending.get(message.id)?.ackTimer);
       pending.delete(message.id);
       acked.set(message.id, message.messageId);
       render();
@@ -229,9 +285,16 @@ function receive(message: ServerMessage): void {
       renderTyping();
       return;
     }
-    case 'error':
+    case 'error': {
+      const refused = message.ref === undefined ? undefined : pending.get(message.ref);
+      if (refused !== undefined) {
+        clearTimeout(refused.ackTimer);
+        refused.failed = message.message;
+        render();
+      }
       showNotice(message.message);
       return;
+    }
   }
 }
 
@@ -259,6 +322,8 @@ function join(room: string): void {
   const view = joined.get(room);
   if (view !== undefined && view.nick === nick) {
     active = room;
+    view.unread = 0;
+    setDrawer(false);
     render();
     return;
   }
@@ -279,12 +344,26 @@ function renderRooms(): void {
     const online = document.createElement('span');
     online.className = 'online';
     online.textContent = `${room.online} online`;
-    button.append(name, online);
+    button.append(name);
+    const unread = joined.get(room.name)?.unread ?? 0;
+    if (unread > 0 && room.name !== active) {
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = String(unread);
+      badge.setAttribute('aria-label', `${unread} unread`);
+      button.append(badge);
+    }
+    button.append(online);
     button.addEventListener('click', () => join(room.name));
     item.append(button);
     return item;
   });
   ui.rooms.replaceChildren(...items);
+  let total = 0;
+  for (const [name, view] of joined) if (name !== active) total += view.unread;
+  ui.roomsToggleBadge.textContent = String(total);
+  ui.roomsToggleBadge.hidden = total === 0;
+  document.title = total > 0 ? `(${total}) wskit chat` : 'wskit chat';
 }
 
 function renderTyping(): void {
@@ -297,11 +376,12 @@ function renderTyping(): void {
 function messageItem(
   message: ChatMessage,
   own: boolean,
-  state: 'pending' | 'delivered' | undefined,
+  state: 'pending' | 'failed' | 'delivered' | undefined,
+  failure?: string,
 ): HTMLLIElement {
   const item = document.createElement('li');
   item.className = own ? 'own' : '';
-  if (state === 'pending') item.classList.add('pending');
+  if (state === 'pending' || state === 'failed') item.classList.add(state);
   item.dataset.id = String(message.id);
   const meta = document.createElement('div');
   meta.className = 'meta';
@@ -317,8 +397,18 @@ function messageItem(
   if (state !== undefined) {
     const delivery = document.createElement('span');
     delivery.className = 'delivery';
-    delivery.textContent = state === 'pending' ? 'sending…' : '✓ delivered';
+    delivery.textContent =
+      state === 'pending' ? 'sending…' : state === 'failed' ? 'not sent' : '✓ delivered';
     meta.append(delivery);
+    if (state === 'failed') {
+      delivery.title = failure ?? '';
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.className = 'retry';
+      retry.textContent = 'Retry';
+      retry.addEventListener('click', () => transmit(message.ref));
+      meta.append(retry);
+    }
   }
   const body = document.createElement('div');
   body.className = 'body';
@@ -389,7 +479,8 @@ function render(): void {
           ts: entry.sent,
         },
         true,
-        'pending',
+        entry.failed === undefined ? 'pending' : 'failed',
+        entry.failed,
       ),
     );
   }
@@ -424,8 +515,15 @@ ui.composer.addEventListener('submit', (event) => {
   const text = ui.text.value;
   if (active === undefined || text.trim() === '') return;
   const id = crypto.randomUUID();
-  pending.set(id, { room: active, text, sent: Date.now() });
-  send({ v, type: 'say', room: active, id, text });
+  pending.set(id, {
+    room: active,
+    text,
+    sent: Date.now(),
+    sentOn: 0,
+    failed: undefined,
+    ackTimer: undefined,
+  });
+  transmit(id);
   ui.text.value = '';
   clearTimeout(typingStop);
   if (typingSentAt !== 0) send({ v, type: 'typing', room: active, typing: false });
@@ -447,5 +545,12 @@ ui.text.addEventListener('input', () => {
   }, 3_000);
 });
 
+ui.roomsToggle.addEventListener('click', () =>
+  setDrawer(!document.body.classList.contains('drawer-open')),
+);
+ui.backdrop.addEventListener('click', () => setDrawer(false));
+
 setStatus('connecting', 'Connecting…');
+// A first visit starts on the nickname (in the drawer, on a phone).
+setDrawer(ui.nick.value.trim() === '');
 render();

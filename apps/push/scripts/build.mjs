@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,7 +22,7 @@ export async function buildWeb(outDir = `${root}dist/web`) {
     sourcemap: true,
     logLevel: 'warning',
   });
-  for (const file of ['index.html', 'admin.html', 'styles.css']) {
+  for (const file of ['index.html', 'admin.html', 'styles.css', 'favicon.svg']) {
     await copyFile(`${root}web/${file}`, `${outDir}/${file}`);
   }
 }
@@ -52,7 +53,10 @@ export async function buildServer() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const ifMissing = process.argv.includes('--if-missing');
+  const { 'if-missing': ifMissing } = parseArgs({
+    args: process.argv.slice(2),
+    options: { 'if-missing': { type: 'boolean', default: false } },
+  }).values;
   if (
     !(ifMissing && existsSync(`${root}dist/web/app.js`) && existsSync(`${root}dist/server/node.js`))
   ) {

@@ -5,10 +5,22 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const index = process.argv.indexOf('--runtime');
-const runtime = index === -1 ? 'node' : process.argv[index + 1];
+// `--runtime node|bun|deno`; anything else is refused by name (parseArgs, strict). `pnpm start
+// -- --runtime bun` may pass the `--` through.
+const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+let runtime;
+try {
+  ({ runtime } = parseArgs({
+    args,
+    options: { runtime: { type: 'string', default: 'node' } },
+  }).values);
+} catch (error) {
+  console.error(`push: ${error.message}`);
+  process.exit(2);
+}
 const require = createRequire(join(root, 'package.json'));
 
 function binary(name) {

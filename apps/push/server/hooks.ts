@@ -16,14 +16,18 @@ import { defineHooks, type Hooks, type Peer } from '@wskit/core';
 import {
   type ErrorCode,
   encode,
+  isTopic,
   type NotificationInput,
   parseClientMessage,
   parseNotificationInput,
   type ServerMessage,
   type StoredNotification,
+  TOPIC_PATTERN,
   type TopicCursor,
 } from '../shared/schema.js';
 import { type Broker, LocalBroker } from './broker.js';
+import { OPENAPI } from './openapi.js';
+import { openSseStream, resumePoint, type SseStream } from './sse.js';
 import { serveStatic } from './static.js';
 import type { NotificationStore } from './store.js';
 
@@ -59,6 +63,15 @@ export interface PeerState {
   violations: number;
 }
 
+/** An SSE subscriber (server/sse.ts): one topic per stream, delivered like a peer. */
+interface SseTarget {
+  readonly sse: SseStream;
+  readonly data: PeerState;
+}
+
+/** Where a subscriber's messages go: a WebSocket peer or an event stream. */
+type Target = Peer<PeerState> | SseTarget;
+
 export interface PushApp {
   readonly hooks: Hooks<PeerState>;
   readonly path: string;
@@ -70,6 +83,10 @@ export interface PushApp {
 }
 
 const REPLAY_BATCH = 200;
+/** `GET /api/topics/:topic/notifications`: default and largest page. */
+const HISTORY_DEFAULT_LIMIT = 50;
+const HISTORY_MAX_LIMIT = 200;
+const TOPIC_ROUTE = /^\/api\/topics\/([^/]+)\/(notifications|events)$/;
 
 export function createPushApp(options: PushAppOptions): PushApp {
   const { store, token } = options;
@@ -79,22 +96,27 @@ export function createPushApp(options: PushAppOptions): PushApp {
   const rate = options.messagesPerSecond ?? 20;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const allowed = new Set(options.allowedOrigins ?? []);
-  const subscribers = new Map<string, Set<Peer<PeerState>>>();
+  const subscribers = new Map<string, Set<Target>>();
 
-  function send(peer: Peer<PeerState>, message: ServerMessage): void {
-    if (peer.readyState !== 1) return;
-    peer.send(encode(message));
+  function isOpen(target: Target): boolean {
+    return 'sse' in target ? !target.sse.closed : target.readyState === 1;
   }
 
-  function sendError(peer: Peer<PeerState>, code: ErrorCode, message: string): void {
+  function send(peer: Target, message: ServerMessage): void {
+    if (!isOpen(peer)) return;
+    if ('sse' in peer) peer.sse.write(message);
+    else peer.send(encode(message));
+  }
+
+  function sendError(peer: Target, code: ErrorCode, message: string): void {
     send(peer, { v: 1, type: 'error', code, message });
   }
 
-  async function catchUp(peer: Peer<PeerState>, topic: string, subscription: Subscription) {
+  async function catchUp(peer: Target, topic: string, subscription: Subscription) {
     subscription.catchingUp = true;
     try {
       for (;;) {
-        if (peer.data.subscriptions.get(topic) !== subscription || peer.readyState !== 1) return;
+        if (peer.data.subscriptions.get(topic) !== subscription || !isOpen(peer)) return;
         const batch = await store.readAfter(topic, subscription.lastSent, REPLAY_BATCH);
         if (batch.length === 0) {
           // Nothing left in the store past our cursor; but an append may have landed during the
@@ -124,7 +146,7 @@ export function createPushApp(options: PushAppOptions): PushApp {
     }
   }
 
-  function deliver(peer: Peer<PeerState>, notification: StoredNotification): void {
+  function deliver(peer: Target, notification: StoredNotification): void {
     const subscription = peer.data.subscriptions.get(notification.topic);
     if (subscription === undefined || subscription.catchingUp) return;
     if (notification.seq === subscription.lastSent + 1) {
@@ -137,7 +159,7 @@ export function createPushApp(options: PushAppOptions): PushApp {
     }
   }
 
-  async function subscribe(peer: Peer<PeerState>, cursor: TopicCursor): Promise<void> {
+  async function subscribe(peer: Target, cursor: TopicCursor): Promise<void> {
     const head = await store.head(cursor.topic);
     // `after` beyond the head (the store was reset) is treated as "from the start".
     const after = cursor.after === undefined ? head : cursor.after > head ? 0 : cursor.after;
@@ -149,11 +171,15 @@ export function createPushApp(options: PushAppOptions): PushApp {
       subscribers.set(cursor.topic, set);
     }
     set.add(peer);
-    send(peer, { v: 1, type: 'subscribed', topic: cursor.topic, head });
+    const subscribed: ServerMessage = { v: 1, type: 'subscribed', topic: cursor.topic, head };
+    // On a stream, the event id is where replay starts: a reconnect before the first replayed
+    // notification resumes from there, not from the head (which would skip the replay).
+    if ('sse' in peer) peer.sse.write(subscribed, after);
+    else send(peer, subscribed);
     await catchUp(peer, cursor.topic, subscription);
   }
 
-  function unsubscribe(peer: Peer<PeerState>, topic: string): void {
+  function unsubscribe(peer: Target, topic: string): void {
     peer.data.subscriptions.delete(topic);
     subscribers.get(topic)?.delete(peer);
     if (subscribers.get(topic)?.size === 0) subscribers.delete(topic);
@@ -167,6 +193,10 @@ export function createPushApp(options: PushAppOptions): PushApp {
     if (state.tokens < 1) return false;
     state.tokens -= 1;
     return true;
+  }
+
+  function newPeerState(): PeerState {
+    return { subscriptions: new Map(), tokens: rate * 2, refilledAt: Date.now(), violations: 0 };
   }
 
   function originAllowed(request: { origin: string | undefined; headers: Headers }): boolean {
@@ -184,9 +214,7 @@ export function createPushApp(options: PushAppOptions): PushApp {
   const hooks = defineHooks<PeerState>({
     upgrade(request) {
       if (!originAllowed(request)) return { status: 403, body: 'origin not allowed' };
-      return {
-        data: { subscriptions: new Map(), tokens: rate * 2, refilledAt: Date.now(), violations: 0 },
-      };
+      return { data: newPeerState() };
     },
     open(peer) {
       send(peer, { v: 1, type: 'welcome', limits: { maxMessageBytes, messagesPerSecond: rate } });
@@ -274,9 +302,59 @@ export function createPushApp(options: PushAppOptions): PushApp {
     return json(202, { id: notification.id, topic: notification.topic, seq: notification.seq });
   }
 
+  /** `GET /api/topics/:topic/notifications?after=SEQ&limit=N`: one page of the topic's log. */
+  async function handleHistory(topic: string, url: URL): Promise<Response> {
+    const after = url.searchParams.get('after');
+    const limitText = url.searchParams.get('limit');
+    if (after !== null && !/^\d{1,15}$/.test(after)) {
+      return json(400, { error: 'after must be a non-negative integer' });
+    }
+    if (limitText !== null && !/^\d{1,4}$/.test(limitText)) {
+      return json(400, { error: `limit must be an integer from 1 to ${HISTORY_MAX_LIMIT}` });
+    }
+    const limit = limitText === null ? HISTORY_DEFAULT_LIMIT : Number(limitText);
+    if (limit < 1 || limit > HISTORY_MAX_LIMIT) {
+      return json(400, { error: `limit must be an integer from 1 to ${HISTORY_MAX_LIMIT}` });
+    }
+    const head = await store.head(topic);
+    // Without `after`: the newest `limit` (what a page shows first); with it: the next page.
+    const from = after === null ? Math.max(0, head - limit) : Number(after);
+    const notifications = await store.readAfter(topic, from, limit);
+    return json(200, { topic, head, notifications });
+  }
+
+  /** `GET /api/topics/:topic/events`: the SSE fallback (server/sse.ts). */
+  function handleEvents(request: Request, topic: string, url: URL): Response {
+    const resume = resumePoint(request, url);
+    if (resume === 'bad') {
+      return json(400, { error: 'Last-Event-ID / after must be a non-negative integer' });
+    }
+    const stream = openSseStream();
+    const target: SseTarget = { sse: stream, data: newPeerState() };
+    stream.onClose(() => unsubscribe(target, topic));
+    subscribe(target, resume === undefined ? { topic } : { topic, after: resume }).catch((error) =>
+      sendError(target, 'internal', errorText(error)),
+    );
+    return stream.response;
+  }
+
   async function fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     try {
+      const topicRoute = TOPIC_ROUTE.exec(url.pathname);
+      if (topicRoute !== null) {
+        if (request.method !== 'GET') return json(405, { error: 'use GET' }, { allow: 'GET' });
+        // Not URL-decoded: a valid topic name has no character that would need escaping.
+        const topic = topicRoute[1] as string;
+        if (!isTopic(topic))
+          return json(400, { error: `topic must match ${TOPIC_PATTERN.source}` });
+        return topicRoute[2] === 'events'
+          ? handleEvents(request, topic, url)
+          : await handleHistory(topic, url);
+      }
+      if (url.pathname === '/api' || url.pathname === '/api/openapi.json') {
+        return json(200, OPENAPI);
+      }
       if (url.pathname === '/api/notify') {
         if (request.method !== 'POST') return json(405, { error: 'use POST' }, { allow: 'POST' });
         return await handleNotify(request);

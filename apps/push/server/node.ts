@@ -85,7 +85,28 @@ async function handle(
     new Request(`http://${request.headers.host ?? 'localhost'}${request.url ?? '/'}`, init),
   );
   response.writeHead(answer.status, Object.fromEntries(answer.headers));
-  response.end(Buffer.from(await answer.arrayBuffer()));
+  if (answer.body === null) {
+    response.end();
+    return;
+  }
+  // Streamed, not buffered: an event stream (server/sse.ts) never ends on its own. A client
+  // that goes away cancels the body, which is how the stream learns to unsubscribe.
+  const reader = answer.body.getReader();
+  response.once('close', () => {
+    reader.cancel().catch(() => undefined);
+  });
+  response.flushHeaders();
+  for (;;) {
+    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+    if (done || response.destroyed) break;
+    if (!response.write(value)) {
+      await new Promise((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+    }
+  }
+  response.end();
 }
 
 async function main(): Promise<void> {

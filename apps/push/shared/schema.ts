@@ -1,8 +1,10 @@
 /**
- * The push wire protocol, version 1: JSON text messages, each `{ v: 1, type, ... }`. This module
- * is imported by the server and bundled into the page, so both ends validate with the same
- * code. Parsers never throw: they return `{ ok: false, error }` for anything malformed.
+ * The push wire protocol, version 1: JSON text messages, each `{ v: 1, type, ... }`, described
+ * with valibot schemas. This module is imported by the server and bundled into the page, so
+ * both ends validate with the same schemas. Parsers never throw: they return
+ * `{ ok: false, code, error }` for anything malformed.
  */
+import * as v from 'valibot';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -13,6 +15,103 @@ export const MAX_TITLE_LENGTH = 200;
 export const MAX_BODY_LENGTH = 2_000;
 /** Size of `data` once serialized. */
 export const MAX_DATA_BYTES = 4_096;
+
+const Topic = v.pipe(
+  v.string(),
+  v.regex(TOPIC_PATTERN, `topic must match ${TOPIC_PATTERN.source}`),
+);
+const Seq = v.pipe(
+  v.number(),
+  v.safeInteger('must be a non-negative integer'),
+  v.minValue(0, 'must be a non-negative integer'),
+);
+const Title = v.pipe(
+  v.string(),
+  v.minLength(1, `title must be 1 to ${MAX_TITLE_LENGTH} characters`),
+  v.maxLength(MAX_TITLE_LENGTH, `title must be 1 to ${MAX_TITLE_LENGTH} characters`),
+);
+const Body = v.pipe(
+  v.string(),
+  v.maxLength(MAX_BODY_LENGTH, `body must be at most ${MAX_BODY_LENGTH} characters`),
+);
+
+const TopicCursorSchema = v.object({ topic: Topic, after: v.optional(Seq) });
+
+const ClientMessageSchema = v.variant('type', [
+  v.object({ v: v.literal(1), type: v.literal('ping') }),
+  v.object({
+    v: v.literal(1),
+    type: v.literal('subscribe'),
+    topics: v.pipe(
+      v.array(TopicCursorSchema),
+      v.minLength(1, `topics must hold 1 to ${MAX_TOPICS_PER_MESSAGE} entries`),
+      v.maxLength(
+        MAX_TOPICS_PER_MESSAGE,
+        `topics must hold 1 to ${MAX_TOPICS_PER_MESSAGE} entries`,
+      ),
+    ),
+  }),
+  v.object({
+    v: v.literal(1),
+    type: v.literal('unsubscribe'),
+    topics: v.pipe(v.array(Topic), v.maxLength(MAX_TOPICS_PER_MESSAGE)),
+  }),
+]);
+
+const NotificationInputSchema = v.object({
+  topic: Topic,
+  title: Title,
+  body: v.optional(Body, ''),
+  data: v.optional(v.unknown()),
+});
+
+const StoredNotificationSchema = v.object({
+  id: v.string(),
+  seq: v.pipe(Seq, v.minValue(1)),
+  time: v.number(),
+  topic: Topic,
+  title: v.string(),
+  body: v.string(),
+  data: v.optional(v.unknown()),
+});
+
+const ERROR_CODES = [
+  'bad_json',
+  'bad_message',
+  'unsupported_version',
+  'too_big',
+  'rate_limited',
+  'internal',
+] as const;
+
+const ServerMessageSchema = v.variant('type', [
+  v.object({
+    v: v.literal(1),
+    type: v.literal('welcome'),
+    limits: v.object({ maxMessageBytes: v.number(), messagesPerSecond: v.number() }),
+  }),
+  v.object({ v: v.literal(1), type: v.literal('subscribed'), topic: Topic, head: Seq }),
+  v.object({ v: v.literal(1), type: v.literal('unsubscribed'), topic: Topic }),
+  v.object({
+    v: v.literal(1),
+    type: v.literal('notification'),
+    ...StoredNotificationSchema.entries,
+  }),
+  v.object({ v: v.literal(1), type: v.literal('pong') }),
+  v.object({
+    v: v.literal(1),
+    type: v.literal('error'),
+    code: v.picklist(ERROR_CODES),
+    message: v.string(),
+  }),
+]);
+
+/** The body of `GET /api/topics/:topic/notifications`. */
+const HistoryPageSchema = v.object({
+  topic: Topic,
+  head: Seq,
+  notifications: v.array(StoredNotificationSchema),
+});
 
 /** What `POST /api/notify` accepts. */
 export interface NotificationInput {
@@ -31,170 +130,83 @@ export interface StoredNotification extends NotificationInput {
 }
 
 /** A subscription; `after` is the last sequence number the client saw (omit: only new ones). */
-export interface TopicCursor {
-  topic: string;
-  after?: number;
-}
-
-export type ClientMessage =
-  | { v: 1; type: 'subscribe'; topics: TopicCursor[] }
-  | { v: 1; type: 'unsubscribe'; topics: string[] }
-  | { v: 1; type: 'ping' };
-
-export type ErrorCode =
-  | 'bad_json'
-  | 'bad_message'
-  | 'unsupported_version'
-  | 'too_big'
-  | 'rate_limited'
-  | 'internal';
-
-export type ServerMessage =
-  | { v: 1; type: 'welcome'; limits: { maxMessageBytes: number; messagesPerSecond: number } }
-  | { v: 1; type: 'subscribed'; topic: string; head: number }
-  | { v: 1; type: 'unsubscribed'; topic: string }
-  | ({ v: 1; type: 'notification' } & StoredNotification)
-  | { v: 1; type: 'pong' }
-  | { v: 1; type: 'error'; code: ErrorCode; message: string };
+export type TopicCursor = v.InferOutput<typeof TopicCursorSchema>;
+export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+export type ServerMessage = v.InferOutput<typeof ServerMessageSchema>;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type HistoryPage = v.InferOutput<typeof HistoryPageSchema>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; error: string };
 
 const fail = (code: ErrorCode, error: string): Parsed<never> => ({ ok: false, code, error });
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isSeq(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 export function isTopic(value: unknown): value is string {
   return typeof value === 'string' && TOPIC_PATTERN.test(value);
 }
 
-function parseJson(text: string): Parsed<Record<string, unknown>> {
+/** The first issue as one line: `topics.0.after: must be a non-negative integer`. */
+function describe(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
+  if (issue === undefined) return 'invalid';
+  const path = v.getDotPath(issue);
+  return path === null ? issue.message : `${path}: ${issue.message}`;
+}
+
+function validate<T>(
+  schema: v.GenericSchema<unknown, T>,
+  value: unknown,
+  code: ErrorCode = 'bad_message',
+): Parsed<T> {
+  const result = v.safeParse(schema, value);
+  return result.success ? { ok: true, value: result.output } : fail(code, describe(result.issues));
+}
+
+/** JSON, an object, version 1, a string `type`: checked before the message's own schema. */
+function parseEnvelope(text: string): Parsed<Record<string, unknown>> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return fail('bad_json', 'message is not valid JSON');
   }
-  if (!isRecord(value)) return fail('bad_message', 'message must be a JSON object');
-  if (value.v !== PROTOCOL_VERSION) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('bad_message', 'message must be a JSON object');
+  }
+  const object = value as Record<string, unknown>;
+  if (object.v !== PROTOCOL_VERSION) {
     return fail('unsupported_version', `protocol version must be ${PROTOCOL_VERSION}`);
   }
-  if (typeof value.type !== 'string') return fail('bad_message', 'type must be a string');
-  return { ok: true, value };
+  if (typeof object.type !== 'string') return fail('bad_message', 'type must be a string');
+  return { ok: true, value: object };
 }
 
 /** Validates a message from a browser. */
 export function parseClientMessage(text: string): Parsed<ClientMessage> {
-  const parsed = parseJson(text);
-  if (!parsed.ok) return parsed;
-  const message = parsed.value;
-  switch (message.type) {
-    case 'ping':
-      return { ok: true, value: { v: 1, type: 'ping' } };
-    case 'subscribe': {
-      const topics = message.topics;
-      if (!Array.isArray(topics) || topics.length === 0 || topics.length > MAX_TOPICS_PER_MESSAGE) {
-        return fail('bad_message', `topics must be an array of 1 to ${MAX_TOPICS_PER_MESSAGE}`);
-      }
-      const cursors: TopicCursor[] = [];
-      for (const entry of topics) {
-        if (!isRecord(entry) || !isTopic(entry.topic)) {
-          return fail('bad_message', 'each topic must be { topic, after? } with a valid name');
-        }
-        if (entry.after !== undefined && !isSeq(entry.after)) {
-          return fail('bad_message', 'after must be a non-negative integer');
-        }
-        cursors.push(
-          entry.after === undefined
-            ? { topic: entry.topic }
-            : { topic: entry.topic, after: entry.after },
-        );
-      }
-      return { ok: true, value: { v: 1, type: 'subscribe', topics: cursors } };
-    }
-    case 'unsubscribe': {
-      const topics = message.topics;
-      if (
-        !Array.isArray(topics) ||
-        topics.length > MAX_TOPICS_PER_MESSAGE ||
-        !topics.every(isTopic)
-      ) {
-        return fail('bad_message', 'topics must be an array of valid topic names');
-      }
-      return { ok: true, value: { v: 1, type: 'unsubscribe', topics: topics as string[] } };
-    }
-    default:
-      return fail('bad_message', 'unknown message type');
-  }
+  const envelope = parseEnvelope(text);
+  return envelope.ok ? validate(ClientMessageSchema, envelope.value) : envelope;
 }
 
 /** Validates the body of `POST /api/notify` (already parsed JSON). */
 export function parseNotificationInput(value: unknown): Parsed<NotificationInput> {
-  if (!isRecord(value)) return fail('bad_message', 'body must be a JSON object');
-  const { topic, title, body, data } = value;
-  if (!isTopic(topic)) return fail('bad_message', `topic must match ${TOPIC_PATTERN.source}`);
-  if (typeof title !== 'string' || title.length === 0 || title.length > MAX_TITLE_LENGTH) {
-    return fail('bad_message', `title must be a string of 1 to ${MAX_TITLE_LENGTH} characters`);
-  }
-  if (body !== undefined && (typeof body !== 'string' || body.length > MAX_BODY_LENGTH)) {
-    return fail('bad_message', `body must be a string of at most ${MAX_BODY_LENGTH} characters`);
-  }
-  if (
-    data !== undefined &&
-    new TextEncoder().encode(JSON.stringify(data)).length > MAX_DATA_BYTES
-  ) {
+  const parsed = validate(NotificationInputSchema, value);
+  if (!parsed.ok) return parsed;
+  const input: NotificationInput = { ...parsed.value };
+  if (input.data === undefined) delete input.data;
+  else if (new TextEncoder().encode(JSON.stringify(input.data)).length > MAX_DATA_BYTES) {
     return fail('too_big', `data must serialize to at most ${MAX_DATA_BYTES} bytes`);
   }
-  const input: NotificationInput = { topic, title, body: body ?? '' };
-  if (data !== undefined) input.data = data;
   return { ok: true, value: input };
-}
-
-function isStoredNotification(value: Record<string, unknown>): boolean {
-  return (
-    typeof value.id === 'string' &&
-    isSeq(value.seq) &&
-    (value.seq as number) >= 1 &&
-    typeof value.time === 'number' &&
-    isTopic(value.topic) &&
-    typeof value.title === 'string' &&
-    typeof value.body === 'string'
-  );
 }
 
 /** Validates a message from the server (the page does this before rendering anything). */
 export function parseServerMessage(text: string): Parsed<ServerMessage> {
-  const parsed = parseJson(text);
-  if (!parsed.ok) return parsed;
-  const message = parsed.value;
-  switch (message.type) {
-    case 'notification':
-      return isStoredNotification(message)
-        ? { ok: true, value: message as unknown as ServerMessage }
-        : fail('bad_message', 'malformed notification');
-    case 'subscribed':
-      return isTopic(message.topic) && isSeq(message.head)
-        ? { ok: true, value: message as unknown as ServerMessage }
-        : fail('bad_message', 'malformed subscribed');
-    case 'unsubscribed':
-      return isTopic(message.topic)
-        ? { ok: true, value: message as unknown as ServerMessage }
-        : fail('bad_message', 'malformed unsubscribed');
-    case 'error':
-      return typeof message.code === 'string' && typeof message.message === 'string'
-        ? { ok: true, value: message as unknown as ServerMessage }
-        : fail('bad_message', 'malformed error');
-    case 'welcome':
-    case 'pong':
-      return { ok: true, value: message as unknown as ServerMessage };
-    default:
-      return fail('bad_message', 'unknown message type');
-  }
+  const envelope = parseEnvelope(text);
+  return envelope.ok ? validate(ServerMessageSchema, envelope.value) : envelope;
+}
+
+/** Validates a history page (`GET /api/topics/:topic/notifications`, already parsed JSON). */
+export function parseHistoryPage(value: unknown): Parsed<HistoryPage> {
+  return validate(HistoryPageSchema, value);
 }
 
 export function encode(message: ServerMessage | ClientMessage): string {

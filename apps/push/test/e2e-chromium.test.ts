@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import { buildWeb } from '../scripts/build.mjs';
 import { FileStore } from '../server/file-store.js';
 import { type NodePushServer, startPushServer } from '../server/node.js';
 import { RedisStore } from '../server/redis-store.js';
 import type { NotificationStore } from '../server/store.js';
 import { notify, TOKEN, tempDir } from './helpers.js';
+import { startNginx } from './nginx-process.js';
 import { CuttableProxy } from './proxy.js';
 import { freePort, type RedisInstance, startRedis } from './redis.js';
 
@@ -212,4 +214,128 @@ describe.each([
     ]);
     await page.screenshot({ path: join(outputDir, `push-restart-${kind}.png`) });
   });
+});
+
+test('the feed survives a reload: stored feed, history of what arrived while closed, then live', async () => {
+  const { server, proxy } = await serverFixture(temporaryFileStore());
+  let page = await openInbox(proxy, 'e2e-reload');
+  await push(server.url, 'e2e-reload', 'one');
+  await push(server.url, 'e2e-reload', 'two');
+  await feedItems(page, 'e2e-reload', 2);
+  await page.click('#mark-read');
+  await page.waitForFunction(() => document.title === 'Push · wskit');
+
+  await page.reload();
+  await waitForState(page, 'live');
+  expect(await feedItems(page, 'e2e-reload', 2)).toEqual([
+    { seq: 1, title: 'one' },
+    { seq: 2, title: 'two' },
+  ]);
+
+  // The tab is closed while two more are published; a new tab restores them from the server.
+  await page.close();
+  await push(server.url, 'e2e-reload', 'three');
+  await push(server.url, 'e2e-reload', 'four');
+  page = await context.newPage();
+  cleanup.push(() => page.close());
+  await page.goto(`http://127.0.0.1:${proxy.port}/`);
+  expect(await feedItems(page, 'e2e-reload', 4)).toEqual([
+    { seq: 1, title: 'one' },
+    { seq: 2, title: 'two' },
+    { seq: 3, title: 'three' },
+    { seq: 4, title: 'four' },
+  ]);
+  await waitForState(page, 'live');
+  // They came from the history endpoint (shown quietly), not as live toasts.
+  expect(await page.locator('.toast').count()).toBe(0);
+  // Unread: the two that arrived while away, on the chip and in the title.
+  await page.waitForFunction(() => document.title === '(2) Push · wskit');
+  expect(await page.textContent('#topics li[data-topic="e2e-reload"] .badge')).toBe('2');
+  expect(await page.$$eval('#feed li.unread', (items) => items.length)).toBe(2);
+
+  await push(server.url, 'e2e-reload', 'five');
+  expect((await feedItems(page, 'e2e-reload', 5)).at(-1)).toEqual({ seq: 5, title: 'five' });
+  await page.waitForFunction(() => document.title === '(3) Push · wskit');
+  await page.screenshot({ path: join(outputDir, 'push-reload-unread.png') });
+  await page.click('#topics li[data-topic="e2e-reload"] .chip-name');
+  await page.waitForFunction(() => document.title === 'Push · wskit');
+  // Exactly once each: nothing was rendered twice by the overlap of history and replay.
+  expect(await page.$$eval('#feed li', (items) => items.length)).toBe(5);
+});
+
+test('behind an nginx that refuses the WebSocket upgrade the page falls back to SSE and replays', async () => {
+  const { server } = await serverFixture(temporaryFileStore());
+  const nginx = await startNginx(Number(new URL(server.url).port), { refuseWebSocket: true });
+  cleanup.push(() => nginx.stop());
+  // The browser reaches nginx through a proxy the test can cut, to make it miss notifications.
+  const proxy = new CuttableProxy(nginx.port);
+  await proxy.listen();
+  cleanup.push(() => proxy.close());
+  // The upgrade really is refused by nginx (the app would accept it).
+  const upgradeStatus = await new Promise<number>((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${nginx.port}/ws`);
+    socket.on('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      resolve(101);
+      socket.close();
+    });
+    socket.on('error', reject);
+  });
+  expect(upgradeStatus).toBe(403);
+
+  const page = await openInbox(proxy, 'e2e-sse');
+  await page.waitForSelector('#status[data-state="live"][data-transport="sse"]');
+  expect(await page.textContent('#status .label')).toBe('Live · SSE');
+  expect(
+    await page.evaluate(() =>
+      (window as unknown as { push: { transport(): string } }).push.transport(),
+    ),
+  ).toBe('sse');
+  await push(server.url, 'e2e-sse', 'over SSE');
+  expect(await feedItems(page, 'e2e-sse', 1)).toEqual([{ seq: 1, title: 'over SSE' }]);
+  await page.screenshot({ path: join(outputDir, 'push-sse-live.png') });
+
+  proxy.block();
+  await waitForState(page, 'reconnecting');
+  for (const title of ['missed 1', 'missed 2', 'missed 3'])
+    await push(server.url, 'e2e-sse', title);
+  proxy.unblock();
+  await page.waitForSelector('#status[data-state="live"][data-transport="sse"]', {
+    timeout: 15_000,
+  });
+  expect(await feedItems(page, 'e2e-sse', 4)).toEqual([
+    { seq: 1, title: 'over SSE' },
+    { seq: 2, title: 'missed 1' },
+    { seq: 3, title: 'missed 2' },
+    { seq: 4, title: 'missed 3' },
+  ]);
+  await push(server.url, 'e2e-sse', 'live again');
+  expect((await feedItems(page, 'e2e-sse', 5)).at(-1)).toEqual({ seq: 5, title: 'live again' });
+  await page.screenshot({ path: join(outputDir, 'push-sse-replayed.png') });
+}, 40_000);
+
+test('on a 390 × 844 phone screen nothing overflows and the Subscribe button is on screen', async () => {
+  const { server, proxy } = await serverFixture(temporaryFileStore());
+  const page = await context.newPage();
+  cleanup.push(() => page.close());
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`http://127.0.0.1:${proxy.port}/?topics=general,deploys,alerts-production`);
+  await waitForState(page, 'live');
+  await push(server.url, 'deploys', 'Deploy finished', 'Build #42 is live on production.');
+  await push(server.url, 'alerts-production', 'Disk 91% full', 'db-1: /var is at 91%.');
+  await feedItems(page, 'deploys', 1);
+  await feedItems(page, 'alerts-production', 1);
+  const layout = await page.evaluate(() => {
+    const button = document.querySelector('#topic-form button') as HTMLElement;
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      buttonRight: button.getBoundingClientRect().right,
+    };
+  });
+  expect(layout.scrollWidth).toBeLessThanOrEqual(390);
+  expect(layout.buttonRight).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: join(outputDir, 'push-mobile-390.png') });
 });

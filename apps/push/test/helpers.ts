@@ -87,3 +87,56 @@ export class Client {
     await closed;
   }
 }
+
+export interface SseEvent {
+  id: string | undefined;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads an event stream until `count` events arrived (comments and `retry:` skipped). */
+export async function readEvents(
+  url: string,
+  count: number,
+  headers: Record<string, string> = {},
+): Promise<SseEvent[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  if (
+    response.status !== 200 ||
+    !response.headers.get('content-type')?.startsWith('text/event-stream')
+  ) {
+    throw new Error(
+      `not an event stream: ${response.status} ${response.headers.get('content-type')}`,
+    );
+  }
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: SseEvent[] = [];
+  let buffer = '';
+  while (events.length < count) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`stream ended after ${JSON.stringify(events)}`);
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = new Map<string, string>();
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+      }
+      if (fields.has('data')) {
+        events.push({
+          id: fields.get('id'),
+          event: fields.get('event') ?? 'message',
+          data: JSON.parse(fields.get('data') as string),
+        });
+      }
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  controller.abort();
+  return events;
+}

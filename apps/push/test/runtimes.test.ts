@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildServer } from '../scripts/build.mjs';
-import { Client, notify, TOKEN, tempDir } from './helpers.js';
+import { Client, notify, readEvents, TOKEN, tempDir } from './helpers.js';
 import { freePort } from './redis.js';
 
 const launcher = fileURLToPath(new URL('../scripts/start.mjs', import.meta.url));
@@ -69,5 +69,15 @@ describe.each(['bun', 'deno'])('%s', (runtime) => {
     );
     expect(client.of('notification')[0]).toMatchObject({ topic: 'rt', seq: 1, title: runtime });
     expect(client.of('error')[0]?.code).toBe('bad_json');
+
+    // The HTTP side through the same fetch handler: history and the SSE fallback.
+    expect((await notify(url, { topic: 'rt', title: 'second' })).status).toBe(202);
+    const history = await (await fetch(`${url}/api/topics/rt/notifications?after=0`)).json();
+    expect(history.notifications.map((entry: { seq: number }) => entry.seq)).toEqual([1, 2]);
+    const events = await readEvents(`${url}/api/topics/rt/events`, 2, { 'last-event-id': '1' });
+    expect(events.map((event) => [event.event, event.id])).toEqual([
+      ['subscribed', '1'],
+      ['notification', '2'],
+    ]);
   });
 });
