@@ -249,6 +249,10 @@ export async function attemptHttp2Handshake(
       opened.once('response', (headers: http2.IncomingHttpHeaders) => {
         const head = responseHead(headers);
         if (head.status < 200 || head.status > 299) {
+          // The refusal's body follows, then END_STREAM: read it for the error.
+          opened.off('error', onError);
+          opened.off('close', onClose);
+          opened.on('error', () => {});
           readBody(opened, settings.maxBody).then((body) =>
             fail(new UnexpectedResponseError(head, body)),
           );
