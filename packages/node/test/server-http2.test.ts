@@ -285,6 +285,60 @@ describe('RFC 8441 server attached to a user http2 server', () => {
   });
 });
 
+describe('RFC 8441 server in noServer mode, and plain requests', () => {
+  test('handleStream(stream, headers) from your own stream listener', async () => {
+    const httpServer = http2.createServer({ settings: { enableConnectProtocol: true } });
+    const seen: NodeUpgradeRequest[] = [];
+    const server = new WebSocketServer({ noServer: true, hooks: echoHooks(seen) });
+    const handed: string[] = [];
+    httpServer.on('stream', (stream, headers) => {
+      if (headers[':method'] === 'CONNECT' && headers[':protocol'] === 'websocket') {
+        server.handleStream(stream, headers, (peer, request) => {
+          handed.push(`${peer.id !== ''} ${request.httpVersion}`);
+        });
+      }
+    });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    httpServer.on('session', (session) => sessions.add(session));
+    scope.defer(async () => {
+      await server.close({ timeout: 200 });
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => httpServer.close(resolve));
+    });
+    httpServer.listen(0, '127.0.0.1');
+    await once(httpServer, 'listening');
+    const port = (httpServer.address() as AddressInfo).port;
+    const ws = await open(`ws://127.0.0.1:${port}/`, { http2: 'require' });
+    expect(handed).toEqual(['true 2.0']);
+    const echoed = nextMessage(ws);
+    ws.send('by hand');
+    expect((await echoed)[0].toString()).toBe('by hand');
+  });
+
+  test('a plain HTTP/2 request to the standalone server gets 426 without HTTP/1.1 headers', async () => {
+    const server = await standaloneHttp2();
+    const session = http2.connect(`https://127.0.0.1:${server.port}`, TLS_CLIENT);
+    scope.defer(() => session.destroy());
+    const stream = session.request({ ':path': '/' });
+    const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+    let body = '';
+    stream.setEncoding('utf8');
+    for await (const chunk of stream) body += chunk;
+    expect(headers[':status']).toBe(426);
+    expect(headers.upgrade).toBeUndefined();
+    expect(body).toContain('WebSocket only');
+  });
+
+  test('option http2 is checked', () => {
+    expect(() => new WebSocketServer({ noServer: true, http2: true })).toThrow(
+      'option http2 needs port',
+    );
+    expect(() => new WebSocketServer({ port: 0, http2: 'yes' as never })).toThrow(
+      'option http2 must be a boolean',
+    );
+  });
+});
+
 describe('RFC 8441 client fallback', () => {
   test('http2: true falls back to HTTP/1.1 on an HTTP/1.1-only server; require refuses', async () => {
     const seen: NodeUpgradeRequest[] = [];
