@@ -64,7 +64,7 @@ function startBridge(session: http2.ClientHttp2Session, authority: string): Serv
     const stream = session.request(request, { endStream: false });
     stream.on('error', () => socket.destroy());
     const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-    if (response[':status'] !== 200) {
+    if (Number(response[':status']) !== 200) {
       socket.end(`HTTP/1.1 ${response[':status']} Refused\r\nContent-Length: 0\r\n\r\n`);
       stream.destroy();
       return;
