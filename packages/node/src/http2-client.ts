@@ -37,39 +37,63 @@ type SessionOutcome =
 /** How long a session with no WebSocket left stays open for the next one. */
 const IDLE_SESSION_MS = 1_000;
 
-/** Sessions by TLS options object (each may trust other CAs), then by origin. */
-const sessionsByTls = new WeakMap<object, Map<string, Promise<SessionOutcome>>>();
-const sessionsWithoutTls = new Map<string, Promise<SessionOutcome>>();
+/**
+ * Sessions by origin and TLS options: WebSockets share a connection only when they would have
+ * made the same one (same CA, same client certificate, same verification...).
+ */
+const sessions = new Map<string, Promise<SessionOutcome>>();
 /** Open WebSocket streams per session: the session keeps the process alive only while > 0. */
 const streamCounts = new WeakMap<http2.ClientHttp2Session, number>();
 const idleTimers = new WeakMap<http2.ClientHttp2Session, ReturnType<typeof setTimeout>>();
 
-function cacheFor(tlsOptions: tls.ConnectionOptions | undefined) {
-  if (tlsOptions === undefined) return sessionsWithoutTls;
-  let cache = sessionsByTls.get(tlsOptions);
-  if (cache === undefined) {
-    cache = new Map();
-    sessionsByTls.set(tlsOptions, cache);
+/** Identities of the objects in TLS options (a CA Buffer, a SecureContext...). */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+/**
+ * A key equal for equal TLS options: primitive values by value, so `{ rejectUnauthorized:
+ * false }` written inline at every call still shares a session; objects (certificates, keys,
+ * a SecureContext, functions) by identity, since comparing them deeply costs more than a
+ * second connection.
+ */
+function tlsKey(tlsOptions: tls.ConnectionOptions | undefined): string {
+  if (tlsOptions === undefined) return '';
+  const record = tlsOptions as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const name of Object.keys(record).sort()) {
+    const value = record[name];
+    if (value === undefined) continue;
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      let id = objectIds.get(value);
+      if (id === undefined) {
+        id = nextObjectId++;
+        objectIds.set(value, id);
+      }
+      parts.push(`${name}#${id}`);
+    } else {
+      parts.push(`${name}=${JSON.stringify(value)}`);
+    }
   }
-  return cache;
+  return parts.join('&');
 }
 
 /** The HTTP/2 session to `url`'s origin, opened on first use and shared afterwards. */
 function sessionFor(url: URL, tlsOptions: tls.ConnectionOptions | undefined) {
   const origin = `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
-  const cache = cacheFor(tlsOptions);
-  const cached = cache.get(origin);
+  const key = `${origin} ${tlsKey(tlsOptions)}`;
+  const cache = sessions;
+  const cached = cache.get(key);
   if (cached !== undefined) return cached;
   const outcome = openSession(origin, tlsOptions);
-  cache.set(origin, outcome);
+  cache.set(key, outcome);
   outcome.then((result) => {
     if (!('session' in result)) {
       // Not cached: the server may speak HTTP/2 next time.
-      if (cache.get(origin) === outcome) cache.delete(origin);
+      if (cache.get(key) === outcome) cache.delete(key);
       return;
     }
     const forget = () => {
-      if (cache.get(origin) === outcome) cache.delete(origin);
+      if (cache.get(key) === outcome) cache.delete(key);
     };
     // After GOAWAY no new stream may start on it (RFC 9113 §6.8).
     result.session.once('goaway', forget);
