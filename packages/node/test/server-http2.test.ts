@@ -14,6 +14,7 @@ import {
   type WebSocket,
   WebSocketServer,
 } from '../src/index.js';
+import { WebSocketServer as WsFaceServer } from '../src/ws/index.js';
 import { deferred, TestScope, TLS_CERT, TLS_KEY, WsClient } from './helpers/server.js';
 
 const scope = new TestScope();
@@ -342,6 +343,60 @@ describe('RFC 8441 server in noServer mode, and plain requests', () => {
     expect(() => new WebSocketServer({ port: 0, http2: 'yes' as never })).toThrow(
       'option http2 must be a boolean',
     );
+  });
+});
+
+describe('RFC 8441 with the ws-style face (@wskit/node/ws)', () => {
+  test('verifyClient judges h2 streams too; connection gets the request view', async () => {
+    const httpServer = http2.createSecureServer({ key: TLS_KEY, cert: TLS_CERT, allowHTTP1: true });
+    const infos: Array<{ secure: boolean; cookie: unknown; version: unknown; url: unknown }> = [];
+    const server = new WsFaceServer({
+      server: httpServer,
+      verifyClient: (info: {
+        secure: boolean;
+        req: { headers: Record<string, unknown>; httpVersion: string; url?: string };
+      }) => {
+        infos.push({
+          secure: info.secure,
+          cookie: info.req.headers.cookie,
+          version: info.req.httpVersion,
+          url: info.req.url,
+        });
+        return info.req.headers.cookie === 'session=ok';
+      },
+    });
+    const versions: string[] = [];
+    server.on('connection', (socket, request) => {
+      versions.push((request as unknown as NodeUpgradeRequest).httpVersion);
+      socket.on('message', (data) => socket.send(data.toString()));
+    });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    httpServer.on('session', (session) => sessions.add(session));
+    scope.defer(async () => {
+      await server.close();
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => httpServer.close(resolve));
+    });
+    httpServer.listen(0, '127.0.0.1');
+    await once(httpServer, 'listening');
+    const port = (httpServer.address() as AddressInfo).port;
+    const refused = await connect(`wss://127.0.0.1:${port}/v`, {
+      http2: 'require',
+      tls: TLS_CLIENT,
+    }).catch((error: unknown) => error);
+    expect((refused as UnexpectedResponseError).status).toBe(401);
+    const ws = await open(`wss://127.0.0.1:${port}/v`, {
+      http2: 'require',
+      headers: { cookie: 'session=ok' },
+    });
+    const echoed = nextMessage(ws);
+    ws.send('verified');
+    expect((await echoed)[0].toString()).toBe('verified');
+    expect(infos).toEqual([
+      { secure: true, cookie: undefined, version: '2.0', url: '/v' },
+      { secure: true, cookie: 'session=ok', version: '2.0', url: '/v' },
+    ]);
+    expect(versions).toEqual(['2.0']);
   });
 });
 
