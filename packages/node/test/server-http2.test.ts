@@ -529,6 +529,33 @@ describe('RFC 8441 failures: resets, dead sessions, GOAWAY', () => {
     expect(new Set(received).size).toBe(received.length);
   });
 
+  test('a GOAWAY from the server: open WebSockets carry on, the next one opens a new session', async () => {
+    const httpServer = http2.createSecureServer({ key: TLS_KEY, cert: TLS_CERT });
+    const server = new WebSocketServer({ server: httpServer, hooks: echoHooks([]) });
+    const sessions: http2.ServerHttp2Session[] = [];
+    httpServer.on('session', (session) => sessions.push(session));
+    scope.defer(async () => {
+      await server.close({ timeout: 200 });
+      for (const session of sessions) session.destroy();
+      await new Promise((resolve) => httpServer.close(resolve));
+    });
+    httpServer.listen(0, '127.0.0.1');
+    await once(httpServer, 'listening');
+    const port = (httpServer.address() as AddressInfo).port;
+    const before = await open(`wss://127.0.0.1:${port}/`, { http2: 'require' });
+    expect(sessions).toHaveLength(1);
+    // RFC 9113 §6.8: streams up to the last stream id carry on; no new stream on this session.
+    sessions[0]?.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
+    const echoed = nextMessage(before);
+    before.send('after goaway');
+    expect((await echoed)[0].toString()).toBe('after goaway');
+    const after = await open(`wss://127.0.0.1:${port}/`, { http2: 'require' });
+    expect(sessions).toHaveLength(2);
+    const echoedAfter = nextMessage(after);
+    after.send('new session');
+    expect((await echoedAfter)[0].toString()).toBe('new session');
+  });
+
   test('HTTP/2 flow control is the backpressure: bufferedAmount grows, drain follows', async () => {
     const drained = deferred<Peer>();
     const server = await standaloneHttp2({ hooks: { drain: (peer) => drained.resolve(peer) } });
