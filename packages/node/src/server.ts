@@ -410,12 +410,22 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     // RFC 9113 §6.8: GOAWAY once the close frames went out; a session closes when its streams
     // have ended (the closing handshakes above ended the WebSocket streams).
     for (const session of this.#sessions) session.close();
+    // A session still busy with other streams (a slow download) after closeTimeout is cut, as
+    // the HTTP/1.1 connections are below.
+    const sessionTimer =
+      this.#sessions.size > 0
+        ? setTimeout(() => {
+            for (const session of this.#sessions) session.destroy();
+          }, this.#resolved.closeTimeout)
+        : undefined;
+    sessionTimer?.unref();
     if (this.#ownsHttpServer && this.#httpServer !== undefined) {
       const server = this.#httpServer;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as http.Server).closeAllConnections?.();
       await closed;
     }
+    if (sessionTimer !== undefined) clearTimeout(sessionTimer);
     this.#state = 'closed';
     this.emit('close');
   }

@@ -556,6 +556,24 @@ describe('RFC 8441 failures: resets, dead sessions, GOAWAY', () => {
     expect((await echoedAfter)[0].toString()).toBe('new session');
   });
 
+  test('shutdown of a standalone server: GOAWAY after the close frames; a busy session is cut after closeTimeout', async () => {
+    const server = await standaloneHttp2({ closeTimeout: 300, hooks: echoHooks([]) });
+    const ws = await open(`wss://127.0.0.1:${server.port}/`, { http2: 'require' });
+    // A second client holds a plain stream open that never ends (no WebSocket on it).
+    const session = http2.connect(`https://127.0.0.1:${server.port}`, TLS_CLIENT);
+    scope.defer(() => session.destroy());
+    session.on('error', () => {});
+    const busy = session.request({ ':method': 'POST', ':path': '/upload' }, { endStream: false });
+    busy.on('error', () => {});
+    await once(busy, 'response');
+    const goaway = once(session, 'goaway');
+    const wsClosed = once(ws, 'close') as Promise<[number]>;
+    await server.close({ timeout: 1_000 });
+    expect((await wsClosed)[0]).toBe(1001);
+    await goaway;
+    expect(session.destroyed || session.closed).toBe(true);
+  });
+
   test('HTTP/2 flow control is the backpressure: bufferedAmount grows, drain follows', async () => {
     const drained = deferred<Peer>();
     const server = await standaloneHttp2({ hooks: { drain: (peer) => drained.resolve(peer) } });
