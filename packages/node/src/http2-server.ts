@@ -41,13 +41,15 @@ export function http2RequestSource(
     if (typeof value === 'string') rawHeaders.push(name, value);
     else for (const item of value) rawHeaders.push(name, item);
   }
-  return {
-    extendedConnect: true,
-    httpVersion: '2.0',
-    url,
-    rawHeaders,
-    socket: stream.session?.socket,
-  };
+  // Read now: Node's session socket is a proxy that throws once the session is gone, and a
+  // close hook may still ask for the address.
+  let remoteAddress: string | undefined;
+  try {
+    remoteAddress = stream.session?.socket?.remoteAddress;
+  } catch {
+    remoteAddress = undefined;
+  }
+  return { extendedConnect: true, httpVersion: '2.0', url, rawHeaders, socket: { remoteAddress } };
 }
 
 /** `[name, value]` lines as the header object `stream.respond` takes (repeats as arrays). */

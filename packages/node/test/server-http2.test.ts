@@ -471,8 +471,15 @@ describe('RFC 8441 failures: resets, dead sessions, GOAWAY', () => {
 
   test('a session that dies closes every peer on it with 1006 and nothing crashes', async () => {
     const closes: number[] = [];
+    const addresses: Array<string | undefined> = [];
     const server = await standaloneHttp2({
-      hooks: { close: (_peer, details) => void closes.push(details.code) },
+      hooks: {
+        close: (peer, details) => {
+          // The session is gone by now: the address was kept.
+          addresses.push(peer.request.remoteAddress);
+          closes.push(details.code);
+        },
+      },
     });
     const session = http2.connect(`https://127.0.0.1:${server.port}`, TLS_CLIENT);
     await once(session, 'remoteSettings');
@@ -494,6 +501,7 @@ describe('RFC 8441 failures: resets, dead sessions, GOAWAY', () => {
     for (const stream of streams) stream.on('error', () => {});
     session.destroy();
     await expect.poll(() => closes).toEqual([1006, 1006, 1006]);
+    expect(addresses).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
     // The server still takes new WebSockets.
     const ws = await open(`wss://127.0.0.1:${server.port}/`, { http2: 'require' });
     expect(ws.readyState).toBe(1);
