@@ -224,25 +224,34 @@ describe('RFC 8441 server, standalone http2: true with TLS', () => {
 });
 
 describe('RFC 8441 server attached to a user http2 server', () => {
-  test('h2c (http2.createServer): ws:// over cleartext HTTP/2', async () => {
+  test('h2c (http2.createServer): ws:// over cleartext HTTP/2, 100 WebSockets on one session', async () => {
     const httpServer = http2.createServer();
     const seen: NodeUpgradeRequest[] = [];
     const server = new WebSocketServer({ server: httpServer, hooks: echoHooks(seen) });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    httpServer.on('session', (session) => sessions.add(session));
     scope.defer(async () => {
       await server.close({ timeout: 200 });
+      for (const session of sessions) session.destroy();
       await new Promise((resolve) => httpServer.close(resolve));
     });
     httpServer.listen(0, '127.0.0.1');
     await once(httpServer, 'listening');
     const port = (httpServer.address() as AddressInfo).port;
-    const ws = await open(`ws://127.0.0.1:${port}/plain`, { http2: 'require' });
-    expect(seen[0]?.httpVersion).toBe('2.0');
+    const sockets = await Promise.all(
+      Array.from({ length: 100 }, () => open(`ws://127.0.0.1:${port}/plain`, { http2: 'require' })),
+    );
+    expect(sessions.size).toBe(1);
+    expect(seen).toHaveLength(100);
+    expect(seen.every((request) => request.httpVersion === '2.0')).toBe(true);
     expect(seen[0]?.url).toBe(`ws://127.0.0.1:${port}/plain`);
+    const ws = sockets[0] as WebSocket<undefined>;
     const echoed = nextMessage(ws);
     ws.send(pattern(100_000));
     expect((await echoed)[0].equals(pattern(100_000))).toBe(true);
+    const closed = once(ws, 'close');
     ws.close();
-    await once(ws, 'close');
+    await closed;
   });
 
   test('one TLS port: the page over h2 from the user handler, WebSockets over h2 and h1', async () => {
