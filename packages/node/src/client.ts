@@ -1,9 +1,11 @@
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import {
   acceptDeflateResponse,
   createClientRequest,
   createDeflateOffer,
+  type ExtensionElement,
   formatExtensions,
   HandshakeResponseError,
   HttpHeadParser,
@@ -26,6 +28,7 @@ import {
   type ResolvedConnectionOptions,
   resolveConnectionOptions,
 } from '@wskit/server';
+import { attemptHttp2Handshake } from './http2-client.js';
 import { NODE_PREFIX, type NodeDeflateOptions, resolveDeflateOption } from './options.js';
 import { openTunnel, proxyForUrl } from './proxy.js';
 import { WebSocket } from './websocket.js';
@@ -60,6 +63,14 @@ export interface ClientOptions extends ConnectionOptions {
   followRedirects?: boolean;
   /** How many redirects to follow at most. 10. */
   maxRedirects?: number;
+  /**
+   * Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441), one connection per
+   * origin shared by every WebSocket to it. `true`: when the server does not speak HTTP/2 or
+   * does not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL, fall back to an HTTP/1.1 upgrade.
+   * `'require'`: refuse the fallback (rejects with WS_ERR_CONNECTION_FAILED). Not through a
+   * proxy: with a proxy, `true` uses HTTP/1.1 and `'require'` throws. Default false.
+   */
+  http2?: boolean | 'require';
 }
 
 /** A non-101 answer to the handshake, with what the server said (401, redirects...). */
@@ -99,6 +110,7 @@ const CLIENT_OPTION_NAMES: readonly string[] = [
   'maxResponseBodySize',
   'followRedirects',
   'maxRedirects',
+  'http2',
 ];
 
 /** Client option names of ws and of node:http, with what to write instead. */
@@ -113,9 +125,10 @@ const CLIENT_OPTION_ALIASES: Readonly<Record<string, string>> = {
 
 /** A completed opening handshake: what a connection needs to start. */
 export interface ClientHandshake {
-  readonly socket: net.Socket;
-  /** Bytes that arrived after the 101 head (frames may come with it). */
-  readonly head: Uint8Array;
+  /** A TCP or TLS socket (HTTP/1.1), or an HTTP/2 stream (RFC 8441). */
+  readonly socket: Duplex;
+  /** Bytes that arrived after the 101 head (frames may come with it); none over HTTP/2. */
+  readonly head: Uint8Array | undefined;
   /** The URL finally connected to (after redirects). */
   readonly url: string;
   readonly protocol: string;
@@ -132,8 +145,8 @@ export interface HandshakeObserver {
   redirect?(url: string): void;
 }
 
-/** The options resolved once for every attempt (redirects reuse them). */
-interface HandshakeSettings {
+/** @internal The options resolved once for every attempt (redirects reuse them). */
+export interface HandshakeSettings {
   readonly options: ClientOptions;
   readonly connection: ResolvedConnectionOptions;
   readonly deflate: NodeDeflateOptions | undefined;
@@ -223,6 +236,16 @@ export async function openHandshake(
     ),
     maxRedirects: nonNegative(NODE_PREFIX, 'maxRedirects', options.maxRedirects, 10),
   };
+  if (
+    options.http2 !== undefined &&
+    typeof options.http2 !== 'boolean' &&
+    options.http2 !== 'require'
+  ) {
+    throw new WebSocketError(
+      'WS_ERR_INVALID_ARGUMENT',
+      `${NODE_PREFIX} option http2 must be true, false or 'require'`,
+    );
+  }
   let target: string | URL = url;
   let headers = options.headers;
   for (let redirects = 0; ; redirects++) {
@@ -285,8 +308,21 @@ function withoutCredentials(headers: ClientOptions['headers']): ClientOptions['h
   return pairs.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
 }
 
-/** One handshake with one server (no redirects). */
-function attemptHandshake(
+/** One handshake with one server (no redirects): over HTTP/2 when asked and offered. */
+async function attemptHandshake(
+  url: string | URL,
+  requestHeaders: ClientOptions['headers'],
+  settings: HandshakeSettings,
+): Promise<ClientHandshake> {
+  if (settings.options.http2 !== undefined && settings.options.http2 !== false) {
+    const overHttp2 = await attemptHttp2Handshake(url, requestHeaders, settings);
+    if (overHttp2 !== undefined) return overHttp2;
+  }
+  return attemptHttp1Handshake(url, requestHeaders, settings);
+}
+
+/** One HTTP/1.1 Upgrade handshake (RFC 6455 §4.1) with one server. */
+function attemptHttp1Handshake(
   url: string | URL,
   requestHeaders: ClientOptions['headers'],
   settings: HandshakeSettings,
@@ -430,32 +466,10 @@ function attemptHandshake(
             return;
           }
           let negotiated: ReturnType<typeof validateServerResponse>;
-          let deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+          let deflate: ClientDeflate | undefined;
           try {
             negotiated = validateServerResponse(head, request);
-            const deflateResponses = negotiated.extensions.filter(
-              (e) => e.name === PERMESSAGE_DEFLATE,
-            );
-            if (deflateResponses.length > 1) {
-              throw new WebSocketError(
-                'WS_ERR_INVALID_EXTENSION',
-                'the server accepted permessage-deflate twice',
-              );
-            }
-            const response = deflateResponses[0];
-            if (response !== undefined && deflateOptions !== undefined) {
-              const agreed = acceptDeflateResponse(response, deflateOptions);
-              deflate = {
-                negotiated: agreed,
-                codec: createZlibCodec(
-                  {
-                    deflate: agreed.deflateParamsFor('client'),
-                    inflate: agreed.inflateParamsFor('client'),
-                  },
-                  deflateOptions,
-                ),
-              };
-            }
+            deflate = clientDeflate(negotiated.extensions, deflateOptions);
           } catch (error) {
             fail(error as Error);
             return;
@@ -493,8 +507,37 @@ function attemptHandshake(
   });
 }
 
-/** The message of a transport error, with its code (`ECONNREFUSED`, TLS `CERT_...`) if absent. */
-function describeError(error: Error): string {
+type ClientDeflate = { negotiated: NegotiatedDeflate; codec: PerMessageCodec };
+
+/** @internal permessage-deflate as the server accepted it (RFC 7692 §5), with its codec. */
+export function clientDeflate(
+  extensions: readonly ExtensionElement[],
+  deflateOptions: NodeDeflateOptions | undefined,
+): ClientDeflate | undefined {
+  const deflateResponses = extensions.filter((e) => e.name === PERMESSAGE_DEFLATE);
+  if (deflateResponses.length > 1) {
+    throw new WebSocketError(
+      'WS_ERR_INVALID_EXTENSION',
+      'the server accepted permessage-deflate twice',
+    );
+  }
+  const response = deflateResponses[0];
+  if (response === undefined || deflateOptions === undefined) return undefined;
+  const agreed = acceptDeflateResponse(response, deflateOptions);
+  return {
+    negotiated: agreed,
+    codec: createZlibCodec(
+      {
+        deflate: agreed.deflateParamsFor('client'),
+        inflate: agreed.inflateParamsFor('client'),
+      },
+      deflateOptions,
+    ),
+  };
+}
+
+/** @internal The message of a transport error, with its code (`ECONNREFUSED`, TLS `CERT_...`) if absent. */
+export function describeError(error: Error): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && !error.message.includes(code)
     ? `${error.message} (${code})`

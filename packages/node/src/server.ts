@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
+import type * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
+  buildH2AcceptResponse,
   createRejectResponse,
   type ExtensionElement,
   type NegotiatedDeflate,
@@ -17,6 +19,7 @@ import {
   type SendData,
   type SendOptions,
   validateClientRequest,
+  validateH2ClientRequest,
   WebSocketError,
 } from '@wskit/core';
 import {
@@ -36,6 +39,16 @@ import {
   UPGRADE_REQUIRED,
 } from '@wskit/server';
 import {
+  type AnyHttp2Server,
+  createStandaloneHttp2Server,
+  HTTP2_WEBSOCKET_SETTINGS,
+  http2RequestSource,
+  http2ResponseHeaders,
+  http2RouterFor,
+  isHttp2Server,
+  respondHttp2Reject,
+} from './http2-server.js';
+import {
   NODE_PREFIX,
   type NodeDeflateOptions,
   optionError,
@@ -53,10 +66,23 @@ export interface ServerOptions<Data = unknown>
   port?: number;
   /** Standalone: the address to bind. Default: Node's default (all interfaces). */
   host?: string;
-  /** Standalone with TLS (wss): the usual `https.createServer` options (key, cert...). */
-  tls?: https.ServerOptions;
-  /** Attach to an existing http or https server, sharing its port with HTTP routes. */
-  server?: http.Server | https.Server;
+  /**
+   * Standalone with TLS (wss): the usual `https.createServer` options (key, cert...); with
+   * `http2: true`, `http2.createSecureServer`'s.
+   */
+  tls?: https.ServerOptions | http2.SecureServerOptions;
+  /**
+   * Standalone: an HTTP/2 server (RFC 8441 WebSockets as streams, SETTINGS_ENABLE_CONNECT_PROTOCOL
+   * advertised). With `tls`, HTTP/1.1 upgrades work on the same port too (`allowHTTP1`);
+   * without, it is h2c and HTTP/2 only. Default false.
+   */
+  http2?: boolean;
+  /**
+   * Attach to an existing http or https server, sharing its port with HTTP routes; or to an
+   * `http2.createSecureServer` / `http2.createServer`, where WebSockets arrive as extended
+   * CONNECT streams (RFC 8441) and, with `allowHTTP1`, as HTTP/1.1 upgrades as well.
+   */
+  server?: http.Server | https.Server | AnyHttp2Server;
   /** Neither listen nor attach: call `handleUpgrade` yourself (Express, Fastify, Hono). */
   noServer?: boolean;
   /** Only accept upgrades for this pathname (e.g. '/chat'). */
@@ -79,7 +105,7 @@ export interface ServerOptions<Data = unknown>
 const NODE_OPTION_SPEC: OptionSpec = {
   prefix: NODE_PREFIX,
   runtime: 'Node',
-  extra: ['port', 'host', 'tls', 'server', 'noServer', 'path', 'backlog'],
+  extra: ['port', 'host', 'tls', 'http2', 'server', 'noServer', 'path', 'backlog'],
   unsupported: {
     hostname: 'the option is called host here',
     fetch: 'attach to your own http.Server (option server) and route plain requests there',
@@ -92,6 +118,7 @@ interface HandshakeAttempt {
 }
 
 type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMessage) => void;
+type StreamCallback<Data> = (socket: WebSocket<Data>, request: NodeUpgradeRequest) => void;
 
 /** The events of a server, `ws`-style, for typed `on`/`once`/`off`. */
 export interface WebSocketServerEvents<Data> {
@@ -123,7 +150,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   readonly #monitor: LivenessMonitor;
   readonly #context: PeerContext<Data>;
   readonly #nextId = peerIdSource();
-  #httpServer: http.Server | https.Server | undefined;
+  #httpServer: http.Server | https.Server | AnyHttp2Server | undefined;
+  /** HTTP/2 sessions of a standalone `http2: true` server, for the GOAWAY at shutdown. */
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
   #ownsHttpServer = false;
   #detach: (() => void) | undefined;
   #state: 'running' | 'closing' | 'closed' = 'running';
@@ -167,6 +196,14 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     if (options.tls !== undefined && (options.tls === null || typeof options.tls !== 'object')) {
       throw optionError('option tls must be an https.createServer options object');
     }
+    if (options.http2 !== undefined && typeof options.http2 !== 'boolean') {
+      throw optionError('option http2 must be a boolean');
+    }
+    if (options.http2 === true && options.port === undefined) {
+      throw optionError(
+        'option http2 needs port (standalone); attach to an http2.createSecureServer instead',
+      );
+    }
     if (options.tls !== undefined && options.port === undefined) {
       throw optionError('option tls needs port (standalone); attach to an https server instead');
     }
@@ -174,7 +211,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       options.server !== undefined &&
       (options.server === null || typeof (options.server as http.Server).on !== 'function')
     ) {
-      throw optionError('option server must be an http.Server or https.Server');
+      throw optionError(
+        'option server must be an http.Server, https.Server or an HTTP/2 server (node:http2)',
+      );
     }
     this.options = options;
     this.#deflate = resolveDeflateOption(options.perMessageDeflate, false);
@@ -186,7 +225,23 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.#monitor = new LivenessMonitor(this.#resolved, defaultLivenessScheduler);
 
     const handshakeTimeout = this.#resolved.handshakeTimeout;
-    if (options.port !== undefined) {
+    if (options.port !== undefined && options.http2 === true) {
+      const server = createStandaloneHttp2Server(
+        options.tls as http2.SecureServerOptions | undefined,
+        respondUpgradeRequired,
+      );
+      server.on('session', (session: http2.ServerHttp2Session) => {
+        this.#sessions.add(session);
+        session.once('close', () => this.#sessions.delete(session));
+      });
+      this.#httpServer = server;
+      this.#ownsHttpServer = true;
+      this.#attach(server);
+      server.listen(
+        { port: options.port, host: options.host, backlog: options.backlog },
+        onListening,
+      );
+    } else if (options.port !== undefined) {
       // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default):
       // check at least twice per handshake timeout so a trickled head is really cut off.
       const checking = {
@@ -230,10 +285,60 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
 
   /** True when this server handles the request's path. */
   shouldHandle(request: http.IncomingMessage): boolean {
+    return this.shouldHandlePath(request.url ?? '/');
+  }
+
+  /** True when this server handles a request for `path` (a request-target or `:path`). */
+  shouldHandlePath(path: string): boolean {
     if (this.options.path === undefined) return true;
-    const url = request.url ?? '/';
-    const query = url.indexOf('?');
-    return (query === -1 ? url : url.slice(0, query)) === this.options.path;
+    const query = path.indexOf('?');
+    return (query === -1 ? path : path.slice(0, query)) === this.options.path;
+  }
+
+  /**
+   * Completes (or refuses) a WebSocket handshake on an HTTP/2 extended CONNECT stream (RFC
+   * 8441) from an http2 server's 'stream' event, then calls `callback` with the open connection
+   * (no callback: the server emits 'connection'). Attached and standalone servers call it
+   * themselves; with `noServer`, call it for the streams whose headers have `:method` CONNECT and
+   * `:protocol` websocket.
+   */
+  handleStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    callback?: StreamCallback<Data>,
+  ): void {
+    stream.on('error', swallowHandshakeError);
+    const attempt: HandshakeAttempt = { timedOut: false };
+    const handshakeTimeout = this.#resolved.handshakeTimeout;
+    const timer =
+      handshakeTimeout > 0
+        ? setTimeout(() => {
+            attempt.timedOut = true;
+            this.#emitClientError(
+              new WebSocketError(
+                'WS_ERR_HANDSHAKE_TIMEOUT',
+                'the handshake did not complete in time',
+              ),
+            );
+            respondHttp2Reject(
+              stream,
+              createRejectResponse({ status: 408, body: 'Handshake timeout' }),
+            );
+          }, handshakeTimeout)
+        : undefined;
+    timer?.unref();
+    this.#upgradeStream(stream, headers, attempt).then(
+      (peer) => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (peer === undefined) return;
+        this.#openStream(peer, callback);
+      },
+      (error: unknown) => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#context.dispatcher.unhandled('upgrade', error);
+        if (!attempt.timedOut) respondHttp2Reject(stream, createRejectResponse({ status: 500 }));
+      },
+    );
   }
 
   /**
@@ -302,26 +407,48 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.#state = 'closing';
     this.#detach?.();
     await closeAllPeers(this.clients, options, this.#resolved.closeTimeout, whenClosed);
+    // RFC 9113 §6.8: GOAWAY once the close frames went out; a session closes when its streams
+    // have ended (the closing handshakes above ended the WebSocket streams).
+    for (const session of this.#sessions) session.close();
+    // A session still busy with other streams (a slow download) after closeTimeout is cut, as
+    // the HTTP/1.1 connections are below.
+    const sessionTimer =
+      this.#sessions.size > 0
+        ? setTimeout(() => {
+            for (const session of this.#sessions) session.destroy();
+          }, this.#resolved.closeTimeout)
+        : undefined;
+    sessionTimer?.unref();
     if (this.#ownsHttpServer && this.#httpServer !== undefined) {
       const server = this.#httpServer;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as http.Server).closeAllConnections?.();
+      await closed;
     }
+    if (sessionTimer !== undefined) clearTimeout(sessionTimer);
     this.#state = 'closed';
     this.emit('close');
   }
 
   // ---------------------------------------------------------------------------------------
 
-  #attach(server: http.Server | https.Server): void {
-    const router = routerFor(server);
+  #attach(server: http.Server | https.Server | AnyHttp2Server): void {
+    // An HTTP/2 server with allowHTTP1 emits 'upgrade' for HTTP/1.1 clients as http does.
+    const router = routerFor(server as http.Server);
     router.add(this as WebSocketServer<unknown>);
+    const http2Router = isHttp2Server(server) ? http2RouterFor(server) : undefined;
+    if (http2Router !== undefined) {
+      http2Router.add(this as WebSocketServer<unknown>);
+      // Clients only open WebSockets as streams where the setting is advertised (RFC 8441 §3).
+      (server as AnyHttp2Server).updateSettings(HTTP2_WEBSOCKET_SETTINGS);
+    }
     const onListening = () => this.emit('listening');
     const onError = (error: Error) => this.emit('error', error);
     server.on('listening', onListening);
     server.on('error', onError);
     this.#detach = () => {
       router.remove(this as WebSocketServer<unknown>);
+      http2Router?.remove(this as WebSocketServer<unknown>);
       server.off('listening', onListening);
       server.off('error', onError);
       if (this.#ownsHttpServer) server.close();
@@ -367,25 +494,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     // The hook may have taken a while: the client may be gone.
     if (socket.destroyed) return undefined;
 
-    let deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
-    const responseExtensions: ExtensionElement[] = [];
-    if (this.#deflate !== undefined) {
-      const negotiation = negotiateDeflate(validated.extensions, this.#deflate);
-      if (negotiation !== undefined) {
-        responseExtensions.push(negotiation.response);
-        deflate = {
-          negotiated: negotiation.negotiated,
-          codec: createZlibCodec(
-            {
-              deflate: negotiation.negotiated.deflateParamsFor('server'),
-              inflate: negotiation.negotiated.inflateParamsFor('server'),
-            },
-            this.#deflate,
-          ),
-        };
-      }
-    }
-
+    const { deflate, responseExtensions } = this.#negotiateDeflate(validated.extensions);
     const response = buildAcceptResponse({
       digest: nativeSha1,
       key: validated.key,
@@ -400,6 +509,95 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     return this.createPeer({
       socket,
       head,
+      role: 'server',
+      url: upgradeRequest.url,
+      protocol: decision.protocol,
+      extensions,
+      deflate,
+      options: this.#resolved,
+      monitor: this.#monitor,
+      id: this.#nextId(),
+      data: decision.data,
+      request: upgradeRequest,
+      context: this.#context,
+    });
+  }
+
+  /** permessage-deflate (RFC 7692 §5): the response element and a codec, if agreed. */
+  #negotiateDeflate(offered: readonly ExtensionElement[]): {
+    deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+    responseExtensions: ExtensionElement[];
+  } {
+    const responseExtensions: ExtensionElement[] = [];
+    if (this.#deflate === undefined) return { deflate: undefined, responseExtensions };
+    const negotiation = negotiateDeflate(offered, this.#deflate);
+    if (negotiation === undefined) return { deflate: undefined, responseExtensions };
+    responseExtensions.push(negotiation.response);
+    const codec = createZlibCodec(
+      {
+        deflate: negotiation.negotiated.deflateParamsFor('server'),
+        inflate: negotiation.negotiated.inflateParamsFor('server'),
+      },
+      this.#deflate,
+    );
+    return { deflate: { negotiated: negotiation.negotiated, codec }, responseExtensions };
+  }
+
+  /** The HTTP/2 twin of `#upgrade`: RFC 8441 §5 on a stream, the same decision and peer. */
+  async #upgradeStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    attempt: HandshakeAttempt,
+  ): Promise<WebSocket<Data> | undefined> {
+    let validated: ReturnType<typeof validateH2ClientRequest>;
+    try {
+      validated = validateH2ClientRequest(headers);
+    } catch (error) {
+      respondHttp2Reject(stream, createRejectResponse(error as Error));
+      this.#emitClientError(error as Error);
+      return undefined;
+    }
+    const upgradeRequest = new NodeUpgradeRequest(
+      http2RequestSource(stream, headers, validated.url),
+      validated.protocols,
+      validated.origin,
+    );
+    const decision = await decideUpgrade(
+      upgradeRequest,
+      {
+        allowedOrigins: this.#resolved.allowedOrigins,
+        selectProtocol: this.#resolved.selectProtocol,
+        dispatcher: this.#context.dispatcher,
+      },
+      () => this.#state === 'running',
+    );
+    if (attempt.timedOut) return undefined;
+    if (!decision.accepted) {
+      respondHttp2Reject(stream, decision.response);
+      this.#emitClientError(decision.reason);
+      return undefined;
+    }
+    // The hook may have taken a while: the client may have reset the stream.
+    if (stream.destroyed || stream.closed) return undefined;
+    const { deflate, responseExtensions } = this.#negotiateDeflate(validated.extensions);
+    const response = buildH2AcceptResponse({
+      protocol: decision.protocol,
+      extensions: responseExtensions,
+      headers: decision.headers,
+    });
+    try {
+      // RFC 8441 §5: a 200 without END_STREAM; the stream now carries RFC 6455 frames.
+      stream.respond(http2ResponseHeaders(response.status, response.headers));
+    } catch {
+      stream.destroy();
+      return undefined;
+    }
+    stream.removeListener('error', swallowHandshakeError);
+    const extensions =
+      response.headers.find(([name]) => name === 'sec-websocket-extensions')?.[1] ?? '';
+    return this.createPeer({
+      socket: stream,
+      head: undefined,
       role: 'server',
       url: upgradeRequest.url,
       protocol: decision.protocol,
@@ -450,6 +648,19 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     if (callback !== undefined) callback(peer, request);
     else this.emit('connection', peer, request);
     // Listeners are in place: now read, including frames that came with the request.
+    peer.start();
+  }
+
+  #openStream(peer: WebSocket<Data>, callback: StreamCallback<Data> | undefined): void {
+    if (this.#resolved.clientTracking) {
+      this.clients.add(peer);
+      peer.once('close', () => this.clients.delete(peer));
+    }
+    peer.runOpenHook();
+    const request = peer.request as NodeUpgradeRequest;
+    // There is no IncomingMessage for a stream: the listener gets the request view.
+    if (callback !== undefined) callback(peer, request);
+    else this.emit('connection', peer, request as unknown as http.IncomingMessage);
     peer.start();
   }
 
@@ -507,13 +718,23 @@ function routerFor(server: http.Server | https.Server): UpgradeRouter {
 
 /** A plain HTTP request to a WebSocket-only server gets a clear answer, not a hang. */
 function respondUpgradeRequired(
-  _request: http.IncomingMessage,
-  response: http.ServerResponse,
+  request: http.IncomingMessage | http2.Http2ServerRequest,
+  response: http.ServerResponse | http2.Http2ServerResponse,
 ): void {
-  response.writeHead(UPGRADE_REQUIRED.status, [
+  const length = String(Buffer.byteLength(UPGRADE_REQUIRED.body));
+  if (request.httpVersion === '2.0') {
+    // HTTP/2 forbids Upgrade and Connection (RFC 9113 §8.2.2): the status and body say it.
+    response.writeHead(UPGRADE_REQUIRED.status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': length,
+    });
+    response.end(UPGRADE_REQUIRED.body);
+    return;
+  }
+  (response as http.ServerResponse).writeHead(UPGRADE_REQUIRED.status, [
     ...UPGRADE_REQUIRED.headers.flat(),
     'Content-Length',
-    String(Buffer.byteLength(UPGRADE_REQUIRED.body)),
+    length,
     'Connection',
     'Upgrade, close',
   ]);

@@ -1,6 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { UpgradeRequest } from '@wskit/core';
 
+/**
+ * An extended CONNECT stream's request (RFC 8441), as `http2-server.ts` hands it over: the URL
+ * already built from `:scheme`, `:authority` and `:path`, the header lines, the session socket.
+ */
+export interface Http2RequestSource {
+  readonly extendedConnect: true;
+  readonly httpVersion: '2.0';
+  readonly url: string;
+  /** Alternating names and values, pseudo-headers included (WHATWG `Headers` leaves them out). */
+  readonly rawHeaders: readonly string[];
+  readonly socket: { readonly remoteAddress?: string | undefined } | undefined;
+}
+
 /** Joins raw header lines; HTTP forbids a bare LF in names and values, so it separates them. */
 const SEPARATOR = '\n';
 
@@ -13,23 +26,38 @@ const SEPARATOR = '\n';
 export class NodeUpgradeRequest implements UpgradeRequest {
   readonly method: string;
   readonly url: string;
+  /**
+   * `'1.1'` for an HTTP/1.1 Upgrade, `'2.0'` for an extended CONNECT stream of an HTTP/2
+   * connection (RFC 8441), as Node's `request.httpVersion` says.
+   */
+  readonly httpVersion: string;
   readonly protocols: readonly string[];
   readonly origin: string | undefined;
-  readonly #socket: IncomingMessage['socket'];
+  readonly #socket: { readonly remoteAddress?: string | undefined } | undefined;
   #rawHeaders: string | undefined;
   #headers: Headers | undefined;
   /** The request itself, only while the handshake runs (the ws-style hooks need it). */
   #incoming: IncomingMessage | undefined;
 
-  constructor(request: IncomingMessage, protocols: readonly string[], origin: string | undefined) {
-    this.method = request.method ?? 'GET';
-    const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-    const host = request.headers.host ?? 'localhost';
-    this.url = `${encrypted ? 'wss' : 'ws'}://${host}${request.url ?? '/'}`;
+  constructor(
+    request: IncomingMessage | Http2RequestSource,
+    protocols: readonly string[],
+    origin: string | undefined,
+  ) {
     this.protocols = protocols;
     this.origin = origin;
     this.#socket = request.socket;
     this.#rawHeaders = request.rawHeaders.join(SEPARATOR);
+    this.httpVersion = request.httpVersion;
+    if (isHttp2Source(request)) {
+      this.method = 'CONNECT';
+      this.url = request.url;
+      return;
+    }
+    this.method = request.method ?? 'GET';
+    const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+    const host = request.headers.host ?? 'localhost';
+    this.url = `${encrypted ? 'wss' : 'ws'}://${host}${request.url ?? '/'}`;
     this.#incoming = request;
   }
 
@@ -47,7 +75,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   }
 
   get remoteAddress(): string | undefined {
-    return this.#socket.remoteAddress;
+    return this.#socket?.remoteAddress;
   }
 
   get headers(): Headers {
@@ -56,6 +84,8 @@ export class NodeUpgradeRequest implements UpgradeRequest {
       const raw = (this.#rawHeaders ?? '').split(SEPARATOR);
       this.#rawHeaders = undefined;
       for (let i = 0; i + 1 < raw.length; i += 2) {
+        // HTTP/2 pseudo-headers (:path...) are not header fields; `url` carries them.
+        if ((raw[i] as string).startsWith(':')) continue;
         try {
           headers.append(raw[i] as string, raw[i + 1] as string);
         } catch {
@@ -75,4 +105,10 @@ export class NodeUpgradeRequest implements UpgradeRequest {
       pairs.push([raw[i] as string, raw[i + 1] as string]);
     return pairs;
   }
+}
+
+function isHttp2Source(
+  request: IncomingMessage | Http2RequestSource,
+): request is Http2RequestSource {
+  return (request as Http2RequestSource).extendedConnect === true;
 }

@@ -4,6 +4,8 @@
  *   ({ kind: 'response' }) → `validateServerResponse(head, request)`; `rest` holds any frames.
  * - server: `validateClientRequest` → `buildAcceptResponse`, or on a thrown error
  *   `buildRejectResponse(error)` / `createRejectResponse(error)`.
+ * - over HTTP/2 (RFC 8441): `createH2ClientRequest` / `validateH2ServerResponse` on the client,
+ *   `validateH2ClientRequest` → `buildH2AcceptResponse` or `toH2RejectResponse` on the server.
  */
 export { computeAccept, generateKey, isValidKey, WEBSOCKET_GUID } from './accept-key.js';
 export { decodeBase64, encodeBase64 } from './base64.js';
@@ -17,6 +19,20 @@ export {
   type ServerResponseLike,
   validateServerResponse,
 } from './client-handshake.js';
+export {
+  buildH2AcceptResponse,
+  createH2ClientRequest,
+  type H2AcceptResponse,
+  type H2AcceptResponseOptions,
+  type H2ClientRequest,
+  type H2ClientRequestOptions,
+  type H2RejectResponse,
+  isH2WebSocketRequest,
+  toH2RejectResponse,
+  type ValidatedH2Request,
+  validateH2ClientRequest,
+  validateH2ServerResponse,
+} from './h2-handshake.js';
 export {
   formatExtensions,
   headerHasToken,

@@ -1,7 +1,9 @@
 import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { createRejectResponse, type UpgradeRequest } from '@wskit/core';
 import { prefixedError } from '@wskit/server';
+import { respondHttp2Reject } from '../http2-server.js';
 import { NODE_PREFIX } from '../options.js';
 import {
   WebSocketServer as BaseWebSocketServer,
@@ -141,6 +143,57 @@ export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
     }
   }
 
+  /**
+   * An HTTP/2 extended CONNECT stream (RFC 8441) goes through `verifyClient` too. There is no
+   * IncomingMessage for a stream: `info.req` is a stand-in with `headers` (pseudo-headers
+   * included), `url` (`:path`), `method` ('CONNECT'), `httpVersion` ('2.0') and `socket`.
+   */
+  override handleStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    callback?: (socket: WebSocket<Data>, request: NodeUpgradeRequest) => void,
+  ): void {
+    const verify = this.#verifyClient;
+    const proceed = () =>
+      super.handleStream(
+        stream,
+        headers,
+        callback as Parameters<BaseWebSocketServer<Data>['handleStream']>[2],
+      );
+    if (verify === undefined) {
+      proceed();
+      return;
+    }
+    stream.on('error', () => {});
+    const req = {
+      headers,
+      url: headers[':path'] ?? '/',
+      method: 'CONNECT',
+      httpVersion: '2.0',
+      socket: stream.session?.socket,
+    } as unknown as http.IncomingMessage;
+    const info: VerifyClientInfo = {
+      origin: headers.origin,
+      secure: headers[':scheme'] === 'https',
+      req,
+    };
+    const decide: VerifyClientCallback = (result, code = 401, message, extra) => {
+      if (result) proceed();
+      else refuseStream(stream, code, message, extra);
+    };
+    try {
+      if (verify.length >= 2)
+        (verify as (i: VerifyClientInfo, c: VerifyClientCallback) => void)(info, decide);
+      else decide((verify as (i: VerifyClientInfo) => boolean)(info));
+    } catch (error) {
+      console.error(
+        `${NODE_PREFIX} verifyClient failed (the client got 500 Internal Server Error):`,
+        error,
+      );
+      refuseStream(stream, 500);
+    }
+  }
+
   protected override createPeer(init: WebSocketInit<Data>): WebSocket<Data> {
     return new WebSocket<Data>(init);
   }
@@ -172,6 +225,27 @@ function refuse(
   }
   socket.end(response);
   setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/** ws's refusal on an HTTP/2 stream: the status, the message as body, optional headers. */
+function refuseStream(
+  stream: http2.ServerHttp2Stream,
+  status: number,
+  message?: string,
+  headers?: http.OutgoingHttpHeaders,
+): void {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) pairs.push([name, String(item)]);
+  }
+  let response: ReturnType<typeof createRejectResponse>;
+  try {
+    response = createRejectResponse({ status, headers: pairs, body: message });
+  } catch {
+    response = createRejectResponse({ status: 500 });
+  }
+  respondHttp2Reject(stream, response);
 }
 
 export type { UpgradeRequest };
