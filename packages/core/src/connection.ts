@@ -270,7 +270,7 @@ export class Connection implements FrameSink {
   // ---------------------------------------------------------------------------------------
   // FrameSink: called by the parser. Not part of the public API.
 
-  /** @internal */
+  /** FrameSink: called by the parser only, never by a driver. */
   frameStart(fin: boolean, rsv1: boolean, opcode: number, length: number): void {
     this.#frameOpcode = opcode;
     this.#frameLength = length;
@@ -326,7 +326,7 @@ export class Connection implements FrameSink {
     if (fin) this.#messageInProgress = false;
   }
 
-  /** @internal */
+  /** FrameSink: called by the parser only, never by a driver. */
   framePayload(piece: Uint8Array): void {
     if (this.#frameOpcode >= Opcode.CLOSE) {
       this.#controlBuffer.append(piece);
@@ -360,7 +360,7 @@ export class Connection implements FrameSink {
     return data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : this.#isUtf8(data);
   }
 
-  /** @internal */
+  /** FrameSink: called by the parser only, never by a driver. */
   frameEnd(): void {
     const opcode = this.#frameOpcode;
     if (opcode >= Opcode.CLOSE) {
@@ -398,7 +398,7 @@ export class Connection implements FrameSink {
     }
   }
 
-  /** @internal */
+  /** FrameSink: called by the parser only, never by a driver. */
   frameError(error: WebSocketError): void {
     this.#failWith(error);
   }
