@@ -129,6 +129,11 @@ async function test() {
     return checks !== 0 ? checks : tests;
   });
   if (!turboPassed) failed.push(turboTitle);
+  // After the build: the API reference resolves @wskit/core from its built declarations.
+  const docsTitle = 'API reference: links, exports and doc comments (typedoc --emit none)';
+  if (!(await step(docsTitle, () => pnpm('exec', 'typedoc', '--emit', 'none')))) {
+    failed.push(docsTitle);
+  }
   const scriptsTitle = 'workspace scripts (node --test scripts/)';
   if (!(await step(scriptsTitle, () => run(process.execPath, ['--test', 'scripts/'])))) {
     failed.push(scriptsTitle);

@@ -22,6 +22,7 @@ import type {
   WebSocketListenerOptions,
 } from './websocket-like.js';
 
+/** What `ReconnectingWebSocket.send` accepts, and can queue while disconnected. */
 export type ReconnectingSendData = QueueableData;
 
 /** An application-level heartbeat: browsers cannot send WebSocket pings, so the page does. */
@@ -100,6 +101,7 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
   random?: () => number;
 }
 
+/** The events of a `ReconnectingWebSocket` and their types, by name. */
 export interface ReconnectingWebSocketEventMap {
   open: Event;
   message: MessageEvent;
@@ -371,11 +373,13 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#setHandler('reconnected', handler);
   }
 
+  /** Adds a listener for one of the events, typed by its name. */
   override addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Adds a listener for any event type. */
   override addEventListener(
     type: string,
     listener: AnyListener | null,
@@ -394,11 +398,13 @@ export class ReconnectingWebSocket extends EventTargetBase {
       );
   }
 
+  /** Removes a listener added with `addEventListener`. */
   override removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
     options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
   ): void;
+  /** Removes a listener added with `addEventListener`, for any event type. */
   override removeEventListener(
     type: string,
     listener: AnyListener | null,

@@ -11,6 +11,9 @@ export type WebSocketStreamChunk = string | Uint8Array;
 /** What the writable side accepts: text, or a BufferSource sent as a binary message. */
 export type WebSocketStreamWriteChunk = string | ArrayBuffer | ArrayBufferView;
 
+/**
+ * What `opened` resolves with: the message streams and the negotiated subprotocol and extensions.
+ */
 export interface WebSocketOpenInfo {
   readonly readable: ReadableStream<WebSocketStreamChunk>;
   readonly writable: WritableStream<WebSocketStreamWriteChunk>;
@@ -18,11 +21,13 @@ export interface WebSocketOpenInfo {
   readonly extensions: string;
 }
 
+/** What `closed` resolves with: the close code and reason received. */
 export interface WebSocketCloseResult {
   readonly closeCode: number;
   readonly reason: string;
 }
 
+/** Options of the `WebSocketStream` constructor. */
 export interface WebSocketStreamOptions {
   protocols?: string | string[];
   /** Aborts the opening handshake (after `opened` it has no effect, as in the proposal). */

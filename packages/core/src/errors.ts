@@ -69,6 +69,10 @@ export const CloseCode = {
   TRY_AGAIN_LATER: 1013,
 } as const;
 
+/**
+ * The error the core throws for misuse and reports for protocol violations: `code` says which,
+ * `closeCode` is the close code sent for it.
+ */
 export class WebSocketError extends Error {
   override readonly name = 'WebSocketError';
   /** Stable machine-readable code, e.g. `WS_ERR_INVALID_OPCODE`. */
