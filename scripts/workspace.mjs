@@ -3,7 +3,8 @@
 // They must work on a machine with nothing but Node 20 and npm: pnpm comes through npx at the
 // version pinned in package.json's `packageManager`, everything else from the lockfile.
 //
-//   node scripts/workspace.mjs test           install, then everything CI checks (see `test` below)
+//   node scripts/workspace.mjs test           system peers (scripts/system-peers.mjs), install,
+//                                            then everything CI checks (see `test` below)
 //   node scripts/workspace.mjs start [args]   install, build what the demo needs, run the demo
 //
 // Tasks run under `pnpm exec` so that turbo (which looks for the pnpm binary) and publint (which
@@ -13,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSystemPeers } from './system-peers.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -77,8 +79,25 @@ async function install() {
   if (!installed) process.exit(1);
 }
 
+/**
+ * The suites talk to real system programs (Chromium, Python's websockets, redis-server, nginx).
+ * Installs the missing ones as root on Debian/Ubuntu; otherwise stops here, before anything
+ * runs, with one message naming them and the command, instead of failing suite by suite.
+ */
+async function systemPeers() {
+  section('system peers (scripts/system-peers.mjs)');
+  const result = await ensureSystemPeers();
+  if (!result.ok) {
+    console.error(`\n${result.message}`);
+    process.exit(1);
+  }
+  const installed = result.installed.length > 0 ? `installed ${result.installed.join(' ')}` : '';
+  console.log(`✓ every system peer is present${installed ? ` (${installed})` : ''}`);
+}
+
 async function test() {
   const started = Date.now();
+  await systemPeers();
   await install();
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   const failed = [];
@@ -110,6 +129,15 @@ async function test() {
     return checks !== 0 ? checks : tests;
   });
   if (!turboPassed) failed.push(turboTitle);
+  // After the build: the API reference resolves @wskit/core from its built declarations.
+  const docsTitle = 'API reference: links, exports and doc comments (typedoc --emit none)';
+  if (!(await step(docsTitle, () => pnpm('exec', 'typedoc', '--emit', 'none')))) {
+    failed.push(docsTitle);
+  }
+  const scriptsTitle = 'workspace scripts (node --test scripts/)';
+  if (!(await step(scriptsTitle, () => run(process.execPath, ['--test', 'scripts/'])))) {
+    failed.push(scriptsTitle);
+  }
   // Lint runs even when tests failed, so one run shows every problem.
   const lintTitle = 'lint and format check (biome check .)';
   if (!(await step(lintTitle, () => pnpm('exec', 'biome', 'check', '.')))) failed.push(lintTitle);

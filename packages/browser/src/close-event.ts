@@ -34,6 +34,7 @@ export interface CloseEvent extends Event {
   readonly reason: string;
 }
 
+/** The type of the `CloseEvent` class: the runtime's own, or ours where the runtime has none. */
 export interface CloseEventConstructor {
   new (type: string, eventInitDict?: CloseEventInit): CloseEvent;
   readonly prototype: CloseEvent;

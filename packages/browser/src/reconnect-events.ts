@@ -12,6 +12,7 @@ export interface ReconnectingEventBaseInit {
   composed?: boolean;
 }
 
+/** The fields of a `ReconnectingWebSocket` 'close' event, with whether it will reconnect. */
 export interface ReconnectingCloseEventInit extends ReconnectingEventBaseInit {
   code?: number;
   reason?: string;
@@ -38,6 +39,7 @@ export class ReconnectingCloseEvent extends EventBase {
   }
 }
 
+/** The fields of a `ReconnectingWebSocket` 'error' event. */
 export interface ReconnectingErrorEventInit extends ReconnectingEventBaseInit {
   error?: unknown;
   message?: string;
@@ -59,6 +61,7 @@ export class ReconnectingErrorEvent extends EventBase {
   }
 }
 
+/** The fields of a 'reconnecting' event: the attempt number and the delay before it (ms). */
 export interface ReconnectingEventInit extends ReconnectingEventBaseInit {
   attempt: number;
   delay: number;
@@ -76,6 +79,7 @@ export class ReconnectingEvent extends EventBase {
   }
 }
 
+/** The fields of a 'reconnected' event: which attempt succeeded. */
 export interface ReconnectedEventInit extends ReconnectingEventBaseInit {
   attempt: number;
 }

@@ -9,6 +9,7 @@ import { checkOptionNames, nonNegative } from './option-names.js';
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
 
+/** Limits of the queue that holds messages sent while disconnected. */
 export interface SendQueueOptions {
   /** Most messages held. Default 100. 0 turns queueing off (every send while down overflows). */
   maxMessages?: number;

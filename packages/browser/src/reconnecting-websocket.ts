@@ -23,6 +23,7 @@ import type {
   WebSocketListenerOptions,
 } from './websocket-like.js';
 
+/** What `ReconnectingWebSocket.send` accepts, and can queue while disconnected. */
 export type ReconnectingSendData = QueueableData;
 
 /**
@@ -157,6 +158,7 @@ const OTHER_LIBRARIES_NAMES: Record<string, string> = {
   query: "'url' as a function",
 };
 
+/** The events of a `ReconnectingWebSocket` and their types, by name. */
 export interface ReconnectingWebSocketEventMap {
   open: Event;
   message: MessageEvent;

@@ -8,12 +8,18 @@
  */
 
 import { DOMExceptionBase } from './runtime-globals.js';
+/** A close code and reason, for `close()` and in `WebSocketCloseError`. */
 export interface WebSocketCloseInfo {
   /** 1000 or 3000-4999 when passed to `close()`; any received code in `closed`. */
   closeCode?: number;
   reason?: string;
 }
 
+/**
+ * The error a `WebSocketStream` rejects and errors its streams with when the connection does not
+ * close cleanly, and the reason to pass to `readable.cancel()` / `writable.abort()` to close with
+ * a code (the proposal's `WebSocketError`, see the top of this file).
+ */
 export class WebSocketCloseError extends DOMExceptionBase {
   /** The close code, when one is known (1006 for a connection that dropped). */
   readonly closeCode: number | undefined;

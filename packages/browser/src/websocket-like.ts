@@ -26,7 +26,10 @@ export interface WebSocketListenerOptions {
 /** A listener: a function or an object with `handleEvent`. */
 export type WebSocketEventListener<E = Event> =
   | ((event: E) => void)
-  | { handleEvent(event: E): void };
+  | {
+      /** Called with each event. */
+      handleEvent(event: E): void;
+    };
 
 /** Events a WebSocket dispatches, by type. */
 export interface WebSocketLikeEventMap {
@@ -52,34 +55,45 @@ export interface WebSocketLike {
   readonly extensions: string;
   binaryType: BinaryType;
 
+  /** Called on the 'open' event (after listeners added before it). */
   onopen: ((event: Event) => unknown) | null;
+  /** Called on each 'message' event. */
   onmessage: ((event: MessageEvent) => unknown) | null;
+  /** Called on the 'error' event. */
   onerror: ((event: Event) => unknown) | null;
+  /** Called on the 'close' event. */
   onclose: ((event: CloseEvent) => unknown) | null;
 
+  /** Sends a message: a string as text, bytes or a Blob as binary. */
   send(data: WebSocketSendData): void;
+  /** Starts the closing handshake with `code` (1000 or 3000-4999) and `reason`. */
   close(code?: number, reason?: string): void;
 
+  /** Adds a listener for one of the WebSocket's events, typed by its name. */
   addEventListener<K extends keyof WebSocketLikeEventMap>(
     type: K,
     listener: WebSocketEventListener<WebSocketLikeEventMap[K]> | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Adds a listener for any event type. */
   addEventListener(
     type: string,
     listener: WebSocketEventListener | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener<K extends keyof WebSocketLikeEventMap>(
     type: K,
     listener: WebSocketEventListener<WebSocketLikeEventMap[K]> | null,
     options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
   ): void;
+  /** Removes a listener added with `addEventListener`, for any event type. */
   removeEventListener(
     type: string,
     listener: WebSocketEventListener | null,
     options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
   ): void;
+  /** Dispatches `event` to this WebSocket's listeners (EventTarget). */
   dispatchEvent(event: Event): boolean;
 }
 

@@ -13,6 +13,9 @@ export type WebSocketStreamChunk = string | Uint8Array;
 /** What the writable side accepts: text, or a BufferSource sent as a binary message. */
 export type WebSocketStreamWriteChunk = string | ArrayBuffer | ArrayBufferView;
 
+/**
+ * What `opened` resolves with: the message streams and the negotiated subprotocol and extensions.
+ */
 export interface WebSocketOpenInfo {
   readonly readable: ReadableStream<WebSocketStreamChunk>;
   readonly writable: WritableStream<WebSocketStreamWriteChunk>;
@@ -20,11 +23,13 @@ export interface WebSocketOpenInfo {
   readonly extensions: string;
 }
 
+/** What `closed` resolves with: the close code and reason received. */
 export interface WebSocketCloseResult {
   readonly closeCode: number;
   readonly reason: string;
 }
 
+/** Options of the `WebSocketStream` constructor. */
 export interface WebSocketStreamOptions {
   /** Subprotocols to offer: a sequence (an array), as the proposal's IDL says; a string throws. */
   protocols?: string[];

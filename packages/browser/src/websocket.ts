@@ -81,6 +81,7 @@ const SYNTAX_ERROR = 'SyntaxError';
 /** Brand check: is `value` a WebSocket of this class? Set in the class's static block. */
 let isWebSocket: (value: unknown) => value is WebSocket;
 
+/** The WHATWG WebSocket for Node.js, on @wskit/core: the browser's API, event for event. */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of the inherited addEventListener/removeEventListener, no properties.
 export class WebSocket extends EventTarget {
   declare static readonly CONNECTING: 0;
@@ -279,6 +280,7 @@ export class WebSocket extends EventTarget {
     this.#setHandler('open', value);
   }
 
+  /** Called on each 'message' event. */
   get onmessage(): ((event: MessageEvent) => unknown) | null {
     if (!isWebSocket(this)) throw illegalInvocation();
     return this.#getHandler('message');
@@ -299,6 +301,7 @@ export class WebSocket extends EventTarget {
     this.#setHandler('error', value);
   }
 
+  /** Called on the 'close' event. */
   get onclose(): ((event: CloseEvent) => unknown) | null {
     if (!isWebSocket(this)) throw illegalInvocation();
     return this.#getHandler('close');
@@ -449,6 +452,7 @@ export class WebSocket extends EventTarget {
     this.#connection?.pause();
   }
 
+  /** Reads from the socket again after `[kPause]()`. */
   [kResume](): void {
     if (!this.#paused) return;
     this.#paused = false;
@@ -747,21 +751,25 @@ export class WebSocket extends EventTarget {
 
 /** Listener overloads typed by event name, merged into the class declaration. */
 export interface WebSocket {
+  /** Adds a listener for one of the WebSocket's events, typed by its name. */
   addEventListener<K extends keyof WebSocketLikeEventMap>(
     type: K,
     listener: WebSocketEventListener<WebSocketLikeEventMap[K]> | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Adds a listener for any event type. */
   addEventListener(
     type: string,
     listener: WebSocketEventListener | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener<K extends keyof WebSocketLikeEventMap>(
     type: K,
     listener: WebSocketEventListener<WebSocketLikeEventMap[K]> | null,
     options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
   ): void;
+  /** Removes a listener added with `addEventListener`, for any event type. */
   removeEventListener(
     type: string,
     listener: WebSocketEventListener | null,

@@ -27,7 +27,9 @@ export interface Browser {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing; CI must run 'apt-get install -y chromium'`);
+    throw new Error(
+      `Chromium (${CHROMIUM}) is missing: run 'npm test' as root (it installs the system peers) or 'apt-get install -y chromium'`,
+    );
   }
   const userDataDir = mkdtempSync(join(tmpdir(), 'wskit-browser-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -43,7 +43,12 @@ export interface ConnectionHandler {
    * in order, and hands the result to `Connection.deliverDecompressed`.
    */
   onCompressedMessage?(data: Uint8Array, isBinary: boolean): void;
+  /**
+   * A ping arrived; its pong is already queued unless automatic pongs are off or a close frame
+   * was sent (RFC 6455 §5.5.2).
+   */
   onPing?(data: Uint8Array): void;
+  /** A pong arrived, solicited or not (RFC 6455 §5.5.3). */
   onPong?(data: Uint8Array): void;
   /** The peer's close frame arrived (the echo, if needed, is already queued). */
   onCloseFrame?(code: number, reason: string): void;
@@ -527,11 +532,13 @@ export class Connection implements FrameSink {
     this.#pushChunks(message.chunks);
   }
 
+  /** Queues a ping (RFC 6455 §5.5.2) carrying `data` (at most 125 bytes); throws unless open. */
   sendPing(data: Uint8Array | string = EMPTY): void {
     this.#assertOpen('sendPing');
     this.#queueFrame(Opcode.PING, controlPayload('sendPing', data), true, false);
   }
 
+  /** Queues a pong (RFC 6455 §5.5.3) carrying `data` (at most 125 bytes); throws unless open. */
   sendPong(data: Uint8Array | string = EMPTY): void {
     this.#assertOpen('sendPong');
     this.#queueFrame(Opcode.PONG, controlPayload('sendPong', data), true, false);
@@ -607,6 +614,9 @@ export class Connection implements FrameSink {
     this.#parser.suspend();
   }
 
+  /**
+   * Lets the frames held back by `suspendInput()` through; a no-op once the connection is closed.
+   */
   resumeInput(): void {
     if (this.#state === 'closed') return;
     this.#parser.resume();

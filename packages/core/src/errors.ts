@@ -78,18 +78,18 @@ export const CloseCode = {
  */
 const BRAND: unique symbol = Symbol.for('wskit.WebSocketError');
 
+/**
+ * The error the core throws for misuse and reports for protocol violations: `code` says which,
+ * `closeCode` is the close code sent for it.
+ */
 export class WebSocketError extends Error {
   /**
    * `error instanceof WebSocketError` holds for errors made by either build (ESM or CommonJS)
    * of @wskit/core. Subclasses keep the ordinary prototype check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // `this` is the class on the right of `instanceof`, which may be a subclass (they inherit
-    // this method): a subclass gets the ordinary prototype-chain check.
-    // biome-ignore lint/complexity/noThisInStatic: the receiver is meant, not WebSocketError.
-    const target: unknown = this;
-    if (target !== WebSocketError) {
-      return Function.prototype[Symbol.hasInstance].call(target, value);
+    if (this !== WebSocketError) {
+      return Function.prototype[Symbol.hasInstance].call(this, value);
     }
     return typeof value === 'object' && value !== null && BRAND in value;
   }

@@ -255,6 +255,17 @@ describe.each(published)('$name installed from its packed tarball', (entry) => {
     );
   });
 
+  test('ships the MIT licence text that its package.json declares', () => {
+    const installed = join(project(), 'node_modules', ...entry.name.split('/'));
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(manifest.license).toBe('MIT');
+    const licence = join(installed, 'LICENSE');
+    expect(existsSync(licence), `${entry.name}'s tarball has no LICENSE`).toBe(true);
+    expect(readFileSync(licence, 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 the wskit authors/,
+    );
+  });
+
   test('imports from ESM', async () => {
     await run(process.execPath, ['smoke.mjs'], project());
   });

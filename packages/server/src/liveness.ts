@@ -12,6 +12,7 @@ export interface Monitored {
   readonly lastReceivedAt: number;
   /** Time of the heartbeat ping still unanswered, or 0. */
   pingSentAt: number;
+  /** Sends a heartbeat ping; the monitor has already set `pingSentAt`. */
   sendHeartbeatPing(): void;
   /** The peer did not answer a ping in time: drop it. Called once; the member is removed. */
   onPongTimeout(): void;
@@ -19,6 +20,9 @@ export interface Monitored {
   onIdleTimeout(): void;
 }
 
+/**
+ * What a `LivenessMonitor` checks: heartbeat interval and pong timeout (ms), and the idle timeout.
+ */
 export interface LivenessSettings {
   readonly heartbeat: { readonly interval: number; readonly timeout: number } | undefined;
   /** 0 disables. */
@@ -27,13 +31,19 @@ export interface LivenessSettings {
 
 /** The adapter's timer and clock. `every` returns a function that cancels the interval. */
 export interface LivenessScheduler {
+  /** Calls `tick` every `milliseconds` until the returned function is called. */
   every(milliseconds: number, tick: () => void): () => void;
+  /** The current time in milliseconds, on the clock `every` runs on. */
   now(): number;
 }
 
 const MAX_TICK = 1_000;
 const MIN_TICK = 5;
 
+/**
+ * Watches its members on one shared timer: sends their heartbeat pings and tells a member when
+ * its ping went unanswered or it stayed idle for longer than `idleTimeout`.
+ */
 export class LivenessMonitor {
   readonly #settings: LivenessSettings;
   readonly #scheduler: LivenessScheduler;
@@ -61,12 +71,14 @@ export class LivenessMonitor {
     return this.#members.size;
   }
 
+  /** Starts watching `member` (a no-op when neither heartbeat nor idle timeout is configured). */
   add(member: Monitored): void {
     if (!this.enabled) return;
     this.#members.add(member);
     this.#cancel ??= this.#scheduler.every(this.#tick, () => this.sweep(this.#scheduler.now()));
   }
 
+  /** Stops watching `member`; the timer stops with the last member. */
   delete(member: Monitored): void {
     this.#members.delete(member);
     if (this.#members.size === 0 && this.#cancel !== undefined) {

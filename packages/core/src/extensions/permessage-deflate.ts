@@ -10,6 +10,7 @@ import { invalidArgument, WebSocketError } from '../errors.js';
 import type { DeflateParams, InflateParams } from './codec.js';
 import type { ExtensionElement } from './extension.js';
 
+/** The extension token of permessage-deflate in `Sec-WebSocket-Extensions` (RFC 7692 §7). */
 export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 
 /** Messages smaller than this many bytes are sent uncompressed unless configured otherwise. */

@@ -19,6 +19,7 @@ export function isValidWireCloseCode(code: number): boolean {
 /** RFC 6455 §5.5: a close reason must fit the 125-byte control payload after the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
 
+/** The decoded body of a close frame (RFC 6455 §5.5.1). */
 export interface ClosePayload {
   /** The status code, or 1005 (`NO_STATUS_RECEIVED`) when the frame carried none. */
   readonly code: number;

@@ -8,12 +8,19 @@ import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD } from './opcodes.j
  * The parser never throws: header-level violations go to `frameError`.
  */
 export interface FrameSink {
+  /**
+   * A frame header was parsed: its FIN and RSV1 bits, opcode and payload length (RFC 6455 §5.2).
+   */
   frameStart(fin: boolean, rsv1: boolean, opcode: number, length: number): void;
+  /** A piece of the current frame's payload, already unmasked. */
   framePayload(piece: Uint8Array): void;
+  /** The current frame's payload is complete. */
   frameEnd(): void;
+  /** The input violates the protocol (RFC 6455 §5); `error` says how. */
   frameError(error: WebSocketError): void;
 }
 
+/** How a `FrameParser` validates incoming frames. */
 export interface FrameParserOptions {
   /** The side we are: a server receives masked frames, a client unmasked ones (§5.1). */
   readonly role: 'client' | 'server';
@@ -99,6 +106,10 @@ export class FrameParser {
     }
   }
 
+  /**
+   * Parses `chunk`, calling the sink for each frame part; held while suspended, discarded after
+   * `stop()`.
+   */
   write(chunk: Uint8Array): void {
     if (this.#suspended || this.#pending.length > 0) {
       this.#pending.push(chunk);

@@ -8,6 +8,7 @@ export const Opcode = {
   PONG: 0xa,
 } as const;
 
+/** One of the opcode numbers in `Opcode` (RFC 6455 §5.2). */
 export type OpcodeValue = (typeof Opcode)[keyof typeof Opcode];
 
 /** RFC 6455 §5.5: control frames are identified by opcodes where the most significant bit is 1. */

@@ -15,6 +15,7 @@ import {
   outgoingHeaderLines,
 } from './http-head-writer.js';
 
+/** What to put in a client's opening handshake (RFC 6455 §4.1). */
 export interface ClientRequestOptions {
   /** `ws:` or `wss:` (`http:` and `https:` are mapped to them, as WHATWG WebSocket does). */
   readonly url: URL | string;
@@ -30,6 +31,10 @@ export interface ClientRequestOptions {
   readonly randomBytes?: RandomBytes;
 }
 
+/**
+ * An opening handshake request built by `createClientRequest` (RFC 6455 §4.1), and what is needed
+ * to check the response.
+ */
 export interface ClientRequest {
   /** The parsed URL, with `http:`/`https:` mapped to `ws:`/`wss:`; `wss:` means use TLS. */
   readonly url: URL;
@@ -194,6 +199,7 @@ export interface OfferedHandshake {
   readonly extensions?: readonly ExtensionElement[];
 }
 
+/** What the server's accepted handshake response settled: subprotocol and extensions. */
 export interface NegotiatedHandshake {
   /** The subprotocol the server selected, or '' when it selected none. */
   readonly protocol: string;

@@ -5,6 +5,7 @@
 
 /** A WHATWG `Headers`, or anything with the same `get` (Deno, Bun, fetch, undici). */
 export interface HeadersGetter {
+  /** The value of header `name` (any case), or null when absent. */
   get(name: string): string | null;
 }
 
@@ -14,8 +15,13 @@ export type HeaderRecord = Readonly<Record<string, string | readonly string[] | 
 /** Ordered `[name, value]` pairs, as `HttpHeadParser` produces them. */
 export type HeaderPairs = ReadonlyArray<readonly [name: string, value: string]>;
 
+/**
+ * Headers in any of the shapes the runtimes use: a WHATWG `Headers`, a Node header record, or
+ * name/value pairs.
+ */
 export type HeadersInput = HeadersGetter | HeaderRecord | HeaderPairs;
 
+/** Case-insensitive, read-only access to headers given as a `HeadersInput`. */
 export interface HeaderView {
   /**
    * The value of `name` (any case), repeated lines joined with ", " (RFC 7230 §3.2.2), or

@@ -29,8 +29,10 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const DEL = 0x7f;
 
+/** Which HTTP head an `HttpHeadParser` reads: a request's or a response's. */
 export type HttpHeadKind = 'request' | 'response';
 
+/** A parsed HTTP response head: version, status, reason phrase and headers. */
 export interface HttpResponseHead {
   /** `"1.1"` for `HTTP/1.1`. */
   readonly httpVersion: string;
@@ -40,6 +42,7 @@ export interface HttpResponseHead {
   readonly headers: Array<[name: string, value: string]>;
 }
 
+/** A parsed HTTP request head: method, target, version and headers. */
 export interface HttpRequestHead {
   readonly method: string;
   /** The request-target as sent, e.g. `/chat?room=1`. */
@@ -50,10 +53,12 @@ export interface HttpRequestHead {
   readonly headers: Array<[name: string, value: string]>;
 }
 
+/** The parsed head type for `Kind`. */
 export type HttpHeadOf<Kind extends HttpHeadKind> = Kind extends 'request'
   ? HttpRequestHead
   : HttpResponseHead;
 
+/** The kind of head to parse and its limits. */
 export interface HttpHeadParserOptions<Kind extends HttpHeadKind> {
   readonly kind: Kind;
   /** The most bytes the head may take, start line and final empty line included. */
@@ -62,6 +67,7 @@ export interface HttpHeadParserOptions<Kind extends HttpHeadKind> {
   readonly maxHeaderCount?: number;
 }
 
+/** A complete HTTP head, and the bytes that followed it. */
 export interface HttpHeadParsed<Head> {
   readonly head: Head;
   /**
@@ -73,6 +79,10 @@ export interface HttpHeadParsed<Head> {
 
 type ParserState = 'start-line' | 'headers' | 'done' | 'failed';
 
+/**
+ * Reads an HTTP/1.1 request or response head (RFC 9112) from chunks as they arrive, within a byte
+ * and header count limit.
+ */
 export class HttpHeadParser<Kind extends HttpHeadKind> {
   readonly #kind: Kind;
   readonly #maxHeadBytes: number;

@@ -29,6 +29,10 @@ export interface ClientRequestLike {
   readonly headers: HeadersInput;
 }
 
+/**
+ * A client's opening handshake that passed RFC 6455 §4.2.1, with what the server needs to answer
+ * it.
+ */
 export interface ValidatedClientRequest {
   /** `Sec-WebSocket-Key`, to pass to `buildAcceptResponse`. */
   readonly key: string;
@@ -152,6 +156,7 @@ function isDigits(text: string): boolean {
   return true;
 }
 
+/** What the server's 101 response carries. */
 export interface AcceptResponseOptions {
   /** The client's `Sec-WebSocket-Key`. */
   readonly key: string;
@@ -165,6 +170,7 @@ export interface AcceptResponseOptions {
   readonly digest?: Sha1Digest;
 }
 
+/** The server's 101 response accepting a WebSocket handshake (RFC 6455 §4.2.2). */
 export interface AcceptResponse {
   readonly status: 101;
   readonly statusText: 'Switching Protocols';
@@ -227,6 +233,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
   };
 }
 
+/** The status, headers and body of a refusal. */
 export interface RejectResponseOptions {
   /** 300-599. */
   readonly status: number;
@@ -237,6 +244,7 @@ export interface RejectResponseOptions {
   readonly body?: string | Uint8Array;
 }
 
+/** An HTTP response refusing the upgrade. */
 export interface RejectResponse {
   readonly status: number;
   readonly statusText: string;

@@ -62,10 +62,13 @@ export const PeerState = {
   CLOSING: 2,
   CLOSED: 3,
 } as const;
+/** One of the ready-state numbers in `PeerState`. */
 export type PeerStateValue = (typeof PeerState)[keyof typeof PeerState];
 
+/** What `send` accepts: a string is sent as text, bytes as a binary message. */
 export type SendData = string | ArrayBuffer | ArrayBufferView;
 
+/** Per-message send options. */
 export interface SendOptions {
   /** Compress this message if permessage-deflate was negotiated. Default: by size threshold. */
   readonly compress?: boolean;
@@ -87,18 +90,22 @@ export interface Peer<Data = unknown> {
   readonly bufferedAmount: number;
   /** Sends a message: a string as text, bytes as binary. Throws if the peer is not open. */
   send(data: SendData, options?: SendOptions): void;
+  /** Sends a ping (RFC 6455 §5.5.2) carrying `data` (at most 125 bytes). */
   ping(data?: SendData): void;
   /** Starts the closing handshake (RFC 6455 §7.1.2). */
   close(code?: number, reason?: string): void;
   /** Ends the connection at once, without a closing handshake. */
   terminate(): void;
+  /** Adds this peer to `topic`'s subscribers (for `publish`). */
   subscribe(topic: string): void;
+  /** Removes this peer from `topic`'s subscribers. */
   unsubscribe(topic: string): void;
   readonly topics: ReadonlySet<string>;
   /** Sends to every subscriber of `topic` except this peer. */
   publish(topic: string, data: SendData, options?: SendOptions): void;
 }
 
+/** How a connection ended, as `close` hooks receive it. */
 export interface CloseDetails {
   /** The peer's close code; 1005 if its close frame had none; 1006 if the transport dropped. */
   readonly code: number;
@@ -110,8 +117,11 @@ export interface CloseDetails {
 export interface Hooks<Data = unknown> {
   /** Before the handshake completes: authenticate, route, pick a subprotocol, or reject. */
   upgrade?(request: UpgradeRequest): UpgradeResult<Data> | Promise<UpgradeResult<Data>>;
+  /** The handshake completed: `peer` is open and can send. */
   open?(peer: Peer<Data>): void | Promise<void>;
+  /** A complete message arrived from `peer`. */
   message?(peer: Peer<Data>, message: Message): void | Promise<void>;
+  /** The connection ended (closing handshake done, or transport dropped). */
   close?(peer: Peer<Data>, details: CloseDetails): void | Promise<void>;
   /** A protocol error from the peer, or an exception thrown by another hook. */
   error?(peer: Peer<Data>, error: Error): void;

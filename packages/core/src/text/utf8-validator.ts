@@ -106,6 +106,7 @@ export class Utf8Validator {
     return this.#remaining === 0;
   }
 
+  /** Forgets the bytes seen so far, ready for the next message. */
   reset(): void {
     this.#remaining = 0;
     this.#lower = 0x80;

@@ -7,6 +7,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/** Encodes `text` as UTF-8 (lone surrogates become U+FFFD, as `TextEncoder` does). */
 export function encodeUtf8(text: string): Uint8Array {
   return utf8Encoder.encode(text);
 }

@@ -3,7 +3,7 @@
  * Python's `websockets` (a long-lived python3 process speaking JSON lines) and the WHATWG
  * WebSocket of @wskit/browser (our Node implementation of the browser API).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -178,6 +178,20 @@ interface PythonEvent {
   [key: string]: unknown;
 }
 
+/**
+ * Throws (failing the test, never skipping it) when /usr/bin/python3 cannot import websockets,
+ * naming the peer and the command that installs it.
+ */
+function requirePythonWebsockets(): void {
+  const probe = spawnSync(PYTHON, ['-c', 'import websockets'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    const why = probe.error?.message ?? probe.stderr.trim();
+    throw new Error(
+      `Python's websockets is missing (${PYTHON} -c 'import websockets' failed: ${why}): run 'npm test' as root (it installs the system peers) or 'apt-get install -y python3-websockets'`,
+    );
+  }
+}
+
 /** One python3 process serves every Python connection of a test file. */
 export function pythonDriver(): ClientDriver {
   let child: ChildProcessWithoutNullStreams | undefined;
@@ -188,6 +202,7 @@ export function pythonDriver(): ClientDriver {
 
   const start = () => {
     if (ready) return ready;
+    requirePythonWebsockets();
     const script = fileURLToPath(new URL('../clients/python_client.py', import.meta.url));
     const process = spawn(PYTHON, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = process;

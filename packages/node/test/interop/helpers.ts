@@ -94,7 +94,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export function requirePythonWebsockets(): string {
   if (!existsSync(PYTHON)) {
     throw new Error(
-      `interop: ${PYTHON} is missing; CI must install python3 and python3-websockets`,
+      `interop: ${PYTHON} is missing: run 'npm test' as root (it installs the system peers) or 'apt-get install -y python3-websockets'`,
     );
   }
   const probe = spawnSync(PYTHON, ['-c', 'import websockets; print(websockets.__version__)'], {
@@ -102,7 +102,7 @@ export function requirePythonWebsockets(): string {
   });
   if (probe.status !== 0) {
     throw new Error(
-      `interop: ${PYTHON} cannot import websockets (apt-get install python3-websockets): ${probe.stderr.trim()}`,
+      `interop: ${PYTHON} cannot import websockets: run 'npm test' as root (it installs the system peers) or 'apt-get install -y python3-websockets'\n${probe.stderr.trim()}`,
     );
   }
   return probe.stdout.trim();
@@ -111,7 +111,9 @@ export function requirePythonWebsockets(): string {
 /** Throws (failing the suite, never skipping it) if the system Chromium is missing. */
 export function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`interop: ${CHROMIUM} is missing; CI must run 'apt-get install -y chromium'`);
+    throw new Error(
+      `interop: Chromium (${CHROMIUM}) is missing: run 'npm test' as root (it installs the system peers) or 'apt-get install -y chromium'`,
+    );
   }
 }
 
