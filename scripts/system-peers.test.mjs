@@ -21,7 +21,13 @@ function recorder() {
 
 test('the list names every peer the suites use, each with a Debian package', () => {
   const packages = SYSTEM_PEERS.map((peer) => peer.debianPackage).sort();
-  assert.deepEqual(packages, ['chromium', 'nginx-light', 'python3-websockets', 'redis-server']);
+  assert.deepEqual(packages, [
+    'chromium',
+    'nginx-light',
+    'python3-h2',
+    'python3-websockets',
+    'redis-server',
+  ]);
 });
 
 test('nothing missing: no apt-get at all, not even update', async () => {
