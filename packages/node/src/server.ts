@@ -308,36 +308,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     callback?: StreamCallback<Data>,
   ): void {
     stream.on('error', swallowHandshakeError);
-    const attempt: HandshakeAttempt = { timedOut: false };
-    const handshakeTimeout = this.#resolved.handshakeTimeout;
-    const timer =
-      handshakeTimeout > 0
-        ? setTimeout(() => {
-            attempt.timedOut = true;
-            this.#emitClientError(
-              new WebSocketError(
-                'WS_ERR_HANDSHAKE_TIMEOUT',
-                'the handshake did not complete in time',
-              ),
-            );
-            respondHttp2Reject(
-              stream,
-              createRejectResponse({ status: 408, body: 'Handshake timeout' }),
-            );
-          }, handshakeTimeout)
-        : undefined;
-    timer?.unref();
-    this.#upgradeStream(stream, headers, attempt).then(
-      (peer) => {
-        if (timer !== undefined) clearTimeout(timer);
-        if (peer === undefined) return;
-        this.#openStream(peer, callback);
-      },
-      (error: unknown) => {
-        if (timer !== undefined) clearTimeout(timer);
-        this.#context.dispatcher.unhandled('upgrade', error);
-        if (!attempt.timedOut) respondHttp2Reject(stream, createRejectResponse({ status: 500 }));
-      },
+    this.#handshake(
+      (attempt) => this.#upgradeStream(stream, headers, attempt),
+      (response) => respondHttp2Reject(stream, createRejectResponse(response)),
+      (peer) => this.#openStream(peer, callback),
     );
   }
 
@@ -352,12 +326,28 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     callback?: UpgradeCallback<Data>,
   ): void {
     socket.on('error', swallowHandshakeError);
+    this.#handshake(
+      (attempt) => this.#upgrade(request, socket, head, attempt),
+      (response) => writeReject(socket, response),
+      (peer) => this.#open(peer, request, callback),
+    );
+  }
+
+  /**
+   * What an HTTP/1.1 upgrade and an HTTP/2 stream share: the handshake timeout (408, and a
+   * late hook result is dropped), then the peer opens, or a bug of ours answers 500 (the hooks'
+   * own failures are decided in decideUpgrade) and goes to the log.
+   */
+  #handshake(
+    upgrade: (attempt: HandshakeAttempt) => Promise<WebSocket<Data> | undefined>,
+    refuse: (response: RejectResponseOptions) => void,
+    open: (peer: WebSocket<Data>) => void,
+  ): void {
     const attempt: HandshakeAttempt = { timedOut: false };
     const handshakeTimeout = this.#resolved.handshakeTimeout;
     const timer =
       handshakeTimeout > 0
         ? setTimeout(() => {
-            // The 408 is the answer: whatever the upgrade hook returns later is ignored.
             attempt.timedOut = true;
             this.#emitClientError(
               new WebSocketError(
@@ -365,21 +355,19 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
                 'the handshake did not complete in time',
               ),
             );
-            writeReject(socket, { status: 408, body: 'Handshake timeout' });
+            refuse({ status: 408, body: 'Handshake timeout' });
           }, handshakeTimeout)
         : undefined;
     timer?.unref();
-    this.#upgrade(request, socket, head, attempt).then(
+    upgrade(attempt).then(
       (peer) => {
         if (timer !== undefined) clearTimeout(timer);
-        if (peer === undefined) return;
-        this.#open(peer, request, callback);
+        if (peer !== undefined) open(peer);
       },
       (error: unknown) => {
-        // A bug of ours (the hooks' failures are decided in decideUpgrade): 500, and the log.
         if (timer !== undefined) clearTimeout(timer);
         this.#context.dispatcher.unhandled('upgrade', error);
-        if (!attempt.timedOut) writeReject(socket, { status: 500 });
+        if (!attempt.timedOut) refuse({ status: 500 });
       },
     );
   }

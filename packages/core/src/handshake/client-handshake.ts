@@ -7,7 +7,7 @@ import type { ExtensionElement } from '../extensions/extension.js';
 import type { RandomBytes } from '../random.js';
 import { computeAccept, generateKey } from './accept-key.js';
 import { formatExtensions, headerHasToken, isToken, parseExtensions } from './header-values.js';
-import { type HeadersInput, headerView } from './headers.js';
+import { type HeadersInput, type HeaderView, headerView } from './headers.js';
 import {
   assertSafeHeader,
   encodeHead,
@@ -258,6 +258,20 @@ export function validateServerResponse(
     );
   }
 
+  return negotiatedFromResponse(headers, offered);
+}
+
+/**
+ * RFC 6455 §4.1 steps 5 and 6, for an HTTP/1.1 101 and an RFC 8441 2xx alike: every extension
+ * in the response was offered, and the subprotocol (at most one) was offered.
+ */
+export function negotiatedFromResponse(
+  headers: HeaderView,
+  offered: {
+    readonly protocols?: readonly string[];
+    readonly extensions?: readonly ExtensionElement[];
+  },
+): NegotiatedHandshake {
   // Step 5: every extension in the response must have been offered.
   const extensionsValue = headers.get('sec-websocket-extensions');
   const extensions = extensionsValue === undefined ? [] : parseExtensions(extensionsValue);

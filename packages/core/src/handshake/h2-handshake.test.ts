@@ -225,9 +225,16 @@ describe('RFC 8441 §5 client side', () => {
   });
 
   test('an unoffered subprotocol or extension fails the connection', () => {
+    // The same checks, and messages, as the HTTP/1.1 handshake (RFC 6455 §4.1 steps 5-6).
     expect(() =>
       validateH2ServerResponse({ status: 200, headers: { 'sec-websocket-protocol': 'x' } }, {}),
-    ).toThrow('not offered');
+    ).toThrow('The server selected a subprotocol, but none was offered');
+    expect(() =>
+      validateH2ServerResponse(
+        { status: 200, headers: { 'sec-websocket-protocol': 'x' } },
+        { protocols: ['y'] },
+      ),
+    ).toThrow('The server selected the subprotocol "x", which was not offered');
     expect(() =>
       validateH2ServerResponse({ status: 200, headers: { 'sec-websocket-extensions': 'x-y' } }, {}),
     ).toThrow('not offered');

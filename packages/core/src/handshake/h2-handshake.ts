@@ -12,6 +12,7 @@ import type { ExtensionElement } from '../extensions/extension.js';
 import {
   HandshakeResponseError,
   type NegotiatedHandshake,
+  negotiatedFromResponse,
   type ServerResponseLike,
 } from './client-handshake.js';
 import { formatExtensions, isToken, parseExtensions, parseSubprotocols } from './header-values.js';
@@ -312,35 +313,5 @@ export function validateH2ServerResponse(
   if (response.status < 200 || response.status > 299) {
     throw new HandshakeResponseError(response.status, response.statusText ?? '', response.headers);
   }
-  const view = headerView(response.headers);
-  const extensionsValue = view.get('sec-websocket-extensions');
-  const extensions = extensionsValue === undefined ? [] : parseExtensions(extensionsValue);
-  const offeredNames = new Set((offered.extensions ?? []).map((extension) => extension.name));
-  for (const extension of extensions) {
-    if (!offeredNames.has(extension.name)) {
-      throw handshakeError(
-        'WS_ERR_UNEXPECTED_EXTENSION',
-        `The server accepted the extension ${JSON.stringify(extension.name)}, which was not offered`,
-      );
-    }
-  }
-  const protocolValue = view.get('sec-websocket-protocol');
-  let protocol = '';
-  if (protocolValue !== undefined) {
-    const offeredProtocols = offered.protocols ?? [];
-    if ((view.count('sec-websocket-protocol') ?? 1) > 1 || protocolValue.includes(',')) {
-      throw handshakeError(
-        'WS_ERR_UNEXPECTED_SUBPROTOCOL',
-        'The server selected more than one subprotocol',
-      );
-    }
-    if (!offeredProtocols.includes(protocolValue)) {
-      throw handshakeError(
-        'WS_ERR_UNEXPECTED_SUBPROTOCOL',
-        `The server selected the subprotocol ${JSON.stringify(protocolValue.slice(0, 64))}, which was not offered`,
-      );
-    }
-    protocol = protocolValue;
-  }
-  return { protocol, extensions };
+  return negotiatedFromResponse(headerView(response.headers), offered);
 }

@@ -125,22 +125,9 @@ export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
       secure: (request.socket as { encrypted?: boolean }).encrypted === true,
       req: request,
     };
-    const decide: VerifyClientCallback = (result, code = 401, message, headers) => {
-      if (result) proceed();
-      else refuse(socket, code, message, headers);
-    };
-    try {
-      if (verify.length >= 2)
-        (verify as (i: VerifyClientInfo, c: VerifyClientCallback) => void)(info, decide);
-      else decide((verify as (i: VerifyClientInfo) => boolean)(info));
-    } catch (error) {
-      // A verifyClient that throws is a server bug: 500, and the log (as a throwing hook).
-      console.error(
-        `${NODE_PREFIX} verifyClient failed (the client got 500 Internal Server Error):`,
-        error,
-      );
-      refuse(socket, 500);
-    }
+    runVerifyClient(verify, info, proceed, (code, message, headers) =>
+      refuse(socket, code, message, headers),
+    );
   }
 
   /**
@@ -177,25 +164,41 @@ export class WebSocketServer<Data = unknown> extends BaseWebSocketServer<Data> {
       secure: headers[':scheme'] === 'https',
       req,
     };
-    const decide: VerifyClientCallback = (result, code = 401, message, extra) => {
-      if (result) proceed();
-      else refuseStream(stream, code, message, extra);
-    };
-    try {
-      if (verify.length >= 2)
-        (verify as (i: VerifyClientInfo, c: VerifyClientCallback) => void)(info, decide);
-      else decide((verify as (i: VerifyClientInfo) => boolean)(info));
-    } catch (error) {
-      console.error(
-        `${NODE_PREFIX} verifyClient failed (the client got 500 Internal Server Error):`,
-        error,
-      );
-      refuseStream(stream, 500);
-    }
+    runVerifyClient(verify, info, proceed, (code, message, extra) =>
+      refuseStream(stream, code, message, extra),
+    );
   }
 
   protected override createPeer(init: WebSocketInit<Data>): WebSocket<Data> {
     return new WebSocket<Data>(init);
+  }
+}
+
+/**
+ * ws's verifyClient in either form (`(info) => boolean` or `(info, callback)`), for an HTTP/1.1
+ * upgrade and an HTTP/2 stream alike. A refusal defaults to 401; a verifyClient that throws is
+ * a server bug: 500, and the log (as a throwing hook).
+ */
+function runVerifyClient(
+  verify: VerifyClient,
+  info: VerifyClientInfo,
+  proceed: () => void,
+  refuseWith: (code: number, message?: string, headers?: http.OutgoingHttpHeaders) => void,
+): void {
+  const decide: VerifyClientCallback = (result, code = 401, message, headers) => {
+    if (result) proceed();
+    else refuseWith(code, message, headers);
+  };
+  try {
+    if (verify.length >= 2)
+      (verify as (i: VerifyClientInfo, c: VerifyClientCallback) => void)(info, decide);
+    else decide((verify as (i: VerifyClientInfo) => boolean)(info));
+  } catch (error) {
+    console.error(
+      `${NODE_PREFIX} verifyClient failed (the client got 500 Internal Server Error):`,
+      error,
+    );
+    refuseWith(500);
   }
 }
 
