@@ -37,7 +37,9 @@ import {
   type ServerOptions as SharedServerOptions,
   TopicRegistry,
   UPGRADE_REQUIRED,
+  type UpgradeDecision,
 } from '@wskit/server';
+import type { DriverInit } from './driver.js';
 import {
   type AnyHttp2Server,
   createStandaloneHttp2Server,
@@ -494,21 +496,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     socket.write(this.#responseHead(response, request));
     const extensions =
       response.headers.find(([name]) => name === 'Sec-WebSocket-Extensions')?.[1] ?? '';
-    return this.createPeer({
-      socket,
-      head,
-      role: 'server',
-      url: upgradeRequest.url,
-      protocol: decision.protocol,
-      extensions,
-      deflate,
-      options: this.#resolved,
-      monitor: this.#monitor,
-      id: this.#nextId(),
-      data: decision.data,
-      request: upgradeRequest,
-      context: this.#context,
-    });
+    return this.#acceptedPeer(socket, head, upgradeRequest, decision, extensions, deflate);
   }
 
   /** permessage-deflate (RFC 7692 §5): the response element and a codec, if agreed. */
@@ -583,11 +571,23 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     stream.removeListener('error', swallowHandshakeError);
     const extensions =
       response.headers.find(([name]) => name === 'sec-websocket-extensions')?.[1] ?? '';
+    return this.#acceptedPeer(stream, undefined, upgradeRequest, decision, extensions, deflate);
+  }
+
+  /** The peer of an accepted handshake, on an HTTP/1.1 socket or an HTTP/2 stream. */
+  #acceptedPeer(
+    socket: Duplex,
+    head: Uint8Array | undefined,
+    request: NodeUpgradeRequest,
+    decision: Extract<UpgradeDecision<Data>, { accepted: true }>,
+    extensions: string,
+    deflate: DriverInit['deflate'],
+  ): WebSocket<Data> {
     return this.createPeer({
-      socket: stream,
-      head: undefined,
+      socket,
+      head,
       role: 'server',
-      url: upgradeRequest.url,
+      url: request.url,
       protocol: decision.protocol,
       extensions,
       deflate,
@@ -595,7 +595,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       monitor: this.#monitor,
       id: this.#nextId(),
       data: decision.data,
-      request: upgradeRequest,
+      request,
       context: this.#context,
     });
   }
