@@ -18,8 +18,11 @@ export type { QueueOverflow, SendQueueOptions } from './reconnect-queue.js';
 export {
   HEARTBEAT_TIMEOUT_CODE,
   type ReconnectCloseInfo,
+  type ReconnectDebugLogger,
   type ReconnectHeartbeatOptions,
+  type ReconnectingProtocols,
   type ReconnectingSendData,
+  type ReconnectingUrl,
   type ReconnectingWebSocketEventMap,
   type ReconnectingWebSocketOptions,
 } from './reconnecting-websocket.js';

@@ -920,21 +920,25 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
 /** Typed listener overloads, merged into the class declaration. */
 export interface ReconnectingWebSocket {
+  /** Adds a listener for one of the events, typed by its name. */
   addEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Adds a listener for any event type. */
   addEventListener(
     type: string,
     listener: AnyListener | null,
     options?: boolean | WebSocketListenerOptions,
   ): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener<K extends keyof ReconnectingWebSocketEventMap>(
     type: K,
     listener: Listener<ReconnectingWebSocketEventMap[K]> | null,
     options?: boolean | Pick<WebSocketListenerOptions, 'capture'>,
   ): void;
+  /** Removes a listener added with `addEventListener`, for any event type. */
   removeEventListener(
     type: string,
     listener: AnyListener | null,

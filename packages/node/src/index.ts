@@ -18,19 +18,23 @@ export {
 export { DEFAULTS } from '@wskit/server';
 export { type ClientOptions, connect, UnexpectedResponseError } from './client.js';
 export { ConcurrencyLimiter } from './concurrency-limiter.js';
+export type { DriverInit } from './driver.js';
+export type { AnyHttp2Server } from './http2-server.js';
 export type { ConnectionOptions, HeartbeatOptions, NodeDeflateOptions } from './options.js';
 export { proxyForUrl } from './proxy.js';
 export {
   type CloseServerOptions,
   type OriginPolicy,
   type ServerOptions,
+  type StreamCallback,
   WebSocketServer,
   type WebSocketServerEvents,
 } from './server.js';
-export { NodeUpgradeRequest } from './upgrade-request.js';
+export { type Http2RequestSource, NodeUpgradeRequest } from './upgrade-request.js';
 export {
   type ConnectingInit,
   type NodeSendOptions,
+  type PeerContext,
   type SendCallback,
   WebSocket,
   type WebSocketEvents,

@@ -120,7 +120,8 @@ interface HandshakeAttempt {
 }
 
 type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMessage) => void;
-type StreamCallback<Data> = (socket: WebSocket<Data>, request: NodeUpgradeRequest) => void;
+/** `handleStream`'s callback: the open connection and the request view of its stream. */
+export type StreamCallback<Data> = (socket: WebSocket<Data>, request: NodeUpgradeRequest) => void;
 
 /** The events of a server, `ws`-style, for typed `on`/`once`/`off`. */
 export interface WebSocketServerEvents<Data> {

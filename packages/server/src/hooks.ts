@@ -42,6 +42,7 @@ export class HookDispatcher<Data = unknown> {
     return this.hooks.message !== undefined;
   }
 
+  /** The `open` hook: the connection is open. */
   open(peer: Peer<Data>): void {
     const hook = this.hooks.open;
     if (hook === undefined) return;
@@ -52,6 +53,7 @@ export class HookDispatcher<Data = unknown> {
     }
   }
 
+  /** The `message` hook: the hot path, no closure unless the hook returns a promise. */
   message(peer: Peer<Data>, message: Message): void {
     const hook = this.hooks.message;
     if (hook === undefined) return;
@@ -62,6 +64,7 @@ export class HookDispatcher<Data = unknown> {
     }
   }
 
+  /** The `close` hook: the connection ended (code, reason, wasClean). */
   close(peer: Peer<Data>, details: CloseDetails): void {
     const hook = this.hooks.close;
     if (hook === undefined) return;
@@ -72,6 +75,7 @@ export class HookDispatcher<Data = unknown> {
     }
   }
 
+  /** The `drain` hook: the send buffer emptied after backpressure. */
   drain(peer: Peer<Data>): void {
     const hook = this.hooks.drain;
     if (hook === undefined) return;
@@ -118,6 +122,7 @@ export class HookDispatcher<Data = unknown> {
   }
 }
 
+/** A thrown value as an Error (a hook may throw a string). */
 export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }

@@ -47,4 +47,5 @@ export {
   rejectionAsResponse,
   UPGRADE_REQUIRED,
   type UpgradeDecision,
+  type UpgradePolicy,
 } from './upgrade.js';

@@ -16,6 +16,7 @@ import { nearestName } from './suggest.js';
 /** Allowed `Origin` values (exact, e.g. 'https://example.com'), or a predicate. */
 export type OriginPolicy = readonly string[] | ((origin: string | undefined) => boolean);
 
+/** When to ping a quiet peer and how long to wait for its answer. */
 export interface HeartbeatOptions {
   /** Ping after this many ms of silence from the peer. Default 30,000. */
   interval?: number;
@@ -62,6 +63,7 @@ export interface ServerOptions<Data = unknown> extends ConnectionOptions {
   clientTracking?: boolean;
 }
 
+/** `ConnectionOptions` checked, with every default applied. */
 export interface ResolvedConnectionOptions {
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
@@ -71,8 +73,10 @@ export interface ResolvedConnectionOptions {
   readonly idleTimeout: number;
 }
 
+/** `ServerOptions` checked, with every default applied. */
 export interface ResolvedServerOptions<Data> extends ResolvedConnectionOptions {
   readonly hooks: Hooks<Data>;
+  /** See `ServerOptions.selectProtocol`. */
   readonly selectProtocol: ServerOptions<Data>['selectProtocol'];
   readonly allowedOrigins: OriginPolicy | undefined;
   readonly handshakeTimeout: number;
@@ -89,6 +93,7 @@ export const DEFAULTS = {
   idleTimeout: 0,
 } as const;
 
+/** The hooks a server calls, by name (other keys in `hooks` are refused). */
 export const HOOK_NAMES = ['upgrade', 'open', 'message', 'close', 'error', 'drain'] as const;
 
 const CONNECTION_OPTION_NAMES = [
@@ -299,6 +304,7 @@ export function resolveConnectionOptions(
 /** The connection option names, for adapters (a client) that accept only these. */
 export const CONNECTION_OPTIONS: readonly string[] = CONNECTION_OPTION_NAMES;
 
+/** An option that must be a number >= 0, or `fallback` when absent; throws naming it. */
 export function nonNegative(
   prefix: string,
   name: string,

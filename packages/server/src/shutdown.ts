@@ -1,5 +1,6 @@
 import { CloseCode, PeerState } from '@wskit/core';
 
+/** How a server shuts down: the close code and reason sent, and how long to wait. */
 export interface CloseServerOptions {
   /** Close code sent to every peer. Default 1001 (going away). */
   code?: number;
@@ -8,9 +9,12 @@ export interface CloseServerOptions {
   timeout?: number;
 }
 
+/** A peer as the shutdown sees it, on any runtime. */
 export interface ClosablePeer {
   readonly readyState: number;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Drops the connection without one. */
   terminate(): void;
 }
 

@@ -54,6 +54,7 @@ export class TopicRegistry<Subscriber extends TopicSubscriber<Prepared>, Prepare
     return true;
   }
 
+  /** The topics `peer` is subscribed to. */
   topicsOf(peer: Subscriber): ReadonlySet<string> {
     return this.#topicsOf.get(peer) ?? NO_TOPICS;
   }
@@ -66,6 +67,7 @@ export class TopicRegistry<Subscriber extends TopicSubscriber<Prepared>, Prepare
     for (const topic of topics) this.#removeSubscriber(topic, peer);
   }
 
+  /** How many peers are subscribed to `topic`. */
   subscriberCount(topic: string): number {
     return this.#subscribers.get(topic)?.size ?? 0;
   }

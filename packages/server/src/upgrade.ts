@@ -30,7 +30,8 @@ export type UpgradeDecision<Data> =
       readonly headers: Array<[string, string]> | undefined;
     };
 
-type UpgradePolicy<Data> = Pick<
+/** What `decideUpgrade` needs from a server: its Origin policy, `selectProtocol` and hooks. */
+export type UpgradePolicy<Data> = Pick<
   ResolvedServerOptions<Data>,
   'allowedOrigins' | 'selectProtocol'
 > & { readonly dispatcher: HookDispatcher<Data> };

@@ -127,6 +127,7 @@ const H2_ACCEPT_RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'sec-websocket-extensions',
 ]);
 
+/** What `buildH2AcceptResponse` needs: the choices of the server for an accepted CONNECT. */
 export interface H2AcceptResponseOptions {
   /** The selected subprotocol, one of those the client offered; '' or absent for none. */
   readonly protocol?: string;
@@ -136,6 +137,7 @@ export interface H2AcceptResponseOptions {
   readonly headers?: OutgoingHeaders;
 }
 
+/** The 200 that accepts an extended CONNECT (RFC 8441 §5), as headers for the stream. */
 export interface H2AcceptResponse {
   readonly status: 200;
   /** Lowercase header lines in sending order (`:status` not included). */
@@ -172,6 +174,7 @@ const H2_FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
   'transfer-encoding',
 ]);
 
+/** A refusal for an HTTP/2 stream: the status, the headers HTTP/2 allows, and the body. */
 export interface H2RejectResponse {
   readonly status: number;
   /** Lowercase header lines without the connection-specific ones (`:status` not included). */
@@ -193,6 +196,7 @@ export function toH2RejectResponse(response: RejectResponse): H2RejectResponse {
   return { status: response.status, headers, body: response.body };
 }
 
+/** What a client puts in its extended CONNECT: the URL, subprotocols, Origin, extensions. */
 export interface H2ClientRequestOptions {
   /** `ws:` or `wss:` (`http:` and `https:` are mapped to them). */
   readonly url: URL | string;
@@ -206,6 +210,7 @@ export interface H2ClientRequestOptions {
   readonly headers?: OutgoingHeaders;
 }
 
+/** An extended CONNECT request (RFC 8441 §4) as headers, ready for `session.request()`. */
 export interface H2ClientRequest {
   /** The parsed URL (`ws:`/`wss:`). */
   readonly url: URL;
