@@ -280,8 +280,16 @@ class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> imple
   /** @internal Also the topic registry's entry point: the payload is already converted. */
   deliverPublished(payload: string | Uint8Array): void {
     if (this.state !== PeerState.OPEN) return;
+    // The backlog before this message decides, as on Node and Bun: a peer is "not reading" when
+    // old data piles up, not when one large message is queued at once.
+    if (this.#socket.bufferedAmount > this.#adapter.options.maxBufferedAmount) {
+      this.#dropSlowPeer();
+      return;
+    }
     this.#socket.send(payload);
-    this.#checkBackpressure();
+    if (this.#socket.bufferedAmount >= DRAIN_HIGH_WATER_MARK && this.#drainTimer === undefined) {
+      this.#pollDrain();
+    }
   }
 
   ping(_data?: SendData): void {
@@ -355,23 +363,18 @@ class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> imple
     this.dispatchError(error);
   }
 
-  #checkBackpressure(): void {
-    const buffered = this.#socket.bufferedAmount;
+  #dropSlowPeer(): void {
     const limit = this.#adapter.options.maxBufferedAmount;
-    if (buffered > limit) {
-      // Closing first: the error hook must see a closing peer, not send into the full buffer.
-      // Deno cannot drop the socket, so the close frame waits behind what is queued.
-      this.close(1008, 'send buffer limit exceeded');
-      this.dispatchError(
-        new WebSocketError(
-          'WS_ERR_SEND_BUFFER_FULL',
-          `bufferedAmount passed maxBufferedAmount (${limit} bytes): the peer is not reading`,
-          { closeCode: 1008 },
-        ),
-      );
-      return;
-    }
-    if (buffered >= DRAIN_HIGH_WATER_MARK && this.#drainTimer === undefined) this.#pollDrain();
+    // Closing first: the error hook must see a closing peer, not send into the full buffer.
+    // Deno cannot drop the socket, so the close frame waits behind what is queued.
+    this.close(1008, 'send buffer limit exceeded');
+    this.dispatchError(
+      new WebSocketError(
+        'WS_ERR_SEND_BUFFER_FULL',
+        `bufferedAmount passed maxBufferedAmount (${limit} bytes): the peer is not reading`,
+        { closeCode: 1008 },
+      ),
+    );
   }
 
   #pollDrain(): void {

@@ -220,7 +220,10 @@ export async function openHandshake(
   }
   const settings: HandshakeSettings = {
     options,
-    connection: resolveConnectionOptions(options, NODE_PREFIX, false),
+    connection: resolveConnectionOptions(options, NODE_PREFIX, {
+      heartbeat: false,
+      maxBufferedAmount: DEFAULTS.clientMaxBufferedAmount,
+    }),
     deflate: resolveDeflateOption(options.perMessageDeflate, true),
     handshakeTimeout: nonNegative(
       NODE_PREFIX,

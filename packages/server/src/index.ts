@@ -21,6 +21,7 @@ export {
 } from './liveness.js';
 export {
   CONNECTION_OPTIONS,
+  type ConnectionDefaults,
   type ConnectionOptions,
   checkOptionNames,
   DEFAULTS,

@@ -127,9 +127,26 @@ describe('resolveServerOptions: one definition of the server options for every a
       timeout: DEFAULTS.heartbeat.timeout,
     });
     // A client's default is off; asking for one gives the server defaults.
-    expect(resolveConnectionOptions({}, '[test]', false).heartbeat).toBeUndefined();
-    expect(resolveConnectionOptions({ heartbeat: {} }, '[test]', false).heartbeat).toEqual(
+    const client = {
+      heartbeat: false,
+      maxBufferedAmount: DEFAULTS.clientMaxBufferedAmount,
+    } as const;
+    expect(resolveConnectionOptions({}, '[test]', client).heartbeat).toBeUndefined();
+    expect(resolveConnectionOptions({ heartbeat: {} }, '[test]', client).heartbeat).toEqual(
       DEFAULTS.heartbeat,
+    );
+  });
+
+  test('the send-buffer cap: 4 MiB per server peer, 16 MiB per client, as given otherwise', () => {
+    const MiB = 1024 * 1024;
+    expect(resolveServerOptions({}, SPEC).maxBufferedAmount).toBe(4 * MiB);
+    const client = {
+      heartbeat: false,
+      maxBufferedAmount: DEFAULTS.clientMaxBufferedAmount,
+    } as const;
+    expect(resolveConnectionOptions({}, '[test]', client).maxBufferedAmount).toBe(16 * MiB);
+    expect(resolveServerOptions({ maxBufferedAmount: Infinity }, SPEC).maxBufferedAmount).toBe(
+      Infinity,
     );
   });
 });

@@ -32,7 +32,11 @@ export interface ConnectionOptions {
   maxFrameSize?: number;
   /**
    * Bytes queued for sending (`bufferedAmount`) past which the connection is closed with 1008
-   * and dropped, so one slow reader cannot exhaust memory. 16 MiB. `Infinity` disables.
+   * and dropped, so one slow reader cannot exhaust memory. Checked against what is already
+   * queued when a message is sent: one message of any size goes out to a peer that keeps up.
+   * 4 MiB on a server (many peers: bursts of a few MiB pass, 1,000 peers that stop reading
+   * hold at most about 4 GiB, far less when they get published messages, which are shared),
+   * 16 MiB on a client (one connection, its own sender). `Infinity` disables.
    */
   maxBufferedAmount?: number;
   /** How long to wait for the peer to finish the closing handshake, in ms. 5,000. */
@@ -86,7 +90,10 @@ export interface ResolvedServerOptions<Data> extends ResolvedConnectionOptions {
 /** The defaults, defined here only: adapters, docs and tests import them. */
 export const DEFAULTS = {
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
-  maxBufferedAmount: 16 * 1024 * 1024,
+  /** Per server peer: a server has many, and each slow one may hold this much. */
+  maxBufferedAmount: 4 * 1024 * 1024,
+  /** Per client connection: one connection whose sender is the application itself. */
+  clientMaxBufferedAmount: 16 * 1024 * 1024,
   closeTimeout: 5_000,
   handshakeTimeout: 10_000,
   heartbeat: { interval: 30_000, timeout: 10_000 },
@@ -151,6 +158,12 @@ export interface OptionSpec {
   readonly unsupported?: Readonly<Record<string, string>>;
   /** Where a runtime's native behaviour fixes a default (Deno's heartbeat), say so here. */
   readonly defaults?: { readonly heartbeat?: { interval: number; timeout: number } };
+}
+
+/** What a connection gets for the options it leaves out: servers and clients differ. */
+export interface ConnectionDefaults {
+  readonly heartbeat: HeartbeatOptions | false;
+  readonly maxBufferedAmount: number;
 }
 
 /**
@@ -234,7 +247,10 @@ export function resolveServerOptions<Data>(
     throw prefixedError(prefix, 'option clientTracking must be a boolean');
   }
   return {
-    ...resolveConnectionOptions(options, prefix, spec.defaults?.heartbeat ?? DEFAULTS.heartbeat),
+    ...resolveConnectionOptions(options, prefix, {
+      heartbeat: spec.defaults?.heartbeat ?? DEFAULTS.heartbeat,
+      maxBufferedAmount: DEFAULTS.maxBufferedAmount,
+    }),
     hooks,
     selectProtocol: options.selectProtocol,
     allowedOrigins: origins,
@@ -249,14 +265,15 @@ export function resolveServerOptions<Data>(
 }
 
 /**
- * The limits and timers of one connection (`ConnectionOptions`), validated, with defaults.
- * `heartbeatDefault`: servers ping by default; a client passes `false`.
+ * The limits and timers of one connection (`ConnectionOptions`), validated, with `defaults`
+ * for what is left out (servers ping by default, clients do not; see DEFAULTS for the caps).
  */
 export function resolveConnectionOptions(
   options: ConnectionOptions,
   prefix: string,
-  heartbeatDefault: HeartbeatOptions | false,
+  defaults: ConnectionDefaults,
 ): ResolvedConnectionOptions {
+  const heartbeatDefault = defaults.heartbeat;
   const maxMessageSize = nonNegative(
     prefix,
     'maxMessageSize',
@@ -293,7 +310,7 @@ export function resolveConnectionOptions(
       prefix,
       'maxBufferedAmount',
       options.maxBufferedAmount,
-      DEFAULTS.maxBufferedAmount,
+      defaults.maxBufferedAmount,
     ),
     closeTimeout: nonNegative(prefix, 'closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     heartbeat,

@@ -8,7 +8,7 @@ describe('resolveOptions: the options every runtime shares', () => {
     expect(options).toMatchObject({
       deflate: undefined,
       maxMessageSize: 32 * 1024 * 1024,
-      maxBufferedAmount: 16 * 1024 * 1024,
+      maxBufferedAmount: 4 * 1024 * 1024,
       heartbeat: DEFAULTS.heartbeat,
       idleTimeout: 0,
       closeTimeout: 5_000,
