@@ -228,9 +228,16 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.#monitor = new LivenessMonitor(this.#resolved, defaultLivenessScheduler);
 
     const handshakeTimeout = this.#resolved.handshakeTimeout;
+    // A client that opens TCP and never finishes the TLS handshake is the same slowloris as one
+    // that trickles its HTTP head: the same timeout cuts it off (Node's TLS default is 120 s).
+    // An explicit tls.handshakeTimeout wins.
+    const tlsOptions =
+      options.tls === undefined
+        ? undefined
+        : { handshakeTimeout: handshakeTimeout || 120_000, ...options.tls };
     if (options.port !== undefined && options.http2 === true) {
       const server = createStandaloneHttp2Server(
-        options.tls as http2.SecureServerOptions | undefined,
+        tlsOptions as http2.SecureServerOptions | undefined,
         respondUpgradeRequired,
       );
       server.on('session', (session: http2.ServerHttp2Session) => {
@@ -253,8 +260,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
           Math.min(30_000, Math.ceil((handshakeTimeout || 60_000) / 2)),
         ),
       };
-      const server = options.tls
-        ? https.createServer({ ...options.tls, ...checking }, respondUpgradeRequired)
+      const server = tlsOptions
+        ? https.createServer({ ...tlsOptions, ...checking }, respondUpgradeRequired)
         : http.createServer(checking, respondUpgradeRequired);
       // Slowloris: a client trickling its request head is cut off by the handshake timeout.
       server.headersTimeout = handshakeTimeout || 60_000;

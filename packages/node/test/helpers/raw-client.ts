@@ -1,10 +1,11 @@
 /**
- * A raw TCP client for crafting bytes the `ws` package would never send: handshakes with
+ * A raw TCP (or TLS) client for crafting bytes the `ws` package would never send: handshakes with
  * missing or wrong headers, unmasked frames, compressed bombs. It buffers what it reads and
  * parses HTTP heads and WebSocket frames on demand.
  */
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 export interface RawResponse {
   readonly status: number;
@@ -219,11 +220,18 @@ export class RawClient {
   }
 }
 
-/** Opens a TCP connection to 127.0.0.1:port. */
-export function connectRaw(port: number): Promise<RawClient> {
+/** How a raw client reaches the server: plain TCP, or TLS (any certificate accepted). */
+export interface RawTransport {
+  readonly tls?: boolean;
+}
+
+/** Opens a TCP (or, with `transport.tls`, a TLS) connection to 127.0.0.1:port. */
+export function connectRaw(port: number, transport: RawTransport = {}): Promise<RawClient> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
+    const socket = transport.tls
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : net.connect({ port, host: '127.0.0.1' });
+    socket.once(transport.tls ? 'secureConnect' : 'connect', () => {
       socket.off('error', reject);
       resolve(new RawClient(socket));
     });
@@ -235,8 +243,9 @@ export function connectRaw(port: number): Promise<RawClient> {
 export async function rawRequest(
   port: number,
   request: string,
+  transport: RawTransport = {},
 ): Promise<RawResponse & { client: RawClient }> {
-  const client = await connectRaw(port);
+  const client = await connectRaw(port, transport);
   client.write(request);
   return { ...(await client.readResponse()), client };
 }
@@ -245,8 +254,13 @@ export async function rawRequest(
 export async function rawHandshake(
   port: number,
   options: HandshakeOptions = {},
+  transport: RawTransport = {},
 ): Promise<RawClient & { response: RawResponse }> {
-  const { client, ...response } = await rawRequest(port, handshakeRequest(port, options));
+  const { client, ...response } = await rawRequest(
+    port,
+    handshakeRequest(port, options),
+    transport,
+  );
   if (response.status !== 101) {
     client.destroy();
     throw new Error(`expected 101, got ${response.status}: ${response.body}`);
