@@ -1,5 +1,6 @@
 // The chat behind a real nginx running apps/chat/nginx.conf (ports rewritten).
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
@@ -71,5 +72,108 @@ describe('behind nginx', () => {
       socket.once('error', () => {});
     });
     expect(status).toBe(403);
+  });
+
+  describe('hostile clients through the shipped config', () => {
+    /** Sends `head` to nginx and resolves with the status line's code, or 0 if it closed first. */
+    function statusOf(head: string): Promise<number> {
+      return new Promise((resolve) => {
+        const socket = connect(nginx.port, '127.0.0.1', () => socket.write(head));
+        let answer = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => {
+          answer += chunk;
+          if (answer.includes('\r\n')) {
+            resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0));
+            socket.destroy();
+          }
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(0));
+      });
+    }
+
+    function upgradeHead(extra = ''): string {
+      return (
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${nginx.port}\r\nUpgrade: websocket\r\n` +
+        'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        `Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:${nginx.port}\r\n${extra}\r\n`
+      );
+    }
+
+    /** A chat client through nginx joins and hears itself: the proxy and the app still serve. */
+    async function assertStillChatting(name: string): Promise<void> {
+      const client = await ChatClient.connect(`ws://127.0.0.1:${nginx.port}/ws`, {
+        origin: `http://127.0.0.1:${nginx.port}`,
+      });
+      try {
+        await client.join('lobby', name, `u-${name}`);
+      } finally {
+        await client.close();
+      }
+    }
+
+    test('header floods are refused by nginx with 400 and never reach the app', async () => {
+      const lines = Array.from({ length: 2000 }, (_, i) => `X-Flood-${i}: ${i}\r\n`).join('');
+      expect(await statusOf(upgradeHead(lines))).toBe(400);
+      expect(await statusOf(upgradeHead(`X-Huge: ${'a'.repeat(65_536)}\r\n`))).toBe(400);
+      await assertStillChatting('after-flood');
+    });
+
+    test('slowloris: a trickled upgrade head is cut off by client_header_timeout', async () => {
+      const config = readFileSync(join(APP_DIR, 'nginx.conf'), 'utf8');
+      const timeout = Number(/client_header_timeout (\d+)s;/.exec(config)?.[1]);
+      expect(timeout).toBeLessThanOrEqual(10);
+      const head = upgradeHead();
+      const socket = connect(nginx.port, '127.0.0.1');
+      socket.on('error', () => {});
+      let closed = false;
+      const closedAt = new Promise<void>((resolve) =>
+        socket.once('close', () => {
+          closed = true;
+          resolve();
+        }),
+      );
+      let sent = 0;
+      // One byte every 200 ms: the whole head would take ~40 s, four times the timeout.
+      while (!closed && sent < head.length) {
+        socket.write(head[sent] as string);
+        sent++;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await closedAt;
+      expect(sent).toBeLessThan(head.length);
+      await assertStillChatting('after-slowloris');
+    }, 40_000);
+
+    test('300 half-open connections to nginx do not starve a chatting client', async () => {
+      const chatting = await ChatClient.connect(`ws://127.0.0.1:${nginx.port}/ws`, {
+        origin: `http://127.0.0.1:${nginx.port}`,
+      });
+      const listening = await ChatClient.connect(`ws://127.0.0.1:${nginx.port}/ws`, {
+        origin: `http://127.0.0.1:${nginx.port}`,
+      });
+      const idle: Socket[] = [];
+      try {
+        await chatting.join('lobby', 'steady', 'u-steady');
+        for (let i = 0; i < 300; i++) {
+          const socket = connect(nginx.port, '127.0.0.1');
+          socket.on('error', () => {});
+          idle.push(socket);
+        }
+        await listening.join('lobby', 'listener', 'u-listener');
+        // Ten lines (below the chat's rate limit): each acknowledged, each heard, in order.
+        for (let i = 0; i < 10; i++) {
+          chatting.send({ v: 1, type: 'say', room: 'lobby', id: `s${i}`, text: `line ${i}` });
+          await chatting.next('ack', (ack) => ack.id === `s${i}`);
+          expect((await listening.next('message')).message).toMatchObject({ text: `line ${i}` });
+        }
+        await assertStillChatting('during-flood');
+      } finally {
+        for (const socket of idle) socket.destroy();
+        await chatting.close();
+        await listening.close();
+      }
+    }, 40_000);
   });
 });
