@@ -11,6 +11,7 @@ import {
   Op,
   rawHandshake,
   rawRequest,
+  trickle,
 } from './helpers/raw-client.js';
 import { TestScope } from './helpers/server.js';
 
@@ -101,18 +102,8 @@ describe('hardening: opening handshake (RFC 6455 §4.2.1)', () => {
     const server = await echoServer({ handshakeTimeout: 500 });
     const client = scope.track(await connectRaw(server.port));
     const request = handshakeRequest(server.port);
-    let sent = 0;
-    let closed = false;
-    void client.closed.then(() => {
-      closed = true;
-    });
     // One byte every 50 ms: the head would take far longer than the timeout to complete.
-    while (!closed && sent < request.length) {
-      client.write(request[sent] as string);
-      sent++;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await client.closed;
+    const sent = await trickle(client, request, 50);
     expect(sent).toBeLessThan(request.length);
     await assertStillServing(server);
   });

@@ -15,6 +15,7 @@ import {
   type RawClient,
   rawHandshake,
   rawRequest,
+  trickle,
 } from './helpers/raw-client.js';
 import { TestScope, TLS_CERT, TLS_KEY } from './helpers/server.js';
 
@@ -80,17 +81,8 @@ describe('hardening over TLS (wss://)', () => {
     const server = await secureEchoServer(500);
     const client = scope.track(await connectRaw(server.port, TLS));
     const request = handshakeRequest(server.port);
-    let sent = 0;
-    let closed = false;
-    void client.closed.then(() => {
-      closed = true;
-    });
-    while (!closed && sent < request.length) {
-      client.write(request[sent] as string);
-      sent++;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await client.closed;
+    // One byte every 50 ms: the head would take far longer than the timeout to complete.
+    const sent = await trickle(client, request, 50);
     expect(sent).toBeLessThan(request.length);
     await assertStillServing(server);
   });

@@ -267,3 +267,22 @@ export async function rawHandshake(
   }
   return Object.assign(client, { response });
 }
+
+/**
+ * Slowloris: writes `text` one byte every `everyMs` until it is all sent or the server closes
+ * the connection; resolves, once the connection is closed, with how many bytes went out.
+ */
+export async function trickle(client: RawClient, text: string, everyMs: number): Promise<number> {
+  let sent = 0;
+  let closed = false;
+  void client.closed.then(() => {
+    closed = true;
+  });
+  while (!closed && sent < text.length) {
+    client.write(text[sent] as string);
+    sent++;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  await client.closed;
+  return sent;
+}
