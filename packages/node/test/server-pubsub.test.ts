@@ -1,10 +1,5 @@
 /** Pub/sub on the Node server: subscribe, unsubscribe, server.publish, peer.publish. */
-import type {
-  BrokerAttachment,
-  BrokerDeliver,
-  BrokerErrorSink,
-  TopicBroker,
-} from '@wskit/server';
+import type { BrokerAttachment, BrokerDeliver, BrokerErrorSink, TopicBroker } from '@wskit/server';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { Peer, ServerOptions, WebSocketServer } from '../src/index.js';
 import { closeOf, deferred, TestScope, type WsClient, wsUrl } from './helpers/server.js';
