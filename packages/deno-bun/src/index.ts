@@ -25,7 +25,7 @@ export {
   type UpgradeResult,
   WebSocketError,
 } from '@wskit/core';
-export { type CloseServerOptions, inProcessBroker, type TopicBroker } from '@wskit/server';
+export type { CloseServerOptions } from '@wskit/server';
 export type { BunAdapter, BunServer, BunServerHandle } from './bun.js';
 export type { DenoAdapter, DenoServeHandlerInfo, DenoServerHandle } from './deno.js';
 export { detectRuntime, PREFIX, type RuntimeName } from './shared/errors.js';

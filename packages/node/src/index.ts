@@ -15,7 +15,7 @@ export {
   WebSocketError,
   type WebSocketErrorCode,
 } from '@wskit/core';
-export { DEFAULTS, inProcessBroker, type TopicBroker } from '@wskit/server';
+export { DEFAULTS } from '@wskit/server';
 export { type ClientOptions, connect, UnexpectedResponseError } from './client.js';
 export { ConcurrencyLimiter } from './concurrency-limiter.js';
 export type { DriverInit } from './driver.js';

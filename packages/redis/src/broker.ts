@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { decodeEnvelope, encodeEnvelope, originId } from './envelope.js';
 import { PREFIX, type ResolvedRedisOptions } from './options.js';
 
-/** A {@link TopicBroker} over Redis pub/sub, from {@link createRedisBroker}. */
+/** A `TopicBroker` (from @wskit/server) over Redis pub/sub, from {@link createRedisBroker}. */
 export interface RedisBroker extends TopicBroker {
   /**
    * Resolves once both connections are ready. Not needed before use (commands wait for the

@@ -1,16 +1,14 @@
 /**
- * @wskit/redis: a {@link TopicBroker} over Redis pub/sub for @wskit/node's `WebSocketServer`
+ * @wskit/redis: a `TopicBroker` (from @wskit/server) over Redis pub/sub for @wskit/node's `WebSocketServer`
  * and @wskit/deno-bun's Bun and Deno servers (their `broker` option), on ioredis: `redis://`
  * and `rediss://` URLs with credentials, reconnect with backoff, automatic resubscribe.
  */
-import type { TopicBroker } from '@wskit/server';
 import { Redis } from 'ioredis';
 import { type RedisBroker, RedisTopicBroker } from './broker.js';
 import { type RedisBrokerOptions, resolveRedisOptions } from './options.js';
 
 export type { RedisBroker } from './broker.js';
 export type { RedisBrokerOptions } from './options.js';
-export type { TopicBroker };
 
 /**
  * A broker that carries every `peer.publish` and `server.publish` to the servers of every

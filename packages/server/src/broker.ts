@@ -29,11 +29,11 @@ export type BrokerErrorSink = (error: Error) => void;
  * - A server calls {@link TopicBroker.attach} once when it is created and the returned
  *   function when it closes. Several servers (in one process or many) may attach to one broker.
  * - Every `peer.publish` and `server.publish` is first delivered to the server's own
- *   subscribers (the frame built once), then passed to {@link TopicBroker.publish}. The broker
+ *   subscribers (the frame built once), then passed to {@link BrokerAttachment.publish}. The broker
  *   must deliver it to every *other* attached server, here or in another process, and never
  *   back to the attachment that published it: that one already has it (an echo would deliver
  *   twice).
- * - {@link TopicBroker.topicOpened} and {@link TopicBroker.topicClosed} say when an attached
+ * - {@link BrokerAttachment.topicOpened} and {@link BrokerAttachment.topicClosed} say when an attached
  *   server got its first subscriber of a topic and lost its last one, so a broker can listen
  *   only to topics someone here wants. Each attachment calls them for its own subscribers;
  *   a broker shared by several servers counts them.
