@@ -8,7 +8,7 @@ import { type RedisBroker, RedisTopicBroker } from './broker.js';
 import { type RedisBrokerOptions, resolveRedisOptions } from './options.js';
 
 export type { RedisBroker } from './broker.js';
-export type { RedisBrokerOptions } from './options.js';
+export type { RedisBrokerOptions, RedisClient } from './options.js';
 
 /**
  * A broker that carries every `peer.publish` and `server.publish` to the servers of every

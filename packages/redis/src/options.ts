@@ -4,6 +4,18 @@ import type { Redis, RedisOptions } from 'ioredis';
 /** In front of every error this package throws or reports. */
 export const PREFIX = '[@wskit/redis]';
 
+/**
+ * The members of an ioredis client the broker relies on: a `new Redis(...)` of yours fits.
+ * Declared here so that the published types do not pull in ioredis's own (which need
+ * `skipLibCheck` under strict settings).
+ */
+export interface RedisClient {
+  /** A second connection with the same options: the broker subscribes on it. */
+  duplicate(): unknown;
+  /** PUBLISH: the broker sends its messages (as Buffers) through your client. */
+  publish(channel: string, message: string): Promise<unknown>;
+}
+
 /** Options of {@link createRedisBroker}. */
 export interface RedisBrokerOptions {
   /**
@@ -16,12 +28,13 @@ export interface RedisBrokerOptions {
    * An ioredis client of yours instead of `url`: it publishes, and a `duplicate()` of it
    * subscribes. `close()` closes the duplicate only; your client stays yours.
    */
-  redis?: Redis;
+  redis?: RedisClient;
   /**
-   * More ioredis options for the connections made from `url`: `tls: { ca }` for a private CA,
-   * `retryStrategy`, `connectTimeout`... The URL's host, port, credentials and db win.
+   * More ioredis options (its `RedisOptions`) for the connections made from `url`:
+   * `tls: { ca }` for a private CA, `retryStrategy`, `connectTimeout`... The URL's host, port,
+   * credentials and db win.
    */
-  redisOptions?: RedisOptions;
+  redisOptions?: Readonly<Record<string, unknown>>;
   /** Put in front of each topic to make its channel name. Default `'wskit:'`. */
   channelPrefix?: string;
   /**
@@ -105,8 +118,9 @@ export function resolveRedisOptions(
     ) {
       throw prefixedError(PREFIX, 'option redis must be an ioredis client (new Redis(...))');
     }
+    const client = redis as unknown as Redis;
     return {
-      connect: () => ({ publisher: redis, subscriber: redis.duplicate(), ownsPublisher: false }),
+      connect: () => ({ publisher: client, subscriber: client.duplicate(), ownsPublisher: false }),
       channelPrefix,
       onError,
     };
@@ -114,8 +128,8 @@ export function resolveRedisOptions(
   checkUrl(url);
   return {
     connect: () => ({
-      publisher: new Client(url as string, { ...redisOptions }),
-      subscriber: new Client(url as string, { ...redisOptions }),
+      publisher: new Client(url as string, { ...redisOptions } as RedisOptions),
+      subscriber: new Client(url as string, { ...redisOptions } as RedisOptions),
       ownsPublisher: true,
     }),
     channelPrefix,
