@@ -166,6 +166,32 @@ describe('TopicBroker: the seam between a server and other processes', () => {
     expect(peer.received).toEqual(['from bun']);
   });
 
+  test('a durable broker (positions on publish and delivery) fits the same interface', async () => {
+    const log: Array<{ topic: string; payload: string | Uint8Array }> = [];
+    const deliveries = new Set<BrokerDeliver>();
+    const durable: TopicBroker = {
+      attach(deliver) {
+        deliveries.add(deliver);
+        return {
+          publish: async (topic, payload) => {
+            log.push({ topic, payload });
+            const position = String(log.length);
+            for (const other of deliveries) if (other !== deliver) other(topic, payload, position);
+            return position;
+          },
+          detach: () => void deliveries.delete(deliver),
+        };
+      },
+    };
+    const [a, b] = [server(durable), server(durable)];
+    const peer = new FakePeer();
+    b.topics.subscribe(peer, 'log');
+    a.topics.publish('log', 'first');
+    await Promise.resolve();
+    expect(peer.received).toEqual(['first']);
+    expect([a.errors, b.errors]).toEqual([[], []]);
+  });
+
   test('inProcessBroker forwards nothing; isTopicBroker checks the shape', () => {
     const attachment = inProcessBroker.attach(
       () => {},

@@ -9,11 +9,24 @@
 export type BrokerPayload = string | Uint8Array;
 
 /**
+ * Where a message sits in a durable broker's log of its topic (a Redis Streams id, a NATS
+ * JetStream sequence, a Postgres bigint, as a string), for replay after a reconnect. Brokers
+ * without a log (Redis pub/sub) have none. Servers do not use positions yet: the type is here
+ * so durable brokers can be written against this interface without changing it.
+ */
+export type BrokerPosition = string;
+
+/**
  * Called by a broker for each publish that came from another server: the server sends it to
  * its own subscribers of `topic` (never back to the broker). Text must arrive as a string and
- * binary as a `Uint8Array`, byte for byte as published.
+ * binary as a `Uint8Array`, byte for byte as published. A durable broker also passes the
+ * message's `position`.
  */
-export type BrokerDeliver = (topic: string, payload: BrokerPayload) => void;
+export type BrokerDeliver = (
+  topic: string,
+  payload: BrokerPayload,
+  position?: BrokerPosition,
+) => void;
 
 /**
  * Called by a broker for a failure the server should report (a lost connection, a message it
@@ -59,8 +72,12 @@ export interface TopicBroker {
 
 /** One server's connection to a broker, made by {@link TopicBroker.attach}. */
 export interface BrokerAttachment {
-  /** Forwards a local publish to the other attachments. Called after local delivery. */
-  publish(topic: string, payload: BrokerPayload): void | Promise<void>;
+  /**
+   * Forwards a local publish to the other attachments. Called after local delivery. A durable
+   * broker may resolve to the message's {@link BrokerPosition}.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async publish without a log returns Promise<void>, which Promise<undefined | BrokerPosition> would refuse.
+  publish(topic: string, payload: BrokerPayload): void | Promise<void | BrokerPosition>;
   /** The server's first subscriber of `topic` arrived. */
   topicOpened?(topic: string): void | Promise<void>;
   /** The server's last subscriber of `topic` left. */

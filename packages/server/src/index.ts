@@ -10,6 +10,7 @@ export {
   type BrokerDeliver,
   type BrokerErrorSink,
   type BrokerPayload,
+  type BrokerPosition,
   inProcessBroker,
   isTopicBroker,
   type TopicBroker,
