@@ -213,6 +213,45 @@ describe('createRedisBroker: topics across processes over Redis pub/sub', () => 
   });
 });
 
+describe('createRedisBroker when Redis restarts', () => {
+  test('a topic opened while Redis was down (its SUBSCRIBE failed) is subscribed after the reconnect', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'wskit-redis-restart-'));
+    let own = await startRedis(ownDir);
+    try {
+      const errors: Error[] = [];
+      // No retries per command: a SUBSCRIBE sent while Redis is down fails at once.
+      const options = {
+        url: own.url,
+        redisOptions: { maxRetriesPerRequest: 0, retryStrategy: () => 100 },
+        onError: (error: Error) => errors.push(error),
+      };
+      const [listening, publishing] = [broker(options), broker(options)];
+      await Promise.all([listening.ready(), publishing.ready()]);
+      const here = server(listening);
+      const port = own.port;
+      await stopChild(own.child, 'SIGKILL');
+      here.attachment.topicOpened?.('late');
+      await eventually(
+        () => errors.some((error) => /SUBSCRIBE wskit:late failed/.test(error.message)),
+        () => errors.map((error) => error.message).join('\n'),
+      );
+      own = await startRedis(ownDir, port);
+      const sender = server(publishing);
+      await eventually(
+        async () => {
+          await sender.attachment.publish('late', 'after the restart');
+          return here.received.length > 0;
+        },
+        () => 'the topic opened during the outage never got its SUBSCRIBE',
+      );
+      expect(here.received[0]).toEqual({ topic: 'late', payload: 'after the restart' });
+    } finally {
+      await stopChild(own.child);
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('createRedisBroker: misconfiguration throws, naming the problem', () => {
   const cases: Array<[unknown, RegExp]> = [
     [

@@ -64,6 +64,14 @@ export class RedisTopicBroker implements RedisBroker {
       this.#report(new Error(`${PREFIX} ${which} connection: ${error.message}`, { cause: error }));
     subscriber.on('error', connectionError('subscriber'));
     if (ownsPublisher) publisher.on('error', connectionError('publisher'));
+    // ioredis resubscribes what Redis had confirmed; a SUBSCRIBE that failed while Redis was
+    // down (out of retries) would be missing for good. Subscribing again to every listened
+    // channel on each reconnect covers it: SUBSCRIBE is idempotent.
+    let connectedBefore = false;
+    subscriber.on('ready', () => {
+      if (connectedBefore) this.#resubscribe();
+      connectedBefore = true;
+    });
   }
 
   attach(deliver: BrokerDeliver, reportError: BrokerErrorSink): BrokerAttachment {
@@ -137,6 +145,16 @@ export class RedisTopicBroker implements RedisBroker {
     } else if (before === 1 && after === 0) {
       this.#subscriber.unsubscribe(channel).catch(failed('UNSUBSCRIBE'));
     }
+  }
+
+  #resubscribe(): void {
+    if (this.#closed || this.#listeners.size === 0) return;
+    const channels = [...this.#listeners.keys()].map((topic) => this.#prefix + topic);
+    this.#subscriber
+      .subscribe(...channels)
+      .catch((error: Error) =>
+        this.#report(new Error(`${PREFIX} SUBSCRIBE after a reconnect failed: ${error.message}`)),
+      );
   }
 
   #receive(channelBytes: Buffer, message: Buffer): void {
