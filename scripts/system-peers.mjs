@@ -38,7 +38,13 @@ export const SYSTEM_PEERS = [
     name: 'redis-server',
     check: { executable: '/usr/bin/redis-server' },
     debianPackage: 'redis-server',
-    usedBy: "the apps' multi-process and fault tests",
+    usedBy: "the apps' and @wskit/redis's multi-process and fault tests",
+  },
+  {
+    name: 'openssl',
+    check: { executable: '/usr/bin/openssl' },
+    debianPackage: 'openssl',
+    usedBy: "@wskit/redis's rediss:// test (a self-signed certificate for a TLS redis-server)",
   },
   {
     name: 'nginx',

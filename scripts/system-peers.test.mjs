@@ -24,6 +24,7 @@ test('the list names every peer the suites use, each with a Debian package', () 
   assert.deepEqual(packages, [
     'chromium',
     'nginx-light',
+    'openssl',
     'python3-h2',
     'python3-websockets',
     'redis-server',

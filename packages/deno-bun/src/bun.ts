@@ -157,9 +157,18 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
     this.monitor = new LivenessMonitor(options, defaultLivenessScheduler);
+    const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
     this.context = {
-      dispatcher: new HookDispatcher(options.hooks, consoleReporter(PREFIX)),
-      topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload),
+      dispatcher,
+      topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload, {
+        broker: options.broker,
+        reportError: (error) => dispatcher.unhandled('broker', error),
+        // The subscribers live in Bun's native pub/sub: a publish from another process goes
+        // through it too (framed once in C++). Before the first upgrade there is no server,
+        // and so no subscriber to reach.
+        deliverRemote: (topic, payload) =>
+          this.#server?.publish(topic, payload, this.shouldCompress(payload, undefined)),
+      }),
     };
     const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
       ws.data.peer as unknown as BunPeer<Data>;
@@ -249,13 +258,14 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   }
 
   publish(topic: string, data: SendData, options?: SendOptions): number {
-    const server = this.#server;
-    if (server === undefined) return 0;
     checkTopic(topic, 'publish');
     const payload = toPayload(data, 'publish');
-    // Bun's native pub/sub: the frame is built once in C++.
-    server.publish(topic, payload, this.shouldCompress(payload, options));
-    return this.subscriberCount(topic);
+    const server = this.#server;
+    // Bun's native pub/sub: the frame is built once in C++. With no upgrade yet there is no
+    // local subscriber, but the other processes may have some.
+    server?.publish(topic, payload, this.shouldCompress(payload, options));
+    this.context.topics.forward(topic, payload);
+    return server === undefined ? 0 : this.subscriberCount(topic);
   }
 
   subscriberCount(topic: string): number {
@@ -264,6 +274,8 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
 
   async close(options: CloseServerOptions = {}): Promise<void> {
     this.#accepting = false;
+    // Closing peers get nothing more; the broker itself stays open for its other users.
+    this.context.topics.detachBroker();
     await closeAllPeers(this.peers, options, this.options.closeTimeout, (peer) => peer.closed);
   }
 
@@ -349,6 +361,7 @@ class BunPeer<Data = unknown>
     // socket closed it has left its topics, so there is nothing to publish as.
     if (this.state === PeerState.CLOSED) return;
     this.#ws.publish(topic, payload, this.#adapter.shouldCompress(payload, options));
+    this.context.topics.forward(topic, payload);
   }
 
   /** @internal Never called: Bun publishes natively (see publish). */

@@ -172,9 +172,13 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
+    const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
     this.context = {
-      dispatcher: new HookDispatcher(options.hooks, consoleReporter(PREFIX)),
-      topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload),
+      dispatcher,
+      topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload, {
+        broker: options.broker,
+        reportError: (error) => dispatcher.unhandled('broker', error),
+      }),
     };
   }
 
@@ -252,6 +256,8 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
 
   async close(options: CloseServerOptions = {}): Promise<void> {
     this.#accepting = false;
+    // Closing peers get nothing more; the broker itself stays open for its other users.
+    this.context.topics.detachBroker();
     await closeAllPeers(this.peers, options, this.options.closeTimeout, (peer) => peer.closed);
   }
 }

@@ -221,9 +221,15 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     this.options = options;
     this.#deflate = resolveDeflateOption(options.perMessageDeflate, false);
     const print = consoleReporter(NODE_PREFIX);
+    const dispatcher = new HookDispatcher(this.#resolved.hooks, print);
     this.#context = {
-      dispatcher: new HookDispatcher(this.#resolved.hooks, print),
-      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareServerMessage),
+      dispatcher,
+      // With a broker, publishes from other processes arrive here and are framed once, as
+      // local ones are; broker failures take the unhandled-error route (no peer to blame).
+      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareServerMessage, {
+        broker: this.#resolved.broker,
+        reportError: (error) => dispatcher.unhandled('broker', error),
+      }),
     };
     this.#monitor = new LivenessMonitor(this.#resolved, defaultLivenessScheduler);
 
@@ -382,7 +388,10 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     );
   }
 
-  /** Sends `data` to every peer subscribed to `topic`, framed once. Returns the count. */
+  /**
+   * Sends `data` to every peer subscribed to `topic`, framed once, then to the other servers
+   * through the `broker` option. Returns the count of this server's subscribers reached.
+   */
   publish(topic: string, data: SendData, _options?: SendOptions): number {
     return this.#context.topics.publish(topic, data);
   }
@@ -404,6 +413,9 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   async #shutdown(options: CloseServerOptions): Promise<void> {
     this.#state = 'closing';
     this.#detach?.();
+    // Closing peers get nothing more, so remote publishes can stop now; the broker stays open
+    // for whoever else uses it.
+    this.#context.topics.detachBroker();
     await closeAllPeers(this.clients, options, this.#resolved.closeTimeout, whenClosed);
     // RFC 9113 §6.8: GOAWAY once the close frames went out; a session closes when its streams
     // have ended (the closing handshakes above ended the WebSocket streams).

@@ -1,6 +1,7 @@
 /** Pub/sub on the Node server: subscribe, unsubscribe, server.publish, peer.publish. */
-import { afterEach, describe, expect, test } from 'vitest';
-import type { Peer, WebSocketServer } from '../src/index.js';
+import type { BrokerAttachment, BrokerDeliver, BrokerErrorSink, TopicBroker } from '@wskit/server';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import type { Peer, ServerOptions, WebSocketServer } from '../src/index.js';
 import { closeOf, deferred, TestScope, type WsClient, wsUrl } from './helpers/server.js';
 
 const scope = new TestScope();
@@ -16,9 +17,12 @@ interface Received {
  * 'sub:topic', 'unsub:topic', 'pub:topic:text' (peer.publish). Every command is acknowledged
  * with 'ok', so the test knows the server has applied it.
  */
-async function pubsubServer(): Promise<{ server: WebSocketServer; peers: Peer[] }> {
+async function pubsubServer(
+  options: ServerOptions = {},
+): Promise<{ server: WebSocketServer; peers: Peer[] }> {
   const peers: Peer[] = [];
   const server = await scope.server({
+    ...options,
     heartbeat: false,
     hooks: {
       open: (peer) => {
@@ -172,5 +176,102 @@ describe('pub/sub', () => {
     peer.send('4');
     await all;
     expect(a.received.map((message) => message.data)).toEqual(['1', '2', '3', '4']);
+  });
+});
+
+/**
+ * Connects the servers attached to it as a real broker connects processes: a publish goes to
+ * every other attachment, through a microtask as over a wire. Records what the servers call.
+ */
+class LoopbackBroker implements TopicBroker {
+  readonly deliveries = new Set<{ deliver: BrokerDeliver; report: BrokerErrorSink }>();
+  readonly calls: string[] = [];
+  failPublish = false;
+
+  attach(deliver: BrokerDeliver, report: BrokerErrorSink): BrokerAttachment {
+    const self = { deliver, report };
+    this.deliveries.add(self);
+    return {
+      publish: async (topic, payload) => {
+        this.calls.push(`publish ${topic}`);
+        if (this.failPublish) throw new Error('broker down');
+        await Promise.resolve();
+        for (const other of this.deliveries) if (other !== self) other.deliver(topic, payload);
+      },
+      topicOpened: (topic) => void this.calls.push(`opened ${topic}`),
+      topicClosed: (topic) => void this.calls.push(`closed ${topic}`),
+      detach: () => {
+        this.calls.push('detach');
+        this.deliveries.delete(self);
+      },
+    };
+  }
+}
+
+describe('pub/sub across servers: the broker option', () => {
+  test('peer.publish and server.publish reach the subscribers of every server once', async () => {
+    const broker = new LoopbackBroker();
+    const one = await pubsubServer({ broker });
+    const two = await pubsubServer({ broker });
+    const a = await subscriber(one.server);
+    const b = await subscriber(one.server);
+    const c = await subscriber(two.server);
+    for (const client of [a, b, c]) await client.command('sub:room');
+    expect(broker.calls).toEqual(['opened room', 'opened room']);
+
+    await a.command('pub:room:from a');
+    expect(two.server.publish('room', 'from server two')).toBe(1);
+    two.server.publish('room', new Uint8Array([1, 2, 3]));
+    await settle(a, b, c);
+    expect(a.received.map((message) => message.data)).toEqual(['from server two', '010203']);
+    expect(b.received.map((message) => message.data)).toEqual([
+      'from a',
+      'from server two',
+      '010203',
+    ]);
+    expect(c.received).toEqual([
+      { data: 'from a', isBinary: false },
+      { data: 'from server two', isBinary: false },
+      { data: '010203', isBinary: true },
+    ]);
+    // Each publish crossed the broker once: remote deliveries are not forwarded again.
+    expect(broker.calls.filter((call) => call.startsWith('publish'))).toHaveLength(3);
+  });
+
+  test('close detaches from the broker; the last subscriber leaving closes the topic', async () => {
+    const broker = new LoopbackBroker();
+    const one = await pubsubServer({ broker });
+    const a = await subscriber(one.server);
+    await a.command('sub:room');
+    await a.command('unsub:room');
+    await one.server.close();
+    expect(broker.calls).toEqual(['opened room', 'closed room', 'detach']);
+    expect(broker.deliveries.size).toBe(0);
+  });
+
+  test('a failing broker is reported, never thrown; local delivery still happens', async () => {
+    const broker = new LoopbackBroker();
+    broker.failPublish = true;
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { server } = await pubsubServer({ broker });
+      const a = await subscriber(server);
+      await a.command('sub:room');
+      expect(server.publish('room', 'still here')).toBe(1);
+      await settle(a);
+      expect(a.received.map((message) => message.data)).toEqual(['still here']);
+      expect(errors).toHaveBeenCalledWith(
+        '[@wskit/node] the topic broker failed:',
+        expect.objectContaining({ message: 'broker down' }),
+      );
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test('a broker that is not a TopicBroker is refused, naming the option', async () => {
+    await expect(scope.server({ broker: { publish() {} } as never })).rejects.toThrow(
+      /\[@wskit\/node\] option broker must be a TopicBroker/,
+    );
   });
 });

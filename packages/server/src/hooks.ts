@@ -11,6 +11,11 @@ export type UnhandledErrorReporter = (error: Error, source: string) => void;
 export function consoleReporter(prefix: string): UnhandledErrorReporter {
   return (error, source) => {
     // An upgrade has no peer yet, so no error hook can take it; the client got a 500.
+    if (source === 'broker') {
+      // No peer to blame and no hook to add: the broker's own onError option takes these.
+      console.error(`${prefix} the topic broker failed:`, error);
+      return;
+    }
     const advice =
       source === 'upgrade' || source === 'selectProtocol'
         ? 'the client got 500 Internal Server Error'

@@ -1,9 +1,20 @@
 /**
  * @wskit/server: the runtime-neutral half of every wskit server, implemented once and used by
  * @wskit/node and @wskit/deno-bun: options (defaults, validation, "did you mean"), hook
- * dispatch and error routing, the upgrade decision, topics, liveness and graceful shutdown.
+ * dispatch and error routing, the upgrade decision, topics and their broker (the seam to other
+ * processes), liveness and graceful shutdown.
  * Like the core it imports nothing from `node:`; unlike the core it may use timers.
  */
+export {
+  type BrokerAttachment,
+  type BrokerDeliver,
+  type BrokerErrorSink,
+  type BrokerPayload,
+  type BrokerPosition,
+  inProcessBroker,
+  isTopicBroker,
+  type TopicBroker,
+} from './broker.js';
 export { prefixedError } from './errors.js';
 export {
   asError,
@@ -41,7 +52,7 @@ export {
 export { byteLengthOver, checkTopic, payloadLength, toPayload } from './payload.js';
 export { type ClosablePeer, type CloseServerOptions, closeAllPeers } from './shutdown.js';
 export { nearestName } from './suggest.js';
-export { TopicRegistry, type TopicSubscriber } from './topics.js';
+export { TopicRegistry, type TopicRegistryOptions, type TopicSubscriber } from './topics.js';
 export {
   decideUpgrade,
   headerPairs,

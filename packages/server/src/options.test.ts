@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketError } from '@wskit/core';
 import { describe, expect, test } from 'vitest';
+import { inProcessBroker } from './broker.js';
 import {
   checkOptionNames,
   DEFAULTS,
@@ -39,6 +40,11 @@ describe('resolveServerOptions: one definition of the server options for every a
     expect(resolveServerOptions(undefined, SPEC).maxBufferedAmount).toBe(
       DEFAULTS.maxBufferedAmount,
     );
+  });
+
+  test('broker: kept as given, undefined by default', () => {
+    expect(resolveServerOptions({}, SPEC).broker).toBeUndefined();
+    expect(resolveServerOptions({ broker: inProcessBroker }, SPEC).broker).toBe(inProcessBroker);
   });
 
   test('a runtime may fix a default its native side imposes (Deno: heartbeat)', () => {
@@ -111,6 +117,10 @@ describe('resolveServerOptions: one definition of the server options for every a
       [{ allowedOrigins: 'x' }, /allowedOrigins/],
       [{ selectProtocol: 'x' }, /selectProtocol must be a function/],
       [{ clientTracking: 'yes' }, /clientTracking must be a boolean/],
+      [{ broker: {} }, /option broker must be a TopicBroker: an object with attach/],
+      [{ broker: 'redis://localhost' }, /option broker must be a TopicBroker/],
+      [{ adapter: {} }, /unknown option adapter: use broker \(socket\.io's adapter\)/],
+      [{ brokr: inProcessBroker }, /unknown option brokr; did you mean broker\?/],
     ];
     for (const [options, message] of cases) {
       expect(thrown(() => resolveServerOptions(options as never, SPEC)).message).toMatch(message);

@@ -4,6 +4,7 @@ import {
   type UpgradeRequest,
   type WebSocketError,
 } from '@wskit/core';
+import { isTopicBroker, type TopicBroker } from './broker.js';
 import { prefixedError } from './errors.js';
 import { nearestName } from './suggest.js';
 
@@ -65,6 +66,13 @@ export interface ServerOptions<Data = unknown> extends ConnectionOptions {
   handshakeTimeout?: number;
   /** Keep the set of connected peers. Default true. */
   clientTracking?: boolean;
+  /**
+   * Carries `peer.publish` and `server.publish` to the servers of other processes and theirs
+   * to this one (e.g. `createRedisBroker` from @wskit/redis). Default: `inProcessBroker`, this
+   * server only. The server attaches on creation and detaches on close; closing the broker is
+   * up to you.
+   */
+  broker?: TopicBroker;
 }
 
 /** `ConnectionOptions` checked, with every default applied. */
@@ -85,6 +93,8 @@ export interface ResolvedServerOptions<Data> extends ResolvedConnectionOptions {
   readonly allowedOrigins: OriginPolicy | undefined;
   readonly handshakeTimeout: number;
   readonly clientTracking: boolean;
+  /** See `ServerOptions.broker`; undefined means no other process. */
+  readonly broker: TopicBroker | undefined;
 }
 
 /** The defaults, defined here only: adapters, docs and tests import them. */
@@ -120,6 +130,7 @@ export const SERVER_OPTION_NAMES: readonly string[] = [
   'perMessageDeflate',
   'handshakeTimeout',
   'clientTracking',
+  'broker',
   ...CONNECTION_OPTION_NAMES,
 ];
 
@@ -144,6 +155,7 @@ const FOREIGN_OPTION_NAMES: Readonly<Record<string, string>> = {
     'nothing: text messages are always validated (RFC 6455 §8.1); send bytes as binary instead',
   autoPong: 'nothing: pings are always answered (RFC 6455 §5.5.2)',
   publishToSelf: 'nothing: peer.publish never sends to the publishing peer; use server.publish',
+  adapter: "broker (socket.io's adapter): e.g. createRedisBroker() from @wskit/redis",
 };
 
 /** How one adapter describes itself to the resolver. */
@@ -246,6 +258,12 @@ export function resolveServerOptions<Data>(
   if (options.clientTracking !== undefined && typeof options.clientTracking !== 'boolean') {
     throw prefixedError(prefix, 'option clientTracking must be a boolean');
   }
+  if (options.broker !== undefined && !isTopicBroker(options.broker)) {
+    throw prefixedError(
+      prefix,
+      'option broker must be a TopicBroker: an object with attach(deliver, reportError) (e.g. createRedisBroker() from @wskit/redis)',
+    );
+  }
   return {
     ...resolveConnectionOptions(options, prefix, {
       heartbeat: spec.defaults?.heartbeat ?? DEFAULTS.heartbeat,
@@ -261,6 +279,7 @@ export function resolveServerOptions<Data>(
       DEFAULTS.handshakeTimeout,
     ),
     clientTracking: options.clientTracking ?? true,
+    broker: options.broker,
   };
 }
 

@@ -59,6 +59,18 @@ export const OPTION_PARITY_CASES: readonly OptionParityCase[] = [
     code: 'WS_ERR_INVALID_ARGUMENT',
     message: 'hook message must be a function, got string',
   },
+  {
+    options: { broker: 'redis://127.0.0.1:6379' },
+    code: 'WS_ERR_INVALID_ARGUMENT',
+    message:
+      'option broker must be a TopicBroker: an object with attach(deliver, reportError) (e.g. createRedisBroker() from @wskit/redis)',
+  },
+  {
+    options: { adapter: {} },
+    code: 'WS_ERR_INVALID_ARGUMENT',
+    message:
+      "unknown option adapter: use broker (socket.io's adapter): e.g. createRedisBroker() from @wskit/redis",
+  },
 ];
 
 /** What the fixtures report per case: the error's code and its message without the prefix. */
