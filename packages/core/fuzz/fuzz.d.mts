@@ -1,0 +1,1 @@
+export declare function loadCorpus(target: string): Uint8Array[];
