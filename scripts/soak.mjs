@@ -3,7 +3,8 @@
  * Soak with churn: N @wskit/node clients against one @wskit/node server (a child process, hooks
  * API, permessage-deflate on) for M minutes, with a mix of traffic and misbehaviour:
  *
- *   - echo: every client (but the large-message ones) sends a small text message every
+ *   - echo: every client (but the large-message ones) sends a small text message (16 to 2,016
+ *     characters, so about half are over the deflate threshold of 1 KiB) every
  *     --interval-ms; the server echoes it back;
  *   - fan-out: --subscribe-share of the clients subscribe to the topic `fanout`, which the server
  *     publishes a sequenced message to every --fanout-ms;
@@ -425,7 +426,9 @@ async function runDriver() {
       return true;
     }
 
-    sendEcho(bodyLength = 16 + Math.floor(Math.random() * 1000)) {
+    // 16 to 2,016 characters: about half pass the server's deflate threshold (1 KiB), so deflate
+    // peers compress both ways from their first seconds, not once a rare long message comes.
+    sendEcho(bodyLength = 16 + Math.floor(Math.random() * 2000)) {
       if (!this.isOpen() || this.draining) return;
       const start = Math.floor(Math.random() * (textPool.length - bodyLength));
       const body = textPool.slice(start, start + bodyLength);
@@ -893,7 +896,8 @@ messages (${options['large-min-kib']} KiB to ${options['large-max-kib']} KiB, lo
 time); ${options['slow-share']} are slow readers (queue a 512 KiB burst, stop reading 2 to 6 s,
 resume); ${options['reconnect-share']} leave cleanly and come back and ${options['reset-share']}
 reset their TCP connection (RST) and come back, each about every ${options['churn-period-s']} s.
-The others send a small echo (16 to 1,016 characters) every ${options['interval-ms']} ms.
+The others send a small echo (16 to 2,016 characters, about half over the 1 KiB deflate
+threshold) every ${options['interval-ms']} ms.
 
 | | Count |
 | --- | --- |
