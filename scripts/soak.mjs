@@ -383,10 +383,13 @@ async function runDriver() {
     }
 
     isOpen() {
-      return this.socket?.readyState === 1;
+      // After a reset the socket still says OPEN until its close event: it is gone already.
+      return !this.leaving && this.socket?.readyState === 1;
     }
 
     async open() {
+      // Leaving or resetting accounted for what was in flight; anything else is a loss.
+      stats.lost += this.pending?.length ?? 0;
       this.session++;
       stats.sessions++;
       this.nextSeq = 0;
@@ -762,6 +765,8 @@ async function runDriver() {
       ...wholeLoop,
       boundP99Ms: options['max-loop-p99-ms'],
       worstIntervalP99: Math.max(0, ...warm.map((s) => s.loop.p99)),
+      // The clients' process, to tell a starved driver from a slow server.
+      driverWorstIntervalP99: Math.max(0, ...warm.map((s) => s.driverLoop.p99)),
       intervalsOverBound: warm.filter((s) => s.loop.p99 >= options['max-loop-p99-ms']).length,
       intervals: warm.length,
     },
@@ -889,8 +894,8 @@ ${s.machine.cpus} CPUs, load average at the end ${s.machine.loadavg.join(' / ')}
 ## Load
 
 ${s.clients} clients for ${s.durationSeconds / 60} minutes against one server process; warm-up
-${warmupMs / 1000} s. Each client offers permessage-deflate with probability
-${options['deflate-share']}; ${options['subscribe-share']} of them subscribe to the fan-out topic
+${warmupMs / 1000} s. Shares of the clients (exact counts, chosen at random): ${options['deflate-share']}
+offer permessage-deflate; ${options['subscribe-share']} subscribe to the fan-out topic
 (published every ${options['fanout-ms']} ms); ${options['large-share']} send large binary
 messages (${options['large-min-kib']} KiB to ${options['large-max-kib']} KiB, log-uniform, one at a
 time); ${options['slow-share']} are slow readers (queue a 512 KiB burst, stop reading 2 to 6 s,
@@ -938,7 +943,8 @@ ${m.maxGrowthMiB} MiB fitted over the window.
 Measured in the server with \`monitorEventLoopDelay\` (resolution ${RESOLUTION_MS} ms; the delay is
 the time past the resolution). Whole run after warm-up: p50 ${l.p50} ms, p99 ${l.p99} ms, max
 ${l.max} ms. Per ${options['sample-seconds']} s interval: worst p99 ${l.worstIntervalP99} ms;
-${l.intervalsOverBound} of ${l.intervals} intervals had a p99 at or over ${l.boundP99Ms} ms.
+${l.intervalsOverBound} of ${l.intervals} intervals had a p99 at or over ${l.boundP99Ms} ms. The
+clients' process (same machine), for context: worst interval p99 ${l.driverWorstIntervalP99} ms.
 
 ![Event-loop delay](event-loop.svg)
 
