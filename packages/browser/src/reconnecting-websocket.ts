@@ -251,7 +251,6 @@ function isOptions(value: unknown): value is ReconnectingWebSocketOptions {
  * a drop is not resent.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of the inherited addEventListener/removeEventListener (EventTarget itself ignores a null listener), no properties.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only adds typed overloads of the inherited addEventListener/removeEventListener (EventTarget itself ignores a null listener), no properties.
 export class ReconnectingWebSocket extends EventTargetBase {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
