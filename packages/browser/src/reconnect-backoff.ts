@@ -47,9 +47,9 @@ export function backoffDelay(
   backoff: ResolvedBackoff,
   random: () => number,
 ): number {
-  const exponent = Math.max(attempt - 1, 0);
-  // Capped before multiplying further: factor^exponent alone overflows to Infinity quickly.
-  const grown = backoff.initialDelay === 0 ? 0 : backoff.initialDelay * backoff.factor ** exponent;
+  // factor^(attempt − 1) overflows to Infinity quickly: the cap takes it, but 0 × Infinity is
+  // NaN, which means 0 here.
+  const grown = backoff.initialDelay * backoff.factor ** Math.max(attempt - 1, 0) || 0;
   const base = Math.min(backoff.maxDelay, grown);
   const spread = backoff.jitter * Math.min(Math.max(random(), 0), 1);
   return Math.round(base * (1 - spread));

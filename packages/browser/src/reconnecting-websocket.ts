@@ -129,9 +129,27 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
   debug?: boolean | ReconnectDebugLogger;
 }
 
+/**
+ * The phases of a ReconnectingWebSocket. An enum, so bundlers inline the numbers (esbuild does
+ * not inline plain constants of a module that has imports); the first four equal the
+ * readyState they stand for.
+ */
+enum Phase {
+  /** A socket exists (or a URL function runs); its handshake runs. */
+  Connecting = 0,
+  /** The socket is open. */
+  Open = 1,
+  /** `close()` was called; the socket's close event is awaited. */
+  Closing = 2,
+  /** Final (closed, or given up), until `reconnect()`. */
+  Closed = 3,
+  /** No socket; a retry is scheduled, or held until the device is back online. */
+  Waiting = 4,
+}
+
 /** The number options, with their defaults (the backoff's are in `DEFAULT_BACKOFF`). */
 const NUMBER_DEFAULTS = {
-  maxRetries: Number.POSITIVE_INFINITY,
+  maxRetries: Infinity,
   minUptime: 5000,
   connectTimeout: 10_000,
 };
@@ -182,20 +200,6 @@ interface HandlerEntry {
   handler: (event: Event) => unknown;
   readonly listener: (event: Event) => void;
 }
-
-// The phases of a ReconnectingWebSocket. Numbers, so the minifier inlines them; the first four
-// are the readyState values they stand for.
-/** A socket exists (or a URL function runs); its handshake runs. */
-const CONNECTING = 0;
-/** The socket is open. */
-const OPEN = 1;
-/** `close()` was called; the socket's close event is awaited. */
-const CLOSING = 2;
-/** Final (closed, or given up), until `reconnect()`. */
-const CLOSED = 3;
-/** No socket; a retry is scheduled, or held until the device is back online. */
-const WAITING = 4;
-type Phase = typeof CONNECTING | typeof OPEN | typeof CLOSING | typeof CLOSED | typeof WAITING;
 
 interface CloseDetails {
   code: number;
@@ -261,7 +265,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * `globalThis.WebSocket`. A package entry binds its runtime's class with a subclass:
    * `class ReconnectingWebSocket extends Base { static override defaultWebSocket = WebSocket }`.
    */
-  static defaultWebSocket: WebSocketLikeConstructor | undefined;
+  declare static defaultWebSocket: WebSocketLikeConstructor | undefined;
   readonly CONNECTING = 0;
   readonly OPEN = 1;
   readonly CLOSING = 2;
@@ -286,20 +290,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly #handlers = new Map<string, HandlerEntry>();
   #url: string;
 
-  #phase: Phase = CONNECTING;
+  #phase = Phase.Connecting;
   /** Closed for good by the other side (a stop code, retries used up), not by close(). */
   #endedByPeer = false;
   #socket: WebSocketLike | undefined;
   /** When the current socket opened; undefined while it has not. */
   #openedAt: number | undefined;
   #socketError: unknown;
-  #everOpened = false;
   /** Retries in a row since the last connection that stayed up `minUptime`. */
   #attempt = 0;
   #lastReceivedAt = 0;
   #binaryType: BinaryType | undefined;
-  #protocol = '';
-  #extensions = '';
+  /** The last socket that opened: its protocol and extensions are ours until the next opens. */
+  #lastOpened: WebSocketLike | undefined;
 
   #retryTimer: Timer | undefined;
   #connectTimer: Timer | undefined;
@@ -372,7 +375,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#connectivity =
       options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
     if (options.startClosed) {
-      this.#phase = CLOSED;
+      this.#phase = Phase.Closed;
       return;
     }
     // The first socket is made here, so an invalid URL throws from the constructor, as it
@@ -395,10 +398,10 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   get readyState(): number {
     const phase = this.#phase;
-    if (phase === CLOSED) return CLOSED;
+    if (phase === Phase.Closed) return Phase.Closed;
     // Waiting to retry, or asking the URL function: no socket yet.
-    if (phase === WAITING || this.#socket === undefined) {
-      return phase === CLOSING ? CLOSING : CONNECTING;
+    if (phase === Phase.Waiting || this.#socket === undefined) {
+      return phase === Phase.Closing ? Phase.Closing : Phase.Connecting;
     }
     return this.#socket.readyState;
   }
@@ -415,12 +418,12 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   /** Of the last connection that opened ('' before the first). */
   get protocol(): string {
-    return this.#protocol;
+    return this.#lastOpened?.protocol ?? '';
   }
 
   /** Of the last connection that opened ('' before the first). */
   get extensions(): string {
-    return this.#extensions;
+    return this.#lastOpened?.extensions ?? '';
   }
 
   /** Applied to the current socket and to every later one. */
@@ -487,7 +490,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * `QuotaExceededError` from a full queue under the 'throw' policy.
    */
   send(data: ReconnectingSendData): void {
-    if (this.#phase === CLOSING || this.#phase === CLOSED) {
+    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) {
       // When the end came from the other side, a late send is a matter of timing, not a bug:
       // like WebSocket.send after CLOSED, the data goes nowhere and nothing throws.
       if (this.#endedByPeer) {
@@ -497,7 +500,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       throw new DOMException('ReconnectingWebSocket: send after close()', 'InvalidStateError');
     }
     const socket = this.#socket;
-    if (this.#phase === OPEN && socket?.readyState === OPEN) socket.send(data);
+    if (this.#phase === Phase.Open && socket?.readyState === 1) socket.send(data);
     // Connecting, waiting, or a socket that is already closing: hold it for the next connection.
     else this.#queue.push(data);
   }
@@ -509,15 +512,15 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   close(code?: number, reason?: string): void {
     checkCloseArguments('ReconnectingWebSocket', code, reason);
-    if (this.#phase === CLOSING || this.#phase === CLOSED) return;
+    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) return;
     this.#stop();
     const socket = this.#socket;
     if (socket !== undefined) {
-      this.#phase = CLOSING;
+      this.#phase = Phase.Closing;
       closeSocket(socket, code, reason);
       return;
     }
-    this.#phase = CLOSED;
+    this.#phase = Phase.Closed;
     const details = { code: code ?? 1005, reason: reason ?? '', wasClean: true };
     queueMicrotask(() => this.#dispatchClose(details, false));
   }
@@ -534,10 +537,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const phase = this.#phase;
     this.#clearTimers();
     closeSocket(this.#releaseSocket(), code, reason);
-    if (phase === OPEN) {
+    if (phase === Phase.Open) {
       this.#dispatchClose({ code: code ?? 1005, reason: reason ?? '', wasClean: true }, true);
     }
-    if (phase === CLOSED || phase === CLOSING) this.#watchConnectivity('addEventListener');
+    if (phase === Phase.Closed || phase === Phase.Closing)
+      this.#watchConnectivity('addEventListener');
     this.#attempt = 0;
     this.#retry();
   }
@@ -546,7 +550,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   // Connection life cycle
 
   #connect(): void {
-    this.#phase = CONNECTING;
+    this.#phase = Phase.Connecting;
     this.#openedAt = undefined;
     this.#socketError = undefined;
     const generation = ++this.#generation;
@@ -561,7 +565,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
     }
     // Asked afresh for every attempt. The connect timeout covers this wait too.
     const settle = (step: () => void) => {
-      if (generation === this.#generation && this.#phase === CONNECTING) this.#attemptOrFail(step);
+      if (generation === this.#generation && this.#phase === Phase.Connecting)
+        this.#attemptOrFail(step);
     };
     Promise.all([call(url), call(protocols)]).then(
       ([resolvedUrl, resolvedProtocols]) =>
@@ -599,10 +604,9 @@ export class ReconnectingWebSocket extends EventTargetBase {
       case 'message':
         this.#lastReceivedAt = Date.now();
         if (this.#heartbeat?.isPong?.(event as MessageEvent) !== true) {
+          // A fresh event: the socket's is already dispatched (the init's undefined origin is '').
           const { data, origin } = event as MessageEvent;
-          this.dispatchEvent(
-            new MessageEvent('message', { data, origin: typeof origin === 'string' ? origin : '' }),
-          );
+          this.dispatchEvent(new MessageEvent('message', { data, origin }));
         }
         break;
       case 'error': {
@@ -641,16 +645,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #onOpen(socket: WebSocketLike): void {
     clearTimeout(this.#connectTimer);
     this.#openedAt = Date.now();
-    this.#protocol = socket.protocol;
-    this.#extensions = socket.extensions;
-    if (this.#phase !== CONNECTING) return;
-    this.#phase = OPEN;
-    const reconnected = this.#everOpened;
-    this.#everOpened = true;
+    const reconnected = this.#lastOpened !== undefined;
+    this.#lastOpened = socket;
+    if (this.#phase !== Phase.Connecting) return;
+    this.#phase = Phase.Open;
     const attempt = this.#attempt;
     // What was sent while down goes first, before anything the 'open' listeners send.
     const queue = this.#queue;
-    while (queue.length > 0 && socket.readyState === OPEN) {
+    while (queue.length > 0 && socket.readyState === 1) {
       try {
         socket.send(queue.peek() as QueueableData);
       } catch (error) {
@@ -663,7 +665,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#startHeartbeat();
     this.#log?.('open', this.#url);
     this.dispatchEvent(new Event('open'));
-    if (reconnected && this.#socket === socket && this.#phase === OPEN) {
+    if (reconnected && this.#socket === socket && this.#phase === Phase.Open) {
       this.dispatchEvent(new ReconnectedEvent('reconnected', { attempt }));
     }
   }
@@ -673,7 +675,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
     if (opened && Date.now() - openedAt >= this.#minUptime) this.#attempt = 0;
-    if (this.#phase === CLOSING || this.#phase === CLOSED) {
+    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) {
       this.#finish(details);
       return;
     }
@@ -695,22 +697,22 @@ export class ReconnectingWebSocket extends EventTargetBase {
       return;
     }
     this.#attempt = attempt;
-    this.#phase = WAITING;
+    this.#phase = Phase.Waiting;
     const delay = backoffDelay(attempt, this.#backoff, this.#random);
     this.#log?.(`retry ${attempt} in ${delay} ms after close`, details.code, details.reason);
     this.#dispatchClose(details, true);
     // A 'close' listener may have called close().
-    if (this.#phase !== WAITING) return;
+    if (this.#phase !== Phase.Waiting) return;
     this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
     // While offline the retry waits for 'online' instead of a timer.
-    if (this.#phase !== WAITING || this.#connectivity?.onLine === false) return;
+    if (this.#phase !== Phase.Waiting || this.#connectivity?.onLine === false) return;
     this.#retryTimer = setTimeout(this.#onRetryTimer, delay);
   }
 
   #finish(details: CloseDetails): void {
-    // CLOSING is close()'s phase: anything else ending here was the other side's decision.
-    this.#endedByPeer = this.#phase !== CLOSING;
-    this.#phase = CLOSED;
+    // Closing is close()'s phase: anything else ending here was the other side's decision.
+    this.#endedByPeer = this.#phase !== Phase.Closing;
+    this.#phase = Phase.Closed;
     this.#stop();
     this.#dispatchClose(details, false);
   }
@@ -723,7 +725,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   readonly #onRetryTimer = (): void => {
-    if (this.#phase === WAITING && this.#connectivity?.onLine !== false) this.#retry();
+    if (this.#phase === Phase.Waiting && this.#connectivity?.onLine !== false) this.#retry();
   };
 
   #retry(): void {
@@ -741,7 +743,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       clearTimeout(this.#connectTimer);
       this.#socket = undefined;
       this.#emitError(error);
-      if (this.#phase === CONNECTING) {
+      if (this.#phase === Phase.Connecting) {
         this.#onDisconnected({ code: 1006, reason: '', wasClean: false });
       }
     }
@@ -761,7 +763,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   readonly #onConnectTimeout = (): void => {
-    if (this.#phase !== CONNECTING) return;
+    if (this.#phase !== Phase.Connecting) return;
     // A URL function still running is abandoned too: its late answer is ignored.
     this.#generation++;
     closeSocket(this.#releaseSocket());
@@ -822,7 +824,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * heartbeat notices).
    */
   readonly #onConnectivityChange = (): void => {
-    if (this.#phase !== WAITING) return;
+    if (this.#phase !== Phase.Waiting) return;
     clearTimeout(this.#retryTimer);
     if (this.#connectivity?.onLine !== false) this.#retry();
   };
