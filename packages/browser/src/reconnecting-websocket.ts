@@ -3,7 +3,6 @@ import { checkOptionNames, nonNegativeOptions } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
-  DEFAULT_BACKOFF,
   type ResolvedBackoff,
   resolveBackoff,
 } from './reconnect-backoff.js';
@@ -147,18 +146,22 @@ enum Phase {
   Waiting = 4,
 }
 
-/** The number options, with their defaults (the backoff's are in `DEFAULT_BACKOFF`). */
+/** The number options besides the backoff's, with their defaults. */
 const NUMBER_DEFAULTS = {
   maxRetries: Infinity,
   minUptime: 5000,
   connectTimeout: 10_000,
 };
 
-/** Every option name: the number options' and the others. */
+/**
+ * Every option name. Spelled out: a module-level `Object.keys(...)` is a call a bundler must
+ * keep, and it would ride along in bundles that import only WebSocketStream.
+ */
 const OPTION_NAMES = [
-  ...Object.keys(NUMBER_DEFAULTS),
-  ...Object.keys(DEFAULT_BACKOFF),
   'WebSocket',
+  'maxRetries',
+  'minUptime',
+  'connectTimeout',
   'queue',
   'stopCodes',
   'shouldReconnect',
@@ -167,6 +170,10 @@ const OPTION_NAMES = [
   'random',
   'startClosed',
   'debug',
+  'initialDelay',
+  'maxDelay',
+  'factor',
+  'jitter',
 ];
 
 /** reconnecting-websocket's and partysocket's option names, and ours for the same thing. */
@@ -198,7 +205,7 @@ type Handler<E> = ((this: ReconnectingWebSocket, event: E) => unknown) | null;
 
 interface HandlerEntry {
   handler: (event: Event) => unknown;
-  readonly listener: (event: Event) => void;
+  readonly listener: (event: Event) => unknown;
 }
 
 interface CloseDetails {
@@ -222,6 +229,11 @@ function closeSocket(socket: WebSocketLike | undefined, code?: number, reason?: 
   } catch {
     // Already closing or closed.
   }
+}
+
+/** The close details of a connection `close()` or `reconnect()` ended (1005: no code given). */
+function closedByUser(code: number | undefined, reason: string | undefined): CloseDetails {
+  return { code: code ?? 1005, reason: reason ?? '', wasClean: true };
 }
 
 /** The value, or what the function returns, as a promise. */
@@ -494,7 +506,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       // When the end came from the other side, a late send is a matter of timing, not a bug:
       // like WebSocket.send after CLOSED, the data goes nowhere and nothing throws.
       if (this.#endedByPeer) {
-        this.#log?.('send after the connection ended for good: data discarded');
+        this.#log?.('send after the end: discarded');
         return;
       }
       throw new DOMException('ReconnectingWebSocket: send after close()', 'InvalidStateError');
@@ -521,8 +533,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       return;
     }
     this.#phase = Phase.Closed;
-    const details = { code: code ?? 1005, reason: reason ?? '', wasClean: true };
-    queueMicrotask(() => this.#dispatchClose(details, false));
+    queueMicrotask(() => this.#dispatchClose(closedByUser(code, reason), false));
   }
 
   /**
@@ -538,7 +549,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#clearTimers();
     closeSocket(this.#releaseSocket(), code, reason);
     if (phase === Phase.Open) {
-      this.#dispatchClose({ code: code ?? 1005, reason: reason ?? '', wasClean: true }, true);
+      this.#dispatchClose(closedByUser(code, reason), true);
     }
     if (phase === Phase.Closed || phase === Phase.Closing)
       this.#watchConnectivity('addEventListener');
@@ -845,24 +856,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #setHandler(type: string, handler: unknown): void {
     const entry = this.#handlers.get(type);
     if (typeof handler !== 'function') {
-      if (entry !== undefined) {
-        this.removeEventListener(type, entry.listener);
-        this.#handlers.delete(type);
-      }
-      return;
-    }
-    if (entry !== undefined) {
+      // EventTarget ignores a null listener.
+      this.removeEventListener(type, entry?.listener ?? null);
+      this.#handlers.delete(type);
+    } else if (entry !== undefined) {
       entry.handler = handler as HandlerEntry['handler'];
-      return;
+    } else {
+      const created: HandlerEntry = {
+        handler: handler as HandlerEntry['handler'],
+        listener: (event: Event) => created.handler.call(this, event),
+      };
+      this.#handlers.set(type, created);
+      this.addEventListener(type, created.listener);
     }
-    const created: HandlerEntry = {
-      handler: handler as HandlerEntry['handler'],
-      listener: (event: Event) => {
-        created.handler.call(this, event);
-      },
-    };
-    this.#handlers.set(type, created);
-    this.addEventListener(type, created.listener);
   }
 }
 
