@@ -61,9 +61,9 @@ interface Entry {
 }
 
 export class SendQueue {
-  readonly maxMessages: number;
-  readonly maxBytes: number;
-  readonly overflow: QueueOverflow;
+  declare readonly maxMessages: number;
+  declare readonly maxBytes: number;
+  declare readonly overflow: QueueOverflow;
   /** Oldest first. */
   #entries: Entry[] = [];
   #bytes = 0;

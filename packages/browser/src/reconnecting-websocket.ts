@@ -131,7 +131,8 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
 /**
  * The phases of a ReconnectingWebSocket. An enum, so bundlers inline the numbers (esbuild does
  * not inline plain constants of a module that has imports); the first four equal the
- * readyState they stand for.
+ * readyState they stand for, and `phase >= Phase.Closing` means close() was called or it ended
+ * for good (Waiting is below Connecting for that).
  */
 enum Phase {
   /** A socket exists (or a URL function runs); its handshake runs. */
@@ -143,7 +144,7 @@ enum Phase {
   /** Final (closed, or given up), until `reconnect()`. */
   Closed = 3,
   /** No socket; a retry is scheduled, or held until the device is back online. */
-  Waiting = 4,
+  Waiting = -1,
 }
 
 /** The number options besides the backoff's, with their defaults. */
@@ -502,7 +503,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * `QuotaExceededError` from a full queue under the 'throw' policy.
    */
   send(data: ReconnectingSendData): void {
-    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) {
+    if (this.#phase >= Phase.Closing) {
       // When the end came from the other side, a late send is a matter of timing, not a bug:
       // like WebSocket.send after CLOSED, the data goes nowhere and nothing throws.
       if (this.#endedByPeer) {
@@ -524,7 +525,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   close(code?: number, reason?: string): void {
     checkCloseArguments('ReconnectingWebSocket', code, reason);
-    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) return;
+    if (this.#phase >= Phase.Closing) return;
     this.#stop();
     const socket = this.#socket;
     if (socket !== undefined) {
@@ -551,8 +552,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     if (phase === Phase.Open) {
       this.#dispatchClose(closedByUser(code, reason), true);
     }
-    if (phase === Phase.Closed || phase === Phase.Closing)
-      this.#watchConnectivity('addEventListener');
+    if (phase >= Phase.Closing) this.#watchConnectivity('addEventListener');
     this.#attempt = 0;
     this.#retry();
   }
@@ -686,7 +686,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
     if (opened && Date.now() - openedAt >= this.#minUptime) this.#attempt = 0;
-    if (this.#phase === Phase.Closing || this.#phase === Phase.Closed) {
+    if (this.#phase >= Phase.Closing) {
       this.#finish(details);
       return;
     }
@@ -717,7 +717,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
     // While offline the retry waits for 'online' instead of a timer.
     if (this.#phase !== Phase.Waiting || this.#connectivity?.onLine === false) return;
-    this.#retryTimer = setTimeout(this.#onRetryTimer, delay);
+    this.#retryTimer = setTimeout(this.#retryIfOnline, delay);
   }
 
   #finish(details: CloseDetails): void {
@@ -734,10 +734,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#watchConnectivity('removeEventListener');
     this.#queue.clear();
   }
-
-  readonly #onRetryTimer = (): void => {
-    if (this.#phase === Phase.Waiting && this.#connectivity?.onLine !== false) this.#retry();
-  };
 
   #retry(): void {
     this.#attemptOrFail(() => this.#connect());
@@ -830,19 +826,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
   // Online / offline
 
   /**
-   * 'online' brings a scheduled retry forward; 'offline' holds it until 'online'. An open or
-   * opening socket is left alone (the browser closes it if the network is really gone, or the
-   * heartbeat notices).
+   * The retry timer's callback, and the online/offline listener: 'online' brings a scheduled
+   * retry forward; 'offline' holds it until 'online'. An open or opening socket is left alone
+   * (the browser closes it if the network is really gone, or the heartbeat notices).
    */
-  readonly #onConnectivityChange = (): void => {
+  readonly #retryIfOnline = (): void => {
     if (this.#phase !== Phase.Waiting) return;
     clearTimeout(this.#retryTimer);
     if (this.#connectivity?.onLine !== false) this.#retry();
   };
 
   #watchConnectivity(method: 'addEventListener' | 'removeEventListener'): void {
-    this.#connectivity?.[method]('online', this.#onConnectivityChange);
-    this.#connectivity?.[method]('offline', this.#onConnectivityChange);
+    this.#connectivity?.[method]('online', this.#retryIfOnline);
+    this.#connectivity?.[method]('offline', this.#retryIfOnline);
   }
 
   // ---------------------------------------------------------------------------------------

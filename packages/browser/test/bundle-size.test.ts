@@ -6,11 +6,11 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { BROWSER_ENTRY, bundleSize } from '../scripts/bundle-size.mjs';
 
 /**
- * Bytes min+gzip. Issue 16 asks for 4096 (4 KiB); the code is not there yet (4298 B when this
+ * Bytes min+gzip. Issue 16 asks for 4096 (4 KiB); the code is not there yet (4277 B when this
  * budget was set), so the budget holds what was won and is lowered as the code shrinks, until
  * it reaches 4096.
  */
-const RECONNECTING_WEBSOCKET_BUDGET = 4352;
+const RECONNECTING_WEBSOCKET_BUDGET = 4288;
 
 beforeAll(() => {
   if (!existsSync(BROWSER_ENTRY)) {
