@@ -22,6 +22,22 @@ export function nonNegative(
   return value;
 }
 
+/**
+ * The number options of `defaults` read from `options`, each checked by `nonNegative`: one
+ * table per owner instead of one call per option, so each name is written once.
+ */
+export function nonNegativeOptions<T extends Record<string, number>>(
+  owner: string,
+  options: Partial<T>,
+  defaults: T,
+): T {
+  const resolved: Record<string, number> = { ...defaults };
+  for (const name in defaults) {
+    resolved[name] = nonNegative(owner, name, options[name], defaults[name] as number);
+  }
+  return resolved as T;
+}
+
 /** Levenshtein distance between two short strings (one row of the table at a time). */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);

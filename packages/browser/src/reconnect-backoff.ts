@@ -3,7 +3,7 @@
  * passed in, so a schedule can be tested exactly.
  */
 
-import { nonNegative } from './option-names.js';
+import { nonNegativeOptions } from './option-names.js';
 
 export interface BackoffOptions {
   /** Base delay before the first retry, in ms. Default 1000. */
@@ -29,21 +29,12 @@ export const DEFAULT_BACKOFF: ResolvedBackoff = {
   jitter: 0.5,
 };
 
-const OWNER = 'ReconnectingWebSocket';
-
 export function resolveBackoff(options: BackoffOptions): ResolvedBackoff {
-  const initialDelay = nonNegative(
-    OWNER,
-    'initialDelay',
-    options.initialDelay,
-    DEFAULT_BACKOFF.initialDelay,
-  );
-  const maxDelay = nonNegative(OWNER, 'maxDelay', options.maxDelay, DEFAULT_BACKOFF.maxDelay);
-  const factor = nonNegative(OWNER, 'factor', options.factor, DEFAULT_BACKOFF.factor);
-  const jitter = nonNegative(OWNER, 'jitter', options.jitter, DEFAULT_BACKOFF.jitter);
+  const backoff = nonNegativeOptions('ReconnectingWebSocket', options, DEFAULT_BACKOFF);
+  const { factor, jitter } = backoff;
   if (factor < 1) throw new RangeError(`ReconnectingWebSocket: factor must be >= 1, got ${factor}`);
   if (jitter > 1) throw new RangeError(`ReconnectingWebSocket: jitter must be <= 1, got ${jitter}`);
-  return { initialDelay, maxDelay, factor, jitter };
+  return backoff;
 }
 
 /**
@@ -56,9 +47,9 @@ export function backoffDelay(
   backoff: ResolvedBackoff,
   random: () => number,
 ): number {
-  const exponent = Math.max(attempt - 1, 0);
-  // Capped before multiplying further: factor^exponent alone overflows to Infinity quickly.
-  const grown = backoff.initialDelay === 0 ? 0 : backoff.initialDelay * backoff.factor ** exponent;
+  // factor^(attempt − 1) overflows to Infinity quickly: the cap takes it, but 0 × Infinity is
+  // NaN, which means 0 here.
+  const grown = backoff.initialDelay * backoff.factor ** Math.max(attempt - 1, 0) || 0;
   const base = Math.min(backoff.maxDelay, grown);
   const spread = backoff.jitter * Math.min(Math.max(random(), 0), 1);
   return Math.round(base * (1 - spread));

@@ -24,15 +24,16 @@ interface GlobalScope {
 /** The global scope as a `Connectivity`, when it is an EventTarget with `navigator.onLine`. */
 export function globalConnectivity(): Connectivity | undefined {
   const scope = globalThis as GlobalScope;
-  const add = scope.addEventListener;
-  const remove = scope.removeEventListener;
-  if (typeof add !== 'function' || typeof remove !== 'function') return undefined;
+  const { addEventListener, removeEventListener } = scope;
+  if (typeof addEventListener !== 'function' || typeof removeEventListener !== 'function') {
+    return undefined;
+  }
   if (typeof scope.navigator?.onLine !== 'boolean') return undefined;
   return {
     get onLine() {
       return scope.navigator?.onLine !== false;
     },
-    addEventListener: (type, listener) => add.call(scope, type, listener),
-    removeEventListener: (type, listener) => remove.call(scope, type, listener),
+    addEventListener: addEventListener.bind(scope),
+    removeEventListener: removeEventListener.bind(scope),
   };
 }

@@ -2,6 +2,9 @@
  * Events `ReconnectingWebSocket` dispatches besides 'open' (a plain Event) and 'message' (the
  * runtime's MessageEvent). Own classes rather than the runtime's `CloseEvent`/`ErrorEvent`:
  * Node has neither as a global, and the close event carries one more field.
+ *
+ * Fields are `declare`d and set in the constructor: no class field definitions in the output,
+ * a few bytes less in every bundle.
  */
 
 /** EventInit (declared by the DOM lib, not as a global by @types/node). */
@@ -25,10 +28,10 @@ export interface ReconnectingCloseEventInit extends ReconnectingEventBaseInit {
  * another attempt follows; when false this is the last event and `readyState` is CLOSED.
  */
 export class ReconnectingCloseEvent extends EventBase {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-  readonly willReconnect: boolean;
+  declare readonly code: number;
+  declare readonly reason: string;
+  declare readonly wasClean: boolean;
+  declare readonly willReconnect: boolean;
 
   constructor(type: string, init: ReconnectingCloseEventInit = {}) {
     super(type, init);
@@ -51,8 +54,8 @@ export interface ReconnectingErrorEventInit extends ReconnectingEventBaseInit {
  * `shouldReconnect` callback threw.
  */
 export class ReconnectingErrorEvent extends EventBase {
-  readonly error: unknown;
-  readonly message: string;
+  declare readonly error: unknown;
+  declare readonly message: string;
 
   constructor(type: string, init: ReconnectingErrorEventInit = {}) {
     super(type, init);
@@ -69,8 +72,8 @@ export interface ReconnectingEventInit extends ReconnectingEventBaseInit {
 
 /** 'reconnecting': retry number `attempt` (1, 2, ...) starts in `delay` ms. */
 export class ReconnectingEvent extends EventBase {
-  readonly attempt: number;
-  readonly delay: number;
+  declare readonly attempt: number;
+  declare readonly delay: number;
 
   constructor(type: string, init: ReconnectingEventInit) {
     super(type, init);
@@ -87,7 +90,7 @@ export interface ReconnectedEventInit extends ReconnectingEventBaseInit {
 /** 'reconnected': fired right after the 'open' of a connection that was not the first. */
 export class ReconnectedEvent extends EventBase {
   /** The retry that succeeded (1 for the first retry after a drop). */
-  readonly attempt: number;
+  declare readonly attempt: number;
 
   constructor(type: string, init: ReconnectedEventInit) {
     super(type, init);

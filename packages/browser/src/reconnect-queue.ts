@@ -4,7 +4,7 @@
  * offline for an hour must not grow without limit.
  */
 
-import { checkOptionNames, nonNegative } from './option-names.js';
+import { checkOptionNames, nonNegativeOptions } from './option-names.js';
 
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
@@ -27,7 +27,7 @@ export interface SendQueueOptions {
 
 export type QueueableData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
-export const DEFAULT_QUEUE = { maxMessages: 100, maxBytes: 1024 * 1024 } as const;
+export const DEFAULT_QUEUE = { maxMessages: 100, maxBytes: 1024 * 1024 };
 
 /** UTF-8 length of a string (lone surrogates count as U+FFFD, 3 bytes, as when sent). */
 export function utf8Length(text: string): number {
@@ -36,9 +36,8 @@ export function utf8Length(text: string): number {
 
 export function byteLengthOf(data: QueueableData): number {
   if (typeof data === 'string') return utf8Length(data);
-  if (ArrayBuffer.isView(data)) return data.byteLength;
-  if (isBlob(data)) return data.size;
-  return (data as ArrayBufferLike).byteLength;
+  // ArrayBuffers and their views have a byteLength, Blobs a size.
+  return isBlob(data) ? data.size : (data as ArrayBufferLike).byteLength;
 }
 
 function isBlob(data: unknown): data is Blob {
@@ -50,11 +49,10 @@ function isBlob(data: unknown): data is Blob {
  * `send` returns, even though the bytes go out later. Strings and Blobs are immutable.
  */
 function snapshot(data: QueueableData): QueueableData {
-  if (typeof data === 'string' || isBlob(data)) return data;
   if (ArrayBuffer.isView(data)) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   }
-  return (data as ArrayBuffer).slice(0);
+  return typeof data === 'string' || isBlob(data) ? data : (data as ArrayBuffer).slice(0);
 }
 
 interface Entry {
@@ -63,26 +61,21 @@ interface Entry {
 }
 
 export class SendQueue {
-  readonly maxMessages: number;
-  readonly maxBytes: number;
-  readonly overflow: QueueOverflow;
+  declare readonly maxMessages: number;
+  declare readonly maxBytes: number;
+  declare readonly overflow: QueueOverflow;
+  /** Oldest first. */
   #entries: Entry[] = [];
   #bytes = 0;
 
   constructor(options: SendQueueOptions = {}) {
-    checkOptionNames('ReconnectingWebSocket: queue', options, [
-      'maxMessages',
-      'maxBytes',
-      'overflow',
-    ]);
     const owner = 'ReconnectingWebSocket: queue';
-    this.maxMessages = nonNegative(
+    checkOptionNames(owner, options, ['maxMessages', 'maxBytes', 'overflow']);
+    ({ maxMessages: this.maxMessages, maxBytes: this.maxBytes } = nonNegativeOptions(
       owner,
-      'maxMessages',
-      options.maxMessages,
-      DEFAULT_QUEUE.maxMessages,
-    );
-    this.maxBytes = nonNegative(owner, 'maxBytes', options.maxBytes, DEFAULT_QUEUE.maxBytes);
+      options,
+      DEFAULT_QUEUE,
+    ));
     const overflow = options.overflow ?? 'drop-oldest';
     if (overflow !== 'drop-oldest' && overflow !== 'drop-newest' && overflow !== 'throw') {
       throw new TypeError(`ReconnectingWebSocket: unknown queue.overflow '${String(overflow)}'`);
@@ -102,30 +95,22 @@ export class SendQueue {
   /** Queues a snapshot of `data`; returns false if it was discarded (or throws, per policy). */
   push(data: QueueableData): boolean {
     const size = byteLengthOf(data);
-    const fitsAlone = size <= this.maxBytes && this.maxMessages > 0;
-    const fitsNow =
-      fitsAlone && this.#entries.length < this.maxMessages && this.#bytes + size <= this.maxBytes;
-    if (!fitsNow) {
+    const { maxMessages, maxBytes } = this;
+    const entries = this.#entries;
+    const fits = () => entries.length < maxMessages && this.#bytes + size <= maxBytes;
+    if (!fits()) {
       if (this.overflow === 'throw') {
         throw new DOMException(
-          `ReconnectingWebSocket: the send queue is full (${this.#entries.length} messages, ` +
-            `${this.#bytes} bytes; limits ${this.maxMessages} messages, ${this.maxBytes} bytes)`,
+          `ReconnectingWebSocket: the send queue is full (limits: ${maxMessages} messages, ${maxBytes} bytes)`,
           'QuotaExceededError',
         );
       }
-      if (this.overflow === 'drop-newest' || !fitsAlone) return false;
-      // drop-oldest: make room.
-      let dropped = 0;
-      while (
-        dropped < this.#entries.length &&
-        (this.#entries.length - dropped >= this.maxMessages || this.#bytes + size > this.maxBytes)
-      ) {
-        this.#bytes -= (this.#entries[dropped] as Entry).size;
-        dropped++;
-      }
-      this.#entries.splice(0, dropped);
+      // drop-newest, or a message that would not fit even in an empty queue: discard it.
+      if (this.overflow === 'drop-newest' || size > maxBytes || maxMessages === 0) return false;
+      // drop-oldest: make room; an empty queue has room, so this ends.
+      while (!fits()) this.#bytes -= (entries.shift() as Entry).size;
     }
-    this.#entries.push({ data: snapshot(data), size });
+    entries.push({ data: snapshot(data), size });
     this.#bytes += size;
     return true;
   }

@@ -1,5 +1,5 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames, nonNegative } from './option-names.js';
+import { checkOptionNames, nonNegativeOptions } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -128,6 +128,36 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
   debug?: boolean | ReconnectDebugLogger;
 }
 
+/**
+ * The phases of a ReconnectingWebSocket. An enum, so bundlers inline the numbers (esbuild does
+ * not inline plain constants of a module that has imports); the first four equal the
+ * readyState they stand for, and `phase >= Phase.Closing` means close() was called or it ended
+ * for good (Waiting is below Connecting for that).
+ */
+enum Phase {
+  /** A socket exists (or a URL function runs); its handshake runs. */
+  Connecting = 0,
+  /** The socket is open. */
+  Open = 1,
+  /** `close()` was called; the socket's close event is awaited. */
+  Closing = 2,
+  /** Final (closed, or given up), until `reconnect()`. */
+  Closed = 3,
+  /** No socket; a retry is scheduled, or held until the device is back online. */
+  Waiting = -1,
+}
+
+/** The number options besides the backoff's, with their defaults. */
+const NUMBER_DEFAULTS = {
+  maxRetries: Infinity,
+  minUptime: 5000,
+  connectTimeout: 10_000,
+};
+
+/**
+ * Every option name. Spelled out: a module-level `Object.keys(...)` is a call a bundler must
+ * keep, and it would ride along in bundles that import only WebSocketStream.
+ */
 const OPTION_NAMES = [
   'WebSocket',
   'maxRetries',
@@ -176,17 +206,8 @@ type Handler<E> = ((this: ReconnectingWebSocket, event: E) => unknown) | null;
 
 interface HandlerEntry {
   handler: (event: Event) => unknown;
-  readonly listener: (event: Event) => void;
+  readonly listener: (event: Event) => unknown;
 }
-
-/**
- * - connecting: a socket exists, its handshake runs.
- * - open: the socket is open.
- * - waiting: no socket; a retry is scheduled, or held until the device is back online.
- * - closing: `close()` was called; the socket's close event is awaited.
- * - closed: final.
- */
-type Phase = 'connecting' | 'open' | 'waiting' | 'closing' | 'closed';
 
 interface CloseDetails {
   code: number;
@@ -194,36 +215,26 @@ interface CloseDetails {
   wasClean: boolean;
 }
 
-const SOCKET_EVENTS = ['open', 'message', 'error', 'close'] as const;
-/**
- * Stays on every socket, even once released: an abandoned socket may still fail, and an
- * EventEmitter-based class such as ws's throws an 'error' that nobody listens to.
- */
-const ignoreError = (): void => {};
 const DEFAULT_STOP_CODES: readonly number[] = [1008, 4001, 4002, 4003];
 /** The close code used when the heartbeat declares a connection dead. */
 export const HEARTBEAT_TIMEOUT_CODE = 4000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
-function positiveNumber(name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `ReconnectingWebSocket: ${name} must be a finite number > 0, got ${value}`,
-    );
-  }
-  return value;
-}
-
 /** Closes with only the arguments given (a socket may tell a missing code from undefined). */
-function closeSocket(socket: WebSocketLike, code?: number, reason?: string): void {
+function closeSocket(socket: WebSocketLike | undefined, code?: number, reason?: string): void {
   try {
-    if (code === undefined) socket.close();
-    else if (reason === undefined) socket.close(code);
-    else socket.close(code, reason);
+    if (code === undefined) socket?.close();
+    else if (reason === undefined) socket?.close(code);
+    else socket?.close(code, reason);
   } catch {
     // Already closing or closed.
   }
+}
+
+/** The close details of a connection `close()` or `reconnect()` ended (1005: no code given). */
+function closedByUser(code: number | undefined, reason: string | undefined): CloseDetails {
+  return { code: code ?? 1005, reason: reason ?? '', wasClean: true };
 }
 
 /** The value, or what the function returns, as a promise. */
@@ -267,7 +278,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * `globalThis.WebSocket`. A package entry binds its runtime's class with a subclass:
    * `class ReconnectingWebSocket extends Base { static override defaultWebSocket = WebSocket }`.
    */
-  static defaultWebSocket: WebSocketLikeConstructor | undefined;
+  declare static defaultWebSocket: WebSocketLikeConstructor | undefined;
   readonly CONNECTING = 0;
   readonly OPEN = 1;
   readonly CLOSING = 2;
@@ -283,7 +294,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly #maxRetries: number;
   readonly #minUptime: number;
   readonly #connectTimeout: number;
-  readonly #stopCodes: ReadonlySet<number>;
+  readonly #stopCodes: readonly number[];
   readonly #shouldReconnect: ReconnectingWebSocketOptions['shouldReconnect'];
   readonly #heartbeat: ReconnectHeartbeatOptions | undefined;
   readonly #connectivity: Connectivity | undefined;
@@ -292,25 +303,23 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly #handlers = new Map<string, HandlerEntry>();
   #url: string;
 
-  #phase: Phase = 'connecting';
+  #phase = Phase.Connecting;
   /** Closed for good by the other side (a stop code, retries used up), not by close(). */
   #endedByPeer = false;
   #socket: WebSocketLike | undefined;
-  #socketListener: { handleEvent(event: Event): void } | undefined;
-  #socketOpened = false;
+  /** When the current socket opened; undefined while it has not. */
+  #openedAt: number | undefined;
   #socketError: unknown;
-  #openedAt = 0;
-  #everOpened = false;
   /** Retries in a row since the last connection that stayed up `minUptime`. */
   #attempt = 0;
   #lastReceivedAt = 0;
   #binaryType: BinaryType | undefined;
-  #protocol = '';
-  #extensions = '';
+  /** The last socket that opened: its protocol and extensions are ours until the next opens. */
+  #lastOpened: WebSocketLike | undefined;
 
   #retryTimer: Timer | undefined;
   #connectTimer: Timer | undefined;
-  #pingTimer: Timer | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
   #watchdogTimer: Timer | undefined;
 
   constructor(url: ReconnectingUrl, options?: ReconnectingWebSocketOptions);
@@ -325,42 +334,44 @@ export class ReconnectingWebSocket extends EventTargetBase {
     maybeOptions?: ReconnectingWebSocketOptions,
   ) {
     super();
+    const owner = 'ReconnectingWebSocket';
     const options = (isOptions(protocolsOrOptions) ? protocolsOrOptions : maybeOptions) ?? {};
-    const protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
-    checkOptionNames('ReconnectingWebSocket', options, OPTION_NAMES, OTHER_LIBRARIES_NAMES);
+    this.#protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
+    checkOptionNames(owner, options, OPTION_NAMES, OTHER_LIBRARIES_NAMES);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof ReconnectingWebSocket).defaultWebSocket ??
       (globalThis as { WebSocket?: WebSocketLikeConstructor }).WebSocket;
     if (typeof WebSocketClass !== 'function') {
       throw new TypeError(
-        'ReconnectingWebSocket: no WebSocket class in this runtime; pass one as options.WebSocket',
+        `${owner}: no WebSocket class in this runtime; pass one as options.WebSocket`,
       );
     }
     this.#WebSocket = WebSocketClass;
-    this.#protocols = protocols;
     this.#backoff = resolveBackoff(options);
-    const owner = 'ReconnectingWebSocket';
-    this.#maxRetries = nonNegative(
-      owner,
-      'maxRetries',
-      options.maxRetries,
-      Number.POSITIVE_INFINITY,
-    );
-    this.#minUptime = nonNegative(owner, 'minUptime', options.minUptime, 5000);
-    this.#connectTimeout = nonNegative(owner, 'connectTimeout', options.connectTimeout, 10_000);
-    this.#stopCodes = new Set(options.stopCodes ?? DEFAULT_STOP_CODES);
+    ({
+      maxRetries: this.#maxRetries,
+      minUptime: this.#minUptime,
+      connectTimeout: this.#connectTimeout,
+    } = nonNegativeOptions(owner, options, NUMBER_DEFAULTS));
+    this.#stopCodes = options.stopCodes ?? DEFAULT_STOP_CODES;
     this.#shouldReconnect = options.shouldReconnect;
     const heartbeat = options.heartbeat;
     if (heartbeat !== undefined) {
-      checkOptionNames('ReconnectingWebSocket: heartbeat', heartbeat, [
+      checkOptionNames(`${owner}: heartbeat`, heartbeat, [
         'interval',
         'timeout',
         'message',
         'isPong',
       ]);
-      positiveNumber('heartbeat.interval', heartbeat.interval);
-      positiveNumber('heartbeat.timeout', heartbeat.timeout);
+      for (const name of ['interval', 'timeout'] as const) {
+        const value = heartbeat[name];
+        if (!(Number.isFinite(value) && value > 0)) {
+          throw new RangeError(
+            `${owner}: heartbeat.${name} must be a finite number > 0, got ${value}`,
+          );
+        }
+      }
       this.#heartbeat = { ...heartbeat };
     }
     this.#random = options.random ?? Math.random;
@@ -370,14 +381,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
       typeof debug === 'function'
         ? debug
         : debug
-          ? (message, ...details) => console.debug(`ReconnectingWebSocket: ${message}`, ...details)
+          ? (message, ...details) => console.debug(`${owner}: ${message}`, ...details)
           : undefined;
     this.#urlSource = url;
     this.#url = typeof url === 'function' ? '' : String(url);
     this.#connectivity =
       options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
     if (options.startClosed) {
-      this.#phase = 'closed';
+      this.#phase = Phase.Closed;
       return;
     }
     // The first socket is made here, so an invalid URL throws from the constructor, as it
@@ -388,7 +399,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       this.#clearTimers();
       throw error;
     }
-    this.#watchConnectivity();
+    this.#watchConnectivity('addEventListener');
   }
 
   // ---------------------------------------------------------------------------------------
@@ -400,9 +411,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   get readyState(): number {
     const phase = this.#phase;
-    if (phase === 'closed') return 3;
+    if (phase === Phase.Closed) return Phase.Closed;
     // Waiting to retry, or asking the URL function: no socket yet.
-    if (phase === 'waiting' || this.#socket === undefined) return phase === 'closing' ? 2 : 0;
+    if (phase === Phase.Waiting || this.#socket === undefined) {
+      return phase === Phase.Closing ? Phase.Closing : Phase.Connecting;
+    }
     return this.#socket.readyState;
   }
 
@@ -418,12 +431,12 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   /** Of the last connection that opened ('' before the first). */
   get protocol(): string {
-    return this.#protocol;
+    return this.#lastOpened?.protocol ?? '';
   }
 
   /** Of the last connection that opened ('' before the first). */
   get extensions(): string {
-    return this.#extensions;
+    return this.#lastOpened?.extensions ?? '';
   }
 
   /** Applied to the current socket and to every later one. */
@@ -490,22 +503,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
    * `QuotaExceededError` from a full queue under the 'throw' policy.
    */
   send(data: ReconnectingSendData): void {
-    if (this.#phase === 'closing' || this.#phase === 'closed') {
+    if (this.#phase >= Phase.Closing) {
       // When the end came from the other side, a late send is a matter of timing, not a bug:
       // like WebSocket.send after CLOSED, the data goes nowhere and nothing throws.
       if (this.#endedByPeer) {
-        this.#log?.('send after the connection ended for good: the data is discarded');
+        this.#log?.('send after the end: discarded');
         return;
       }
       throw new DOMException('ReconnectingWebSocket: send after close()', 'InvalidStateError');
     }
     const socket = this.#socket;
-    if (this.#phase === 'open' && socket !== undefined && socket.readyState === 1) {
-      socket.send(data);
-      return;
-    }
+    if (this.#phase === Phase.Open && socket?.readyState === 1) socket.send(data);
     // Connecting, waiting, or a socket that is already closing: hold it for the next connection.
-    this.#queue.push(data);
+    else this.#queue.push(data);
   }
 
   /**
@@ -515,23 +525,16 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   close(code?: number, reason?: string): void {
     checkCloseArguments('ReconnectingWebSocket', code, reason);
-    if (this.#phase === 'closing' || this.#phase === 'closed') return;
-    this.#clearTimers();
-    this.#stopWatchingConnectivity();
-    this.#queue.clear();
+    if (this.#phase >= Phase.Closing) return;
+    this.#stop();
     const socket = this.#socket;
-    if (socket === undefined) {
-      this.#phase = 'closed';
-      const details = { code: code ?? 1005, reason: reason ?? '', wasClean: true };
-      queueMicrotask(() =>
-        this.dispatchEvent(
-          new ReconnectingCloseEvent('close', { ...details, willReconnect: false }),
-        ),
-      );
+    if (socket !== undefined) {
+      this.#phase = Phase.Closing;
+      closeSocket(socket, code, reason);
       return;
     }
-    this.#phase = 'closing';
-    closeSocket(socket, code, reason);
+    this.#phase = Phase.Closed;
+    queueMicrotask(() => this.#dispatchClose(closedByUser(code, reason), false));
   }
 
   /**
@@ -545,19 +548,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#endedByPeer = false;
     const phase = this.#phase;
     this.#clearTimers();
-    const socket = this.#releaseSocket();
-    if (socket !== undefined) closeSocket(socket, code, reason);
-    if (phase === 'open') {
-      this.dispatchEvent(
-        new ReconnectingCloseEvent('close', {
-          code: code ?? 1005,
-          reason: reason ?? '',
-          wasClean: true,
-          willReconnect: true,
-        }),
-      );
+    closeSocket(this.#releaseSocket(), code, reason);
+    if (phase === Phase.Open) {
+      this.#dispatchClose(closedByUser(code, reason), true);
     }
-    if (phase === 'closed' || phase === 'closing') this.#watchConnectivity();
+    if (phase >= Phase.Closing) this.#watchConnectivity('addEventListener');
     this.#attempt = 0;
     this.#retry();
   }
@@ -566,8 +561,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   // Connection life cycle
 
   #connect(): void {
-    this.#phase = 'connecting';
-    this.#socketOpened = false;
+    this.#phase = Phase.Connecting;
+    this.#openedAt = undefined;
     this.#socketError = undefined;
     const generation = ++this.#generation;
     if (this.#connectTimeout > 0) {
@@ -580,19 +575,17 @@ export class ReconnectingWebSocket extends EventTargetBase {
       return;
     }
     // Asked afresh for every attempt. The connect timeout covers this wait too.
+    const settle = (step: () => void) => {
+      if (generation === this.#generation && this.#phase === Phase.Connecting)
+        this.#attemptOrFail(step);
+    };
     Promise.all([call(url), call(protocols)]).then(
-      ([resolvedUrl, resolvedProtocols]) => {
-        if (generation === this.#generation && this.#phase === 'connecting') {
-          this.#attemptOrFail(() => this.#open(resolvedUrl, resolvedProtocols));
-        }
-      },
-      (error) => {
-        if (generation === this.#generation && this.#phase === 'connecting') {
-          this.#attemptOrFail(() => {
-            throw error;
-          });
-        }
-      },
+      ([resolvedUrl, resolvedProtocols]) =>
+        settle(() => this.#open(resolvedUrl, resolvedProtocols)),
+      (error) =>
+        settle(() => {
+          throw error;
+        }),
     );
   }
 
@@ -602,22 +595,30 @@ export class ReconnectingWebSocket extends EventTargetBase {
       protocols === undefined ? new this.#WebSocket(url) : new this.#WebSocket(url, protocols);
     this.#url = socket.url || String(url);
     if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
-    const listener = { handleEvent: (event: Event) => this.#onSocketEvent(socket, event) };
-    for (const type of SOCKET_EVENTS) socket.addEventListener(type, listener);
-    socket.addEventListener('error', ignoreError);
+    // Never removed: events of a socket that is not the current one any more (abandoned after
+    // a timeout) are ignored below, and its 'error' stays listened to, for an EventEmitter-based
+    // class such as ws's throws an 'error' that nobody listens to.
+    const listener = (event: Event) => {
+      if (socket === this.#socket) this.#onSocketEvent(socket, event);
+    };
+    for (const type of ['open', 'message', 'error', 'close']) {
+      socket.addEventListener(type, listener);
+    }
     this.#socket = socket;
-    this.#socketListener = listener;
   }
 
   #onSocketEvent(socket: WebSocketLike, event: Event): void {
-    // Events of an abandoned socket (heartbeat or connect timeout) are not ours any more.
-    if (socket !== this.#socket) return;
     switch (event.type) {
       case 'open':
         this.#onOpen(socket);
         break;
       case 'message':
-        this.#onMessage(event as MessageEvent);
+        this.#lastReceivedAt = Date.now();
+        if (this.#heartbeat?.isPong?.(event as MessageEvent) !== true) {
+          // A fresh event: the socket's is already dispatched (the init's undefined origin is '').
+          const { data, origin } = event as MessageEvent;
+          this.dispatchEvent(new MessageEvent('message', { data, origin }));
+        }
         break;
       case 'error': {
         const { error, message } = event as Event & { error?: unknown; message?: unknown };
@@ -648,28 +649,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
     );
   }
 
-  #onOpen(socket: WebSocketLike): void {
-    this.#clearConnectTimer();
-    this.#socketOpened = true;
-    this.#openedAt = Date.now();
-    this.#protocol = socket.protocol;
-    this.#extensions = socket.extensions;
-    if (this.#phase !== 'connecting') return;
-    this.#phase = 'open';
-    const reconnected = this.#everOpened;
-    this.#everOpened = true;
-    const attempt = this.#attempt;
-    // What was sent while down goes first, before anything the 'open' listeners send.
-    this.#flushQueue(socket);
-    this.#startHeartbeat();
-    this.#log?.('open', this.#url);
-    this.dispatchEvent(new Event('open'));
-    if (reconnected && this.#socket === socket && this.#phase === 'open') {
-      this.dispatchEvent(new ReconnectedEvent('reconnected', { attempt }));
-    }
+  #dispatchClose(details: CloseDetails, willReconnect: boolean): void {
+    this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect }));
   }
 
-  #flushQueue(socket: WebSocketLike): void {
+  #onOpen(socket: WebSocketLike): void {
+    clearTimeout(this.#connectTimer);
+    this.#openedAt = Date.now();
+    const reconnected = this.#lastOpened !== undefined;
+    this.#lastOpened = socket;
+    if (this.#phase !== Phase.Connecting) return;
+    this.#phase = Phase.Open;
+    const attempt = this.#attempt;
+    // What was sent while down goes first, before anything the 'open' listeners send.
     const queue = this.#queue;
     while (queue.length > 0 && socket.readyState === 1) {
       try {
@@ -677,29 +669,29 @@ export class ReconnectingWebSocket extends EventTargetBase {
       } catch (error) {
         // Left queued for the next connection; the socket says why.
         this.#emitError(error);
-        return;
+        break;
       }
       queue.shift();
     }
-  }
-
-  #onMessage(event: MessageEvent): void {
-    this.#lastReceivedAt = Date.now();
-    if (this.#heartbeat?.isPong?.(event) === true) return;
-    const origin = typeof event.origin === 'string' ? event.origin : '';
-    this.dispatchEvent(new MessageEvent('message', { data: event.data, origin }));
+    this.#startHeartbeat();
+    this.#log?.('open', this.#url);
+    this.dispatchEvent(new Event('open'));
+    if (reconnected && this.#socket === socket && this.#phase === Phase.Open) {
+      this.dispatchEvent(new ReconnectedEvent('reconnected', { attempt }));
+    }
   }
 
   /** A connection ended (or never opened): retry, or stop for good. */
   #onDisconnected(details: CloseDetails): void {
-    const opened = this.#socketOpened;
-    if (opened && Date.now() - this.#openedAt >= this.#minUptime) this.#attempt = 0;
-    if (this.#phase === 'closing' || this.#phase === 'closed') {
+    const openedAt = this.#openedAt;
+    const opened = openedAt !== undefined;
+    if (opened && Date.now() - openedAt >= this.#minUptime) this.#attempt = 0;
+    if (this.#phase >= Phase.Closing) {
       this.#finish(details);
       return;
     }
     const attempt = this.#attempt + 1;
-    let reconnect = !this.#stopCodes.has(details.code) && attempt <= this.#maxRetries;
+    let reconnect = !this.#stopCodes.includes(details.code) && attempt <= this.#maxRetries;
     if (reconnect && this.#shouldReconnect !== undefined) {
       try {
         reconnect = Boolean(
@@ -716,34 +708,32 @@ export class ReconnectingWebSocket extends EventTargetBase {
       return;
     }
     this.#attempt = attempt;
-    this.#phase = 'waiting';
+    this.#phase = Phase.Waiting;
     const delay = backoffDelay(attempt, this.#backoff, this.#random);
     this.#log?.(`retry ${attempt} in ${delay} ms after close`, details.code, details.reason);
-    this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect: true }));
+    this.#dispatchClose(details, true);
     // A 'close' listener may have called close().
-    if (this.#phase !== 'waiting') return;
+    if (this.#phase !== Phase.Waiting) return;
     this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
-    if (this.#phase !== 'waiting') return;
     // While offline the retry waits for 'online' instead of a timer.
-    if (this.#connectivity?.onLine === false) return;
-    this.#retryTimer = setTimeout(this.#onRetryTimer, delay);
+    if (this.#phase !== Phase.Waiting || this.#connectivity?.onLine === false) return;
+    this.#retryTimer = setTimeout(this.#retryIfOnline, delay);
   }
 
   #finish(details: CloseDetails): void {
-    // 'closing' is close()'s phase: anything else ending here was the other side's decision.
-    this.#endedByPeer = this.#phase !== 'closing';
-    this.#phase = 'closed';
-    this.#clearTimers();
-    this.#stopWatchingConnectivity();
-    this.#queue.clear();
-    this.dispatchEvent(new ReconnectingCloseEvent('close', { ...details, willReconnect: false }));
+    // Closing is close()'s phase: anything else ending here was the other side's decision.
+    this.#endedByPeer = this.#phase !== Phase.Closing;
+    this.#phase = Phase.Closed;
+    this.#stop();
+    this.#dispatchClose(details, false);
   }
 
-  readonly #onRetryTimer = (): void => {
-    this.#retryTimer = undefined;
-    if (this.#phase !== 'waiting' || this.#connectivity?.onLine === false) return;
-    this.#retry();
-  };
+  /** What ending for good releases: timers, the online/offline listeners, the queue. */
+  #stop(): void {
+    this.#clearTimers();
+    this.#watchConnectivity('removeEventListener');
+    this.#queue.clear();
+  }
 
   #retry(): void {
     this.#attemptOrFail(() => this.#connect());
@@ -757,57 +747,40 @@ export class ReconnectingWebSocket extends EventTargetBase {
     try {
       step();
     } catch (error) {
-      this.#clearConnectTimer();
+      clearTimeout(this.#connectTimer);
       this.#socket = undefined;
       this.#emitError(error);
-      if (this.#phase === 'connecting') {
+      if (this.#phase === Phase.Connecting) {
         this.#onDisconnected({ code: 1006, reason: '', wasClean: false });
       }
     }
   }
 
-  /** Detaches the current socket: its later events are ignored; its timers end. */
+  /**
+   * Detaches the current socket: its later events are ignored; its timers end. A socket given
+   * up on (handshake or heartbeat timeout) is then closed without waiting for its close event:
+   * a half-open connection may not deliver one for a long time.
+   */
   #releaseSocket(): WebSocketLike | undefined {
     const socket = this.#socket;
-    const listener = this.#socketListener;
     this.#socket = undefined;
-    this.#socketListener = undefined;
-    this.#clearConnectTimer();
+    clearTimeout(this.#connectTimer);
     this.#stopHeartbeat();
-    if (socket !== undefined && listener !== undefined) {
-      for (const type of SOCKET_EVENTS) socket.removeEventListener(type, listener);
-    }
     return socket;
   }
 
-  /**
-   * Gives up on a socket that does not answer (handshake or heartbeat timeout) without waiting
-   * for its close event: a half-open connection may not deliver one for a long time.
-   */
-  #abandonSocket(code: number | undefined, reason: string): void {
-    const socket = this.#releaseSocket();
-    if (socket !== undefined) closeSocket(socket, code, reason);
-  }
-
   readonly #onConnectTimeout = (): void => {
-    this.#connectTimer = undefined;
-    if (this.#phase !== 'connecting') return;
+    if (this.#phase !== Phase.Connecting) return;
     // A URL function still running is abandoned too: its late answer is ignored.
     this.#generation++;
-    this.#abandonSocket(undefined, '');
+    closeSocket(this.#releaseSocket());
     this.#onDisconnected({ code: 1006, reason: 'connect timeout', wasClean: false });
   };
 
-  #clearConnectTimer(): void {
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
-  }
-
   #clearTimers(): void {
-    this.#clearConnectTimer();
-    this.#stopHeartbeat();
+    clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#stopHeartbeat();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -817,73 +790,55 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const heartbeat = this.#heartbeat;
     if (heartbeat === undefined) return;
     this.#lastReceivedAt = Date.now();
-    this.#pingTimer = setTimeout(this.#onPingTimer, heartbeat.interval);
+    this.#pingTimer = setInterval(this.#onPingTimer, heartbeat.interval);
     this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
   }
 
   #stopHeartbeat(): void {
-    clearTimeout(this.#pingTimer);
+    clearInterval(this.#pingTimer);
     clearTimeout(this.#watchdogTimer);
-    this.#pingTimer = undefined;
-    this.#watchdogTimer = undefined;
   }
 
+  // Both heartbeat timers run only while a socket is open: releasing it stops them.
   readonly #onPingTimer = (): void => {
-    this.#pingTimer = undefined;
-    const heartbeat = this.#heartbeat;
-    const socket = this.#socket;
-    if (heartbeat === undefined || socket === undefined || this.#phase !== 'open') return;
-    const { message } = heartbeat;
-    const ping = typeof message === 'function' ? message() : message;
+    const { message } = this.#heartbeat as ReconnectHeartbeatOptions;
     try {
-      socket.send(ping);
+      this.#socket?.send(typeof message === 'function' ? message() : message);
     } catch {
       // The socket is closing: its close event follows.
     }
-    this.#pingTimer = setTimeout(this.#onPingTimer, heartbeat.interval);
   };
 
   readonly #onWatchdogTimer = (): void => {
-    this.#watchdogTimer = undefined;
-    const heartbeat = this.#heartbeat;
-    if (heartbeat === undefined || this.#phase !== 'open') return;
+    const { timeout } = this.#heartbeat as ReconnectHeartbeatOptions;
     const silent = Date.now() - this.#lastReceivedAt;
-    if (silent < heartbeat.timeout) {
+    if (silent < timeout) {
       // Traffic arrived meanwhile: one timer re-armed per timeout, not one per message.
-      this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout - silent);
+      this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, timeout - silent);
       return;
     }
     const reason = 'heartbeat timeout';
-    this.#abandonSocket(HEARTBEAT_TIMEOUT_CODE, reason);
+    closeSocket(this.#releaseSocket(), HEARTBEAT_TIMEOUT_CODE, reason);
     this.#onDisconnected({ code: HEARTBEAT_TIMEOUT_CODE, reason, wasClean: false });
   };
 
   // ---------------------------------------------------------------------------------------
   // Online / offline
 
-  readonly #onOnline = (): void => {
-    if (this.#phase !== 'waiting') return;
+  /**
+   * The retry timer's callback, and the online/offline listener: 'online' brings a scheduled
+   * retry forward; 'offline' holds it until 'online'. An open or opening socket is left alone
+   * (the browser closes it if the network is really gone, or the heartbeat notices).
+   */
+  readonly #retryIfOnline = (): void => {
+    if (this.#phase !== Phase.Waiting) return;
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    this.#retry();
+    if (this.#connectivity?.onLine !== false) this.#retry();
   };
 
-  readonly #onOffline = (): void => {
-    // Hold the scheduled retry until 'online'; an open or opening socket is left alone (the
-    // browser closes it if the network is really gone, or the heartbeat notices).
-    if (this.#phase !== 'waiting' || this.#retryTimer === undefined) return;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-  };
-
-  #watchConnectivity(): void {
-    this.#connectivity?.addEventListener('online', this.#onOnline);
-    this.#connectivity?.addEventListener('offline', this.#onOffline);
-  }
-
-  #stopWatchingConnectivity(): void {
-    this.#connectivity?.removeEventListener('online', this.#onOnline);
-    this.#connectivity?.removeEventListener('offline', this.#onOffline);
+  #watchConnectivity(method: 'addEventListener' | 'removeEventListener'): void {
+    this.#connectivity?.[method]('online', this.#retryIfOnline);
+    this.#connectivity?.[method]('offline', this.#retryIfOnline);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -897,24 +852,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #setHandler(type: string, handler: unknown): void {
     const entry = this.#handlers.get(type);
     if (typeof handler !== 'function') {
-      if (entry !== undefined) {
-        this.removeEventListener(type, entry.listener);
-        this.#handlers.delete(type);
-      }
-      return;
-    }
-    if (entry !== undefined) {
+      // EventTarget ignores a null listener.
+      this.removeEventListener(type, entry?.listener ?? null);
+      this.#handlers.delete(type);
+    } else if (entry !== undefined) {
       entry.handler = handler as HandlerEntry['handler'];
-      return;
+    } else {
+      const created: HandlerEntry = {
+        handler: handler as HandlerEntry['handler'],
+        listener: (event: Event) => created.handler.call(this, event),
+      };
+      this.#handlers.set(type, created);
+      this.addEventListener(type, created.listener);
     }
-    const created: HandlerEntry = {
-      handler: handler as HandlerEntry['handler'],
-      listener: (event: Event) => {
-        created.handler.call(this, event);
-      },
-    };
-    this.#handlers.set(type, created);
-    this.addEventListener(type, created.listener);
   }
 }
 
