@@ -50,7 +50,6 @@ export class RedisBroker implements Broker {
     const prefix = options.prefix ?? 'wskit-chat';
     const redis = await connectAppRedis({
       url: options.url,
-      channelPrefix: '',
       label: 'chat',
       createBroker: createRedisBroker,
     });

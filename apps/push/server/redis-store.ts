@@ -8,7 +8,6 @@ import { DEFAULT_MAX_PER_TOPIC, type NotificationStore, newId } from './store.js
 export function connectPushRedis(url: string): Promise<AppRedis> {
   return connectAppRedis({
     url,
-    channelPrefix: '',
     label: 'push',
     createBroker: createRedisBroker,
   });

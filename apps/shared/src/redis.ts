@@ -26,8 +26,6 @@ export interface RedisBroker {
 export interface AppRedisOptions {
   /** `redis://` or `rediss://` (TLS), with credentials and a database if needed. */
   url: string;
-  /** Broker channels are `channelPrefix + topic`. */
-  channelPrefix: string;
   /** Put before each log line (`chat`, `push`). */
   label: string;
   /** `createRedisBroker` from `@wskit/redis`. */
@@ -100,7 +98,9 @@ export async function connectAppRedis(options: AppRedisOptions): Promise<AppRedi
   });
   const broker = options.createBroker({
     redis: client,
-    channelPrefix: options.channelPrefix,
+    // The apps name their topics in full (`wskit-chat:events`, `push:notifications`), which
+    // are then the channel names, as with their former pub/sub code.
+    channelPrefix: '',
     // The subscriber connection fails along with the client: while an outage is being
     // reported, its retries add nothing.
     onError: (error) => {

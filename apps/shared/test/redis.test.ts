@@ -45,7 +45,6 @@ describe('connectAppRedis', () => {
       await expect(
         connectAppRedis({
           url: `redis://127.0.0.1:${closed}`,
-          channelPrefix: 't:',
           label: 'x',
           createBroker: () => {
             throw new Error('not reached');
@@ -82,14 +81,13 @@ describe('connectAppRedis', () => {
     let given: unknown;
     const redis = await connectAppRedis({
       url: `redis://127.0.0.1:${port}`,
-      channelPrefix: 't:',
       label: 'x',
       createBroker: (options) => {
         given = options;
         return stub;
       },
     });
-    expect(given).toMatchObject({ redis: redis.client, channelPrefix: 't:' });
+    expect(given).toMatchObject({ redis: redis.client, channelPrefix: '' });
     expect(calls).toEqual(['ready']);
     expect(await redis.client.set('t:key', 'v')).toBe('OK');
 
