@@ -34,6 +34,11 @@ for (const runtime of ['node', 'bun', 'deno']) {
     // Node built-ins stay imports (`node:net`, `node:fs`): Bun and Deno provide them too.
     platform: 'node',
     conditions: runtime === 'node' ? [] : [runtime],
+    // ioredis and its dependencies are CommonJS and `require` Node built-ins, which an ESM
+    // bundle can only do through a real `require` (Node, Bun and Deno all provide this one).
+    banner: {
+      js: "import { createRequire as __chatCreateRequire } from 'node:module';\nconst require = __chatCreateRequire(import.meta.url);",
+    },
     format: 'esm',
     target: 'es2022',
     sourcemap: true,

@@ -18,6 +18,7 @@ export function readConfig(env: Environment) {
     port,
     host: env.get('HOST') ?? '127.0.0.1',
     allowedOrigins: parseOriginList(env.get('ALLOWED_ORIGINS')),
+    /** `redis://` or `rediss://` (TLS). */
     redisUrl: env.get('REDIS_URL'),
     /** Without Redis, rooms and history are kept in `<dir>/chat.jsonl`. */
     dataDir: env.get('CHAT_DATA_DIR'),
@@ -39,10 +40,5 @@ export async function createBroker(
       await FileJournal.open(dataDir, DEFAULT_HISTORY_SIZE),
     );
   }
-  return RedisBroker.connect({
-    url: redisUrl,
-    initialRooms: DEFAULT_ROOMS,
-    onError: (error) => console.error('chat: redis:', error.message),
-    onReconnect: (which) => console.error(`chat: redis: ${which} connection re-established`),
-  });
+  return RedisBroker.connect({ url: redisUrl, initialRooms: DEFAULT_ROOMS });
 }

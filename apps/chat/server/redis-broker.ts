@@ -1,52 +1,61 @@
 /**
- * The broker for several server processes: state in Redis keys under `prefix`, events on one
- * pub/sub channel. Each step is one or two commands, not a transaction: two users taking the
- * same nickname at the same instant are settled by HSETNX; a crashed process leaves its
- * connection counts behind (acceptable for a demo, noted in the README).
+ * The broker for several server processes: state in Redis keys under `prefix` (an ioredis
+ * client), events between processes through an `@wskit/redis` broker on the same connection.
+ * Each step is one or two commands, not a transaction: two users taking the same nickname at
+ * the same instant are settled by HSETNX; a crashed process leaves its connection counts
+ * behind (acceptable for a demo, noted in the README).
  */
 
-import { RespClient } from '@wskit/app-shared/resp';
+import {
+  type AppRedis,
+  type BrokerChannel,
+  connectAppRedis,
+  openBrokerChannel,
+} from '@wskit/app-shared/redis';
+import { createRedisBroker } from '@wskit/redis';
+import type { Redis } from 'ioredis';
 import type { ChatMessage, Member, RoomSummary } from '../shared/protocol.js';
 import type { AddResult, Broker, BrokerEvent } from './broker.js';
 
 export interface RedisBrokerOptions {
+  /** `redis://` or `rediss://`. */
   url: string;
-  /** Key and channel prefix. Default `wskit-chat`. */
+  /** Key prefix, and the events' topic. Default `wskit-chat`. */
   prefix?: string;
   initialRooms?: readonly string[];
-  /** A lost Redis connection (the client reconnects by itself, see resp.ts). */
-  onError?: (error: Error) => void;
-  /** A lost Redis connection is back; `which` is `commands` or `subscriber`. */
-  onReconnect?: (which: string) => void;
 }
 
 export class RedisBroker implements Broker {
-  readonly #commands: RespClient;
-  readonly #subscriber: RespClient;
+  readonly #redis: AppRedis;
+  readonly #commands: Redis;
+  readonly #events: BrokerChannel;
   readonly #prefix: string;
   readonly #listeners: Array<(event: BrokerEvent) => void> = [];
 
-  private constructor(commands: RespClient, subscriber: RespClient, prefix: string) {
-    this.#commands = commands;
-    this.#subscriber = subscriber;
+  private constructor(redis: AppRedis, prefix: string) {
+    this.#redis = redis;
+    this.#commands = redis.client;
     this.#prefix = prefix;
+    // Events published meanwhile are lost while Redis is down (pub/sub keeps nothing); the
+    // history is still in Redis for clients that rejoin.
+    this.#events = openBrokerChannel(
+      redis.broker,
+      this.#key('events'),
+      (payload) => this.#deliver(payload),
+      (error) => console.error('chat: redis:', error.message),
+    );
   }
 
   static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
     const prefix = options.prefix ?? 'wskit-chat';
-    const commands = await RespClient.connect(options.url);
-    const subscriber = await RespClient.connect(options.url);
-    const broker = new RedisBroker(commands, subscriber, prefix);
-    commands.onError = options.onError;
-    subscriber.onError = options.onError;
-    commands.onReconnect = () => options.onReconnect?.('commands');
-    // The subscriber re-issues its SUBSCRIBE itself; events published meanwhile are lost
-    // (Redis pub/sub keeps nothing), history is still in Redis for clients that rejoin.
-    subscriber.onReconnect = () => options.onReconnect?.('subscriber');
-    subscriber.onMessage = (_channel, payload) => broker.#deliver(payload);
-    await subscriber.command('SUBSCRIBE', `${prefix}:events`);
+    const redis = await connectAppRedis({
+      url: options.url,
+      label: 'chat',
+      createBroker: createRedisBroker,
+    });
+    const broker = new RedisBroker(redis, prefix);
     for (const room of options.initialRooms ?? [])
-      await commands.command('SADD', broker.#key('rooms'), room);
+      await broker.#commands.sadd(broker.#key('rooms'), room);
     return broker;
   }
 
@@ -65,7 +74,11 @@ export class RedisBroker implements Broker {
   }
 
   async publish(event: BrokerEvent): Promise<void> {
-    await this.#commands.command('PUBLISH', this.#key('events'), JSON.stringify(event));
+    // The broker never sends a process its own publishes back: they are delivered here, after
+    // a tick as the in-process broker does, and to the other processes through Redis.
+    await Promise.resolve();
+    for (const listener of this.#listeners) listener(event);
+    await this.#events.publish(JSON.stringify(event));
   }
 
   onEvent(listener: (event: BrokerEvent) => void): void {
@@ -73,18 +86,17 @@ export class RedisBroker implements Broker {
   }
 
   async createRoom(room: string): Promise<boolean> {
-    return (await this.#commands.command('SADD', this.#key('rooms'), room)) === 1;
+    return (await this.#commands.sadd(this.#key('rooms'), room)) === 1;
   }
 
   async hasRoom(room: string): Promise<boolean> {
-    return (await this.#commands.command('SISMEMBER', this.#key('rooms'), room)) === 1;
+    return (await this.#commands.sismember(this.#key('rooms'), room)) === 1;
   }
 
   async rooms(): Promise<RoomSummary[]> {
-    const names = ((await this.#commands.command('SMEMBERS', this.#key('rooms'))) ??
-      []) as string[];
+    const names = await this.#commands.smembers(this.#key('rooms'));
     const counts = await Promise.all(
-      names.map((name) => this.#commands.command('HLEN', this.#key('room', name, 'members'))),
+      names.map((name) => this.#commands.hlen(this.#key('room', name, 'members'))),
     );
     return names
       .map((name, index) => ({ name, online: Number(counts[index] ?? 0) }))
@@ -92,33 +104,32 @@ export class RedisBroker implements Broker {
   }
 
   async nextMessageId(room: string): Promise<number> {
-    return Number(await this.#commands.command('INCR', this.#key('room', room, 'sequence')));
+    return Number(await this.#commands.incr(this.#key('room', room, 'sequence')));
   }
 
   async appendHistory(message: ChatMessage, limit: number): Promise<void> {
     const key = this.#key('room', message.room, 'history');
-    await this.#commands.command('RPUSH', key, JSON.stringify(message));
-    await this.#commands.command('LTRIM', key, -limit, -1);
+    await this.#commands.rpush(key, JSON.stringify(message));
+    await this.#commands.ltrim(key, -limit, -1);
   }
 
   async history(room: string, limit: number): Promise<ChatMessage[]> {
     const key = this.#key('room', room, 'history');
-    const items = ((await this.#commands.command('LRANGE', key, -limit, -1)) ?? []) as string[];
+    const items = await this.#commands.lrange(key, -limit, -1);
     return items.map((item) => JSON.parse(item) as ChatMessage);
   }
 
   async addConnection(room: string, member: Member): Promise<AddResult> {
     const nicks = this.#key('room', room, 'nicks');
     const members = this.#key('room', room, 'members');
-    const current = await this.#commands.command('HGET', members, member.userId);
+    const current = await this.#commands.hget(members, member.userId);
     if (current !== null && current !== member.nick) return 'taken';
-    if ((await this.#commands.command('HSETNX', nicks, member.nick, member.userId)) === 0) {
-      const holder = await this.#commands.command('HGET', nicks, member.nick);
+    if ((await this.#commands.hsetnx(nicks, member.nick, member.userId)) === 0) {
+      const holder = await this.#commands.hget(nicks, member.nick);
       if (holder !== member.userId) return 'taken';
     }
-    await this.#commands.command('HSET', members, member.userId, member.nick);
-    const count = await this.#commands.command(
-      'HINCRBY',
+    await this.#commands.hset(members, member.userId, member.nick);
+    const count = await this.#commands.hincrby(
       this.#key('room', room, 'connections'),
       member.userId,
       1,
@@ -128,26 +139,24 @@ export class RedisBroker implements Broker {
 
   async removeConnection(room: string, member: Member): Promise<boolean> {
     const connections = this.#key('room', room, 'connections');
-    const count = Number(await this.#commands.command('HINCRBY', connections, member.userId, -1));
+    const count = Number(await this.#commands.hincrby(connections, member.userId, -1));
     if (count > 0) return false;
-    await this.#commands.command('HDEL', connections, member.userId);
-    await this.#commands.command('HDEL', this.#key('room', room, 'members'), member.userId);
-    await this.#commands.command('HDEL', this.#key('room', room, 'nicks'), member.nick);
+    await this.#commands.hdel(connections, member.userId);
+    await this.#commands.hdel(this.#key('room', room, 'members'), member.userId);
+    await this.#commands.hdel(this.#key('room', room, 'nicks'), member.nick);
     return count === 0;
   }
 
   async members(room: string): Promise<Member[]> {
-    const flat = ((await this.#commands.command('HGETALL', this.#key('room', room, 'members'))) ??
-      []) as string[];
-    const result: Member[] = [];
-    for (let index = 0; index + 1 < flat.length; index += 2) {
-      result.push({ userId: flat[index] as string, nick: flat[index + 1] as string });
-    }
-    return result.sort((a, b) => a.nick.localeCompare(b.nick));
+    const members = await this.#commands.hgetall(this.#key('room', room, 'members'));
+    return Object.entries(members)
+      .map(([userId, nick]) => ({ userId, nick }))
+      .sort((a, b) => a.nick.localeCompare(b.nick));
   }
 
   async close(): Promise<void> {
     this.#listeners.length = 0;
-    await Promise.all([this.#commands.close(), this.#subscriber.close()]);
+    await this.#events.close();
+    await this.#redis.close();
   }
 }

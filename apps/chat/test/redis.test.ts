@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('cross-process delivery through Redis', () => {
-  test('the broker itself: ids, history, nicknames and pub/sub on a real redis-server', async () => {
+  test('the broker itself: ids, history, nicknames and events through @wskit/redis on a real redis-server', async () => {
     const url = `redis://127.0.0.1:${redis.port}`;
     const [a, b] = await Promise.all([
       RedisBroker.connect({ url, prefix: 'unit' }),
@@ -40,6 +40,8 @@ describe('cross-process delivery through Redis', () => {
     ]);
     try {
       const heard = new Promise((resolve) => b.onEvent(resolve));
+      const own: unknown[] = [];
+      a.onEvent((event) => own.push(event));
       expect(await a.createRoom('r')).toBe(true);
       expect(await b.createRoom('r')).toBe(false);
       expect([await a.nextMessageId('r'), await b.nextMessageId('r')]).toEqual([1, 2]);
@@ -62,6 +64,8 @@ describe('cross-process delivery through Redis', () => {
         typing: true,
       });
       expect(await heard).toMatchObject({ kind: 'typing', room: 'r' });
+      // The publisher hears its own event once (locally; the broker sends no echo).
+      expect(own).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

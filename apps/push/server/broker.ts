@@ -1,6 +1,6 @@
-import { RespClient } from '@wskit/app-shared/resp';
+import { type AppRedis, type BrokerChannel, openBrokerChannel } from '@wskit/app-shared/redis';
 import type { StoredNotification } from '../shared/schema.js';
-import { redisLogging } from './redis-store.js';
+import { connectPushRedis } from './redis-store.js';
 
 /**
  * Tells every server process about accepted notifications, so each can deliver to its own
@@ -30,37 +30,42 @@ export class LocalBroker implements Broker {
   async close(): Promise<void> {}
 }
 
-/** Several processes: Redis pub/sub on one channel (a second connection in subscriber mode). */
+/**
+ * Several processes: the notifications travel on one topic of an `@wskit/redis` broker. The
+ * broker hands a process only the other processes' publishes, so its own go to the handler
+ * directly.
+ */
 export class RedisBroker implements Broker {
-  readonly #publisher: RespClient;
-  readonly #subscriber: RespClient;
-  readonly #channel: string;
+  readonly #channel: BrokerChannel;
+  readonly #owned: AppRedis | undefined;
   #handler: ((notification: StoredNotification) => void) | undefined;
 
-  private constructor(publisher: RespClient, subscriber: RespClient, channel: string) {
-    this.#publisher = publisher;
-    this.#subscriber = subscriber;
-    this.#channel = channel;
+  /** On a connection opened by `connectAppRedis`; `owned` makes `close()` close it. */
+  constructor(redis: AppRedis, topic = 'push:notifications', owned = false) {
+    this.#owned = owned ? redis : undefined;
+    this.#channel = openBrokerChannel(
+      redis.broker,
+      topic,
+      (payload) => {
+        try {
+          this.#handler?.(JSON.parse(payload) as StoredNotification);
+        } catch {
+          // A malformed payload is ignored; the next notification's gap triggers a catch-up.
+        }
+      },
+      (error) => console.error(`push: redis: ${error.message}`),
+    );
   }
 
-  static async open(url: string, channel = 'push:notifications'): Promise<RedisBroker> {
-    const [publisher, subscriber] = await Promise.all([
-      RespClient.connect(url, redisLogging),
-      RespClient.connect(url, redisLogging),
-    ]);
-    const broker = new RedisBroker(publisher, subscriber, channel);
-    await subscriber.subscribe(channel, (_channel, payload) => {
-      try {
-        broker.#handler?.(JSON.parse(payload) as StoredNotification);
-      } catch {
-        // A malformed payload is ignored; the next notification's gap triggers a catch-up.
-      }
-    });
-    return broker;
+  /** With a connection of its own. */
+  static async open(url: string, topic?: string): Promise<RedisBroker> {
+    const redis = await connectPushRedis(url);
+    return new RedisBroker(redis, topic, true);
   }
 
   async publish(notification: StoredNotification): Promise<void> {
-    await this.#publisher.command('PUBLISH', this.#channel, JSON.stringify(notification));
+    this.#handler?.(notification);
+    await this.#channel.publish(JSON.stringify(notification));
   }
 
   onNotification(handler: (notification: StoredNotification) => void): void {
@@ -68,6 +73,7 @@ export class RedisBroker implements Broker {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#publisher.close(), this.#subscriber.close()]);
+    await this.#channel.close();
+    await this.#owned?.close();
   }
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type Broker, LocalBroker, RedisBroker } from './broker.js';
 import { FileStore } from './file-store.js';
-import { RedisStore } from './redis-store.js';
+import { connectPushRedis, RedisStore } from './redis-store.js';
 import type { NotificationStore } from './store.js';
 
 /** The package directory, from source (server/) or from the build (dist/server/). */
@@ -35,19 +35,28 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-export async function openBroker(config: Config): Promise<Broker> {
-  return config.redisUrl ? RedisBroker.open(config.redisUrl) : new LocalBroker();
-}
-
-export function openStore(config: Config): Promise<NotificationStore> {
-  return config.redisUrl
-    ? RedisStore.open({ url: config.redisUrl, maxPerTopic: config.maxPerTopic })
-    : FileStore.open({ dir: config.dataDir, maxPerTopic: config.maxPerTopic });
+/**
+ * With REDIS_URL (`redis://` or `rediss://`): Redis Streams and the broker on one Redis
+ * connection, which the store closes (the app closes the broker first). Without: files and
+ * this process only.
+ */
+export async function openBackends(
+  config: Config,
+): Promise<{ store: NotificationStore; broker: Broker }> {
+  if (!config.redisUrl) {
+    const store = await FileStore.open({ dir: config.dataDir, maxPerTopic: config.maxPerTopic });
+    return { store, broker: new LocalBroker() };
+  }
+  const redis = await connectPushRedis(config.redisUrl);
+  return {
+    store: new RedisStore(redis, { maxPerTopic: config.maxPerTopic, owned: true }),
+    broker: new RedisBroker(redis),
+  };
 }
 
 export function banner(runtime: string, url: string, config: Config): string {
   const store = config.redisUrl
-    ? `Redis Streams at ${config.redisUrl}`
+    ? `Redis Streams at ${withoutPassword(config.redisUrl)}`
     : `files in ${config.dataDir}`;
   return [
     `push (${runtime}) listening on ${url}`,
@@ -57,4 +66,16 @@ export function banner(runtime: string, url: string, config: Config): string {
       ? `  token: ${config.token}  (dev default; set PUSH_TOKEN in production)`
       : '  token: from PUSH_TOKEN',
   ].join('\n');
+}
+
+/** The URL for a log line: a password in it (`redis://user:secret@host`) is not printed. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }

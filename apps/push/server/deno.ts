@@ -1,14 +1,13 @@
 /** The Deno entry: the same app through @wskit/deno-bun's serve(). */
 import { serve } from '@wskit/deno-bun';
-import { banner, openBroker, openStore, readConfig } from './config.js';
+import { banner, openBackends, readConfig } from './config.js';
 import { createPushApp, type PeerState } from './hooks.js';
 
 const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } })
   .process.env;
 const config = readConfig(env);
 const app = createPushApp({
-  store: await openStore(config),
-  broker: await openBroker(config),
+  ...(await openBackends(config)),
   token: config.token,
   allowedOrigins: config.allowedOrigins,
   webDir: config.webDir,

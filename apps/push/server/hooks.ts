@@ -9,8 +9,8 @@
  * peer reaches the topic's head. So a peer sees each topic's notifications once, in order, with
  * no gap, whether they arrive live, replayed after a reconnect, or both at once. That per-peer
  * cursor is why fan-out is done here rather than with `peer.subscribe`/`server.publish`.
- * Between processes, a Broker (Redis pub/sub when REDIS_URL is set) carries the notifications;
- * the store, not the broker, is the source of truth.
+ * Between processes, a Broker (a topic of an @wskit/redis broker when REDIS_URL is set) carries
+ * the notifications; the store, not the broker, is the source of truth.
  */
 import { defineHooks, type Hooks, type Peer } from '@wskit/core';
 import {

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from '@wskit/node';
-import { banner, openBroker, openStore, readConfig } from './config.js';
+import { banner, openBackends, readConfig } from './config.js';
 import { createPushApp, type PeerState, type PushAppOptions } from './hooks.js';
 
 export interface NodePushServer {
@@ -111,10 +111,8 @@ async function handle(
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
-  const store = await openStore(config);
   const server = await startPushServer({
-    store,
-    broker: await openBroker(config),
+    ...(await openBackends(config)),
     token: config.token,
     allowedOrigins: config.allowedOrigins,
     webDir: config.webDir,

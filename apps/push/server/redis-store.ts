@@ -1,14 +1,20 @@
-import { RespClient, type RespClientOptions, type RespValue } from '@wskit/app-shared/resp';
+import { type AppRedis, connectAppRedis } from '@wskit/app-shared/redis';
+import { createRedisBroker } from '@wskit/redis';
+import type { Redis } from 'ioredis';
 import type { NotificationInput, StoredNotification } from '../shared/schema.js';
 import { DEFAULT_MAX_PER_TOPIC, type NotificationStore, newId } from './store.js';
 
-/** Every push Redis connection logs its losses and recoveries (it reconnects by itself). */
-export const redisLogging: RespClientOptions = {
-  onError: (error) => console.error(`push: redis: ${error.message}`),
-  onReconnect: () => console.error('push: redis: connection re-established'),
-};
+/** The one Redis connection of a push process: the store's commands and the broker. */
+export function connectPushRedis(url: string): Promise<AppRedis> {
+  return connectAppRedis({
+    url,
+    label: 'push',
+    createBroker: createRedisBroker,
+  });
+}
 
 export interface RedisStoreOptions {
+  /** `redis://` or `rediss://`. */
   url: string;
   maxPerTopic?: number;
   /** Key prefix. Default `push:`. */
@@ -28,62 +34,79 @@ return seq
 `;
 
 export class RedisStore implements NotificationStore {
-  readonly #client: RespClient;
+  readonly #client: Redis;
   readonly #max: number;
   readonly #prefix: string;
+  /** The connection, when this store is the one to close it. */
+  readonly #owned: AppRedis | undefined;
 
-  private constructor(client: RespClient, max: number, prefix: string) {
-    this.#client = client;
-    this.#max = max;
-    this.#prefix = prefix;
+  /** Over a connection opened by `connectAppRedis`; `owned` makes `close()` close it. */
+  constructor(
+    redis: AppRedis,
+    options: { maxPerTopic?: number; prefix?: string; owned?: boolean } = {},
+  ) {
+    this.#client = redis.client;
+    this.#max = options.maxPerTopic ?? DEFAULT_MAX_PER_TOPIC;
+    this.#prefix = options.prefix ?? 'push:';
+    this.#owned = options.owned === true ? redis : undefined;
   }
 
+  /** With a connection of its own. */
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
-    const max = options.maxPerTopic ?? DEFAULT_MAX_PER_TOPIC;
-    const client = await RespClient.connect(options.url, redisLogging);
-    return new RedisStore(client, max, options.prefix ?? 'push:');
+    const redis = await connectPushRedis(options.url);
+    return new RedisStore(redis, { ...options, owned: true });
   }
 
   async append(input: NotificationInput): Promise<StoredNotification> {
     const id = newId();
     const time = Date.now();
     const payload = JSON.stringify({ id, time, ...input });
-    const seq = await this.#client.command(
-      'EVAL',
-      APPEND_SCRIPT,
-      2,
-      `${this.#prefix}stream:${input.topic}`,
-      `${this.#prefix}seq:${input.topic}`,
-      payload,
-      this.#max,
+    const seq = await unavailable(
+      this.#client.eval(
+        APPEND_SCRIPT,
+        2,
+        `${this.#prefix}stream:${input.topic}`,
+        `${this.#prefix}seq:${input.topic}`,
+        payload,
+        this.#max,
+      ),
     );
     return { id, seq: Number(seq), time, ...input };
   }
 
   async readAfter(topic: string, after: number, limit: number): Promise<StoredNotification[]> {
-    const reply = await this.#client.command(
-      'XRANGE',
-      `${this.#prefix}stream:${topic}`,
-      `${after + 1}-0`,
-      '+',
-      'COUNT',
-      limit,
+    const entries = await unavailable(
+      this.#client.xrange(`${this.#prefix}stream:${topic}`, `${after + 1}-0`, '+', 'COUNT', limit),
     );
-    return (reply as RespValue[][]).map(([entryId, fields]) => {
-      const list = fields as string[];
-      const payload = JSON.parse(list[list.indexOf('n') + 1] as string) as Omit<
+    return entries.map(([entryId, fields]) => {
+      const payload = JSON.parse(fields[fields.indexOf('n') + 1] as string) as Omit<
         StoredNotification,
         'seq'
       >;
-      return { ...payload, seq: Number.parseInt(entryId as string, 10) } as StoredNotification;
+      return { ...payload, seq: Number.parseInt(entryId, 10) } as StoredNotification;
     });
   }
 
   async head(topic: string): Promise<number> {
-    return Number((await this.#client.command('GET', `${this.#prefix}seq:${topic}`)) ?? 0);
+    return Number((await unavailable(this.#client.get(`${this.#prefix}seq:${topic}`))) ?? 0);
   }
 
-  close(): Promise<void> {
-    return this.#client.close();
+  async close(): Promise<void> {
+    await this.#owned?.close();
+  }
+}
+
+/**
+ * Names a connection failure as such ("Redis unavailable"), which the API answers with; an
+ * error reply from Redis itself (a ReplyError) is passed on as it is.
+ */
+async function unavailable<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof Error && error.name !== 'ReplyError') {
+      throw new Error(`Redis unavailable (${error.message})`, { cause: error });
+    }
+    throw error;
   }
 }
