@@ -20,7 +20,9 @@ export class OracleFailure extends Error {
 /** Close codes a receiving endpoint may fail the connection with (RFC 6455 §7.4.1). */
 const PEER_FAULT_CODES = new Set([1002, 1007, 1009]);
 const MAX_MESSAGE_SIZES = [0, 125, 1024, 65_536];
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: in a WebSocket message a leading U+FEFF is content (RFC 6455 §5.6 says nothing
+// of a BOM), so the reference keeps it, as the core does.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function isUtf8(bytes) {
   try {
