@@ -64,6 +64,18 @@ const distUrl = pathToFileURL(
   fileURLToPath(new URL('../packages/node/dist/index.js', import.meta.url)),
 ).href;
 const MiB = 1024 * 1024;
+/** The counts that must stay 0: each is an integrity failure (or a peer the run lost). */
+const INTEGRITY_COUNTS = [
+  'lost',
+  'duplicated',
+  'outOfOrder',
+  'corrupted',
+  'fanoutLost',
+  'fanoutDuplicated',
+  'fanoutCorrupted',
+  'unexpectedCloses',
+  'connectFailures',
+];
 const TOPIC = 'fanout';
 // The histogram's timer fires every RESOLUTION ms and records the time between firings, so a
 // loop that is never late records RESOLUTION: the delay is what exceeds it.
@@ -700,17 +712,7 @@ async function runDriver() {
 
   // ---- verdict ----------------------------------------------------------------------------
   const failures = [];
-  for (const key of [
-    'lost',
-    'duplicated',
-    'outOfOrder',
-    'corrupted',
-    'fanoutLost',
-    'fanoutDuplicated',
-    'fanoutCorrupted',
-    'unexpectedCloses',
-    'connectFailures',
-  ]) {
+  for (const key of INTEGRITY_COUNTS) {
     if (stats[key] > 0) failures.push(`${key}: ${stats[key]}`);
   }
   if (stats.echoReceived === 0) failures.push('no message was echoed');
@@ -862,18 +864,7 @@ function markdown(options, s, warmupMs) {
   const m = s.memory;
   const l = s.loop;
   const verdict = (ok) => (ok ? 'pass' : '**fail**');
-  const integrity = [
-    'lost',
-    'duplicated',
-    'outOfOrder',
-    'corrupted',
-    'fanoutLost',
-    'fanoutDuplicated',
-    'fanoutCorrupted',
-    'unexpectedCloses',
-    'connectFailures',
-  ];
-  const integrityErrors = integrity.reduce((a, k) => a + s[k], 0);
+  const integrityErrors = INTEGRITY_COUNTS.reduce((a, k) => a + s[k], 0);
   const leftHandles = s.failures.some((f) => f.startsWith('handles') || f.includes('peers left'));
   return `# Soak report
 

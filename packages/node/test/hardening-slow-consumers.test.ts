@@ -6,12 +6,11 @@
  * must stay within the script's bound. The full-size run (1,000 slow peers) and its figures are
  * in SECURITY.md. Needs the built dist and /usr/bin/python3.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { DEFAULTS } from '../src/index.js';
+import { rootScript, runScript } from './helpers/scripts.js';
 
-const script = fileURLToPath(new URL('../../../scripts/slow-consumers.mjs', import.meta.url));
+const script = rootScript('slow-consumers.mjs');
 
 /** The script's JSON summary, as far as these tests read it. */
 interface Summary {
@@ -21,21 +20,8 @@ interface Summary {
   [field: string]: unknown;
 }
 
-async function run(
-  args: string[],
-): Promise<{ code: number | null; summary: Summary | undefined; stderr: string }> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const last = stdout.trim().split('\n').at(-1) ?? '';
-  return { code, summary: last.startsWith('{') ? JSON.parse(last) : undefined, stderr };
+function run(args: string[]) {
+  return runScript<Summary>(script, args);
 }
 
 describe('hardening: slow consumers (CI size)', () => {

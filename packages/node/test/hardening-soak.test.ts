@@ -9,11 +9,10 @@
  * an RSS slope is mostly noise): the memory and latency claims are the full run's
  * (docs/soak/report.md). Integrity and cleanup are held exactly. Needs the built dist.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { rootScript, runScript } from './helpers/scripts.js';
 
-const script = fileURLToPath(new URL('../../../scripts/soak.mjs', import.meta.url));
+const script = rootScript('soak.mjs');
 
 describe('hardening: soak (CI size)', () => {
   test('200 clients for 45 s with churn, resets, slow readers, fan-out and large messages: every message checked, nothing left behind', async () => {
@@ -82,17 +81,6 @@ describe('hardening: soak (CI size)', () => {
   );
 });
 
-async function runSoak(args: string[]) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
-  return { code, stderr, summary };
+function runSoak(args: string[]) {
+  return runScript(script, args);
 }
