@@ -34,6 +34,11 @@ export interface AppRedisOptions {
     channelPrefix: string;
     onError: (error: Error) => void;
   }) => RedisBroker;
+  /**
+   * How long the start may wait for the broker's subscriber connection (default 10 s): a Redis
+   * that answers the first connection but never the second would otherwise hold the start forever.
+   */
+  readyTimeoutMs?: number;
 }
 
 export interface AppRedis {
@@ -108,7 +113,31 @@ export async function connectAppRedis(options: AppRedisOptions): Promise<AppRedi
     },
   });
   // Before any SUBSCRIBE: without an offline queue, one sent while connecting would fail.
-  await broker.ready();
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      broker.ready(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `${options.label}: Redis answered, but the broker's subscriber connection was not ready within ${readyTimeoutMs} ms`,
+              ),
+            ),
+          readyTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    closing = true;
+    await broker.close().catch(() => {});
+    client.disconnect();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     client,
     broker,

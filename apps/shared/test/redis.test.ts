@@ -56,6 +56,30 @@ describe('connectAppRedis', () => {
     }
   });
 
+  test('a broker whose subscriber never becomes ready fails the start, naming the wait', async () => {
+    const calls: string[] = [];
+    const stuck: RedisBroker = {
+      attach: () => {
+        throw new Error('not reached');
+      },
+      ready: () => new Promise<void>(() => {}),
+      close: async () => {
+        calls.push('broker closed');
+      },
+    };
+    await expect(
+      connectAppRedis({
+        url: `redis://127.0.0.1:${port}`,
+        label: 'x',
+        createBroker: () => stuck,
+        readyTimeoutMs: 200,
+      }),
+    ).rejects.toThrow(
+      /x: Redis answered, but the broker's subscriber connection was not ready within 200 ms/,
+    );
+    expect(calls).toEqual(['broker closed']);
+  });
+
   test('one connection for the commands and the broker; the channel decodes, close releases', async () => {
     const calls: string[] = [];
     let deliver: ((topic: string, payload: string | Uint8Array) => void) | undefined;
