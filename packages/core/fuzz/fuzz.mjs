@@ -3,7 +3,7 @@
  * Fuzzes the network parsers of the built @wskit/core (run `pnpm build` first).
  *
  *   node packages/core/fuzz/fuzz.mjs [--target all|frames|frames-deflate|http-head|
- *        header-values|close-payload|utf8] [--runs N] [--minutes M] [--seed S]
+ *        header-values|h2-headers|close-payload|utf8] [--runs N] [--minutes M] [--seed S]
  *        [--save-corpus] [--no-coverage]
  *
  * --runs and --minutes apply per target. --save-corpus adds the inputs that reached new code
@@ -43,7 +43,14 @@ export function loadCorpus(target) {
 
 const hashOf = (bytes) => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
 
+const USAGE = `usage: node fuzz.mjs [--target all|${TARGET_NAMES.join('|')}] [--runs N]
+       [--minutes M] [--seed S] [--save-corpus] [--no-coverage]`;
+
 async function main() {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const { values } = parseArgs({
     options: {
       target: { type: 'string', default: 'all' },
@@ -124,4 +131,13 @@ async function main() {
   process.exitCode = failed ? 1 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    await main();
+  } catch (error) {
+    // A mistyped option is a usage error, not a crash: say which, show the usage.
+    if (!String(error?.code).startsWith('ERR_PARSE_ARGS')) throw error;
+    console.error(`${error.message}\n${USAGE}`);
+    process.exitCode = 2;
+  }
+}

@@ -99,6 +99,30 @@ export function createSeeds(core) {
     'permessage-deflate; client_max_window_bits="15"',
   ].map((text) => Buffer.from(text, 'latin1'));
 
+  const h2Request = [
+    ':method: CONNECT',
+    ':protocol: websocket',
+    ':scheme: https',
+    ':path: /chat?room=1',
+    ':authority: example.com:8443',
+    'sec-websocket-version: 13',
+    'origin: https://example.com',
+    'sec-websocket-protocol: chat, superchat',
+    'sec-websocket-extensions: permessage-deflate; client_max_window_bits',
+  ].join('\n');
+  const h2Headers = [
+    Buffer.concat([Buffer.from([0]), Buffer.from(h2Request, 'latin1')]),
+    Buffer.concat([Buffer.from([0]), Buffer.from(h2Request.replace('13', '8'), 'latin1')]),
+    Buffer.concat([
+      Buffer.from([1, 0, 200]),
+      Buffer.from(
+        'sec-websocket-protocol: chat\nsec-websocket-extensions: permessage-deflate; client_max_window_bits=12',
+        'latin1',
+      ),
+    ]),
+    Buffer.concat([Buffer.from([1, 1, 0x94]), Buffer.from('content-type: text/plain', 'latin1')]),
+  ];
+
   const closePayload = [
     new Uint8Array(0),
     Buffer.from([0x03, 0xe8]),
@@ -120,6 +144,7 @@ export function createSeeds(core) {
     'frames-deflate': framesDeflate,
     'http-head': httpHead,
     'header-values': headerValues,
+    'h2-headers': h2Headers,
     'close-payload': closePayload,
     utf8,
   };

@@ -7,6 +7,7 @@ export type TargetName =
   | 'frames-deflate'
   | 'http-head'
   | 'header-values'
+  | 'h2-headers'
   | 'close-payload'
   | 'utf8';
 export declare const TARGET_NAMES: readonly TargetName[];

@@ -232,6 +232,137 @@ export function createTargets(core, { inflateRawSync }) {
     }
   }
 
+  /**
+   * An HTTP/2 header block (RFC 8441): the first byte picks a request (even) or a response (odd,
+   * the next two bytes its status); the rest is latin1 lines `name: value`, as Node's http2
+   * hands them over after HPACK decoding.
+   */
+  function h2HeadersTarget(input) {
+    const bytes = Buffer.from(input);
+    const isResponse = bytes.length > 0 && (bytes[0] & 1) === 1;
+    const status = isResponse && bytes.length >= 3 ? bytes.readUInt16BE(1) % 600 : 200;
+    const text = bytes.subarray(isResponse ? 3 : 1).toString('latin1');
+    const pairs = [];
+    for (const line of text.split('\n')) {
+      const colon = line.indexOf(': ', 1);
+      if (colon > 0) pairs.push([line.slice(0, colon).toLowerCase(), line.slice(colon + 2)]);
+    }
+    if (isResponse) h2Response(status, pairs);
+    else h2Request(pairs);
+  }
+
+  /** What a refusal must be: a WebSocketError with the 4xx to answer with, nothing else. */
+  function expectRefusal(target, error) {
+    if (error instanceof OracleFailure) throw error;
+    if (!(error instanceof WebSocketError) || !(error.status >= 400 && error.status < 500)) {
+      throw new OracleFailure(target, `refusal without a 4xx: ${String(error)} ${error?.status}`);
+    }
+  }
+
+  function h2Request(pairs) {
+    let validated;
+    try {
+      validated = core.validateH2ClientRequest(pairs);
+    } catch (error) {
+      expectRefusal('h2-headers', error);
+    }
+    // The same block as a record (Node's `stream` event shape) must get the same answer.
+    const names = pairs.map(([name]) => name);
+    if (new Set(names).size === names.length) {
+      let fromRecord;
+      try {
+        fromRecord = core.validateH2ClientRequest(Object.fromEntries(pairs));
+      } catch (error) {
+        fromRecord = error.code;
+      }
+      const fromPairs = validated ?? undefined;
+      if (
+        (fromPairs === undefined) !== (typeof fromRecord === 'string') ||
+        (fromPairs !== undefined && JSON.stringify(fromPairs) !== JSON.stringify(fromRecord))
+      ) {
+        throw new OracleFailure('h2-headers', 'pairs and a record of the same block differ');
+      }
+    }
+    if (validated === undefined) return;
+    // RFC 8441 §4-§5: what an accepted extended CONNECT must have had.
+    const value = (name) => {
+      const found = pairs.filter(([n]) => n === name).map(([, v]) => v);
+      return found.length === 0 ? undefined : found.join(', ');
+    };
+    const scheme = value(':scheme');
+    const path = value(':path') ?? '';
+    const authority = value(':authority') ?? '';
+    if (
+      value(':method') !== 'CONNECT' ||
+      value(':protocol') !== 'websocket' ||
+      (scheme !== 'http' && scheme !== 'https') ||
+      !path.startsWith('/') ||
+      authority === '' ||
+      value('sec-websocket-version') !== '13'
+    ) {
+      throw new OracleFailure(
+        'h2-headers',
+        `accepted an invalid CONNECT: ${JSON.stringify(pairs)}`,
+      );
+    }
+    if (!core.isH2WebSocketRequest(pairs)) {
+      throw new OracleFailure('h2-headers', 'accepted, but isH2WebSocketRequest says no');
+    }
+    if (validated.url !== `${scheme === 'https' ? 'wss' : 'ws'}://${authority}${path}`) {
+      throw new OracleFailure('h2-headers', `wrong url ${validated.url}`);
+    }
+    if (!validated.protocols.every((protocol) => core.isToken(protocol))) {
+      throw new OracleFailure('h2-headers', 'an offered subprotocol is not a token');
+    }
+    // Round trip: the server picks the first offer, the client side accepts exactly that.
+    const protocol = validated.protocols[0] ?? '';
+    const accept = core.buildH2AcceptResponse({ protocol });
+    const negotiated = core.validateH2ServerResponse(
+      { status: accept.status, headers: accept.headers },
+      { protocols: validated.protocols },
+    );
+    if (negotiated.protocol !== protocol) {
+      throw new OracleFailure(
+        'h2-headers',
+        `the chosen subprotocol came back as ${negotiated.protocol}`,
+      );
+    }
+  }
+
+  const H2_OFFER = {
+    protocols: ['chat', 'superchat'],
+    extensions: [{ name: 'permessage-deflate', params: { client_max_window_bits: true } }],
+  };
+
+  function h2Response(status, pairs) {
+    let negotiated;
+    try {
+      negotiated = core.validateH2ServerResponse({ status, headers: pairs }, H2_OFFER);
+    } catch (error) {
+      if (status < 200 || status > 299) {
+        // RFC 9110 §9.3.6: only a 2xx opens the tunnel; anything else is a refusal with its status.
+        if (!(error instanceof core.HandshakeResponseError) || error.status !== status) {
+          throw new OracleFailure('h2-headers', `status ${status} refused as ${String(error)}`);
+        }
+        return;
+      }
+      if (!(error instanceof WebSocketError) || !error.code.startsWith('WS_ERR_')) {
+        throw new OracleFailure('h2-headers', `a 2xx failed with ${String(error)}`);
+      }
+      return;
+    }
+    if (status < 200 || status > 299) {
+      throw new OracleFailure('h2-headers', `status ${status} was accepted`);
+    }
+    // RFC 6455 §4.1 steps 5-6: only what was offered may come back.
+    if (negotiated.protocol !== '' && !H2_OFFER.protocols.includes(negotiated.protocol)) {
+      throw new OracleFailure('h2-headers', `unoffered subprotocol ${negotiated.protocol}`);
+    }
+    if (negotiated.extensions.some((extension) => extension.name !== 'permessage-deflate')) {
+      throw new OracleFailure('h2-headers', 'an unoffered extension was accepted');
+    }
+  }
+
   function headerValuesTarget(input) {
     const text = Buffer.from(input).toString('latin1');
     let elements;
@@ -353,6 +484,7 @@ export function createTargets(core, { inflateRawSync }) {
     'frames-deflate': framesTarget('frames-deflate', true),
     'http-head': httpHeadTarget,
     'header-values': headerValuesTarget,
+    'h2-headers': h2HeadersTarget,
     'close-payload': closePayloadTarget,
     utf8: utf8Target,
   };
@@ -363,6 +495,7 @@ export const TARGET_NAMES = [
   'frames-deflate',
   'http-head',
   'header-values',
+  'h2-headers',
   'close-payload',
   'utf8',
 ];

@@ -90,6 +90,24 @@ describe('the oracles can fail', () => {
     }).toThrow(OracleFailure);
   });
 
+  test('h2-headers: a validator that accepts any version is caught', () => {
+    // Pairs or a record, as the target passes both: the version is forced to 13.
+    const lax = (headers: Array<[string, string]> | Record<string, string>) =>
+      core.validateH2ClientRequest(
+        Array.isArray(headers)
+          ? headers.map(([name, value]): [string, string] => [
+              name,
+              name === 'sec-websocket-version' ? '13' : value,
+            ])
+          : { ...headers, 'sec-websocket-version': '13' },
+      );
+    const broken = brokenTargets({ validateH2ClientRequest: lax });
+    // The second seed offers version 8: a lax validator lets it in, the oracle sees it.
+    expect(() => broken['h2-headers'](seeds['h2-headers'][1] as Uint8Array)).toThrow(
+      /accepted an invalid CONNECT/,
+    );
+  });
+
   test('close-payload: accepting an invalid close code is caught', () => {
     const broken = brokenTargets({ parseClosePayload: () => ({ code: 999, reason: '' }) });
     expect(() => broken['close-payload'](Uint8Array.from([0x03, 0xe7]))).toThrow(OracleFailure);
