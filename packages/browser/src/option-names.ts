@@ -38,22 +38,23 @@ export function nonNegativeOptions<T extends Record<string, number>>(
   return resolved as T;
 }
 
-/** Levenshtein distance between two short strings (one row of the table at a time). */
+/**
+ * Levenshtein distance between two short strings, one row of the table at a time (`row[j]` is
+ * the distance between the first i characters of `a` and the first j of `b`).
+ */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    // The cell above and to the left of row[j], before row[j - 1] was overwritten.
+    let diagonal = i - 1;
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        substitution,
-      );
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + +(a[i - 1] !== b[j - 1]));
+      diagonal = above;
     }
-    previous = current;
   }
-  return previous[b.length] as number;
+  return row[b.length] as number;
 }
 
 /**
@@ -68,17 +69,13 @@ export function checkOptionNames(
 ): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
+    // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
+    // name may differ, or the suggestion is noise.
     let hint = aliases[name];
-    if (hint === undefined) {
-      // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
-      // name may differ, or the suggestion is noise.
-      let best = '';
-      let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
-      for (const candidate of known) {
-        const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-        if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-      }
-      hint = best === '' ? undefined : `'${best}'`;
+    let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+    for (const candidate of hint === undefined ? known : []) {
+      const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+      if (distance < bestDistance) [hint, bestDistance] = [`'${candidate}'`, distance];
     }
     throw new TypeError(
       `${owner}: unknown option '${name}'${hint === undefined ? '' : `; did you mean ${hint}?`}`,

@@ -3,6 +3,7 @@ import { checkOptionNames, nonNegativeOptions } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
+  DEFAULT_BACKOFF,
   type ResolvedBackoff,
   resolveBackoff,
 } from './reconnect-backoff.js';
@@ -147,6 +148,19 @@ enum Phase {
   Waiting = -1,
 }
 
+/** The options as the class keeps them: checked, numbers filled in, URL and protocols added. */
+interface ResolvedOptions
+  extends Omit<ReconnectingWebSocketOptions, 'connectivity' | keyof BackoffOptions>,
+    ResolvedBackoff {
+  WebSocket: WebSocketLikeConstructor;
+  url: ReconnectingUrl;
+  protocols: ReconnectingProtocols | undefined;
+  maxRetries: number;
+  minUptime: number;
+  connectTimeout: number;
+  connectivity: Connectivity | undefined;
+}
+
 /** The number options besides the backoff's, with their defaults. */
 const NUMBER_DEFAULTS = {
   maxRetries: Infinity,
@@ -154,15 +168,9 @@ const NUMBER_DEFAULTS = {
   connectTimeout: 10_000,
 };
 
-/**
- * Every option name. Spelled out: a module-level `Object.keys(...)` is a call a bundler must
- * keep, and it would ride along in bundles that import only WebSocketStream.
- */
-const OPTION_NAMES = [
+/** The option names besides the numbers' (NUMBER_DEFAULTS and the backoff's). */
+const OTHER_OPTION_NAMES = [
   'WebSocket',
-  'maxRetries',
-  'minUptime',
-  'connectTimeout',
   'queue',
   'stopCodes',
   'shouldReconnect',
@@ -171,10 +179,6 @@ const OPTION_NAMES = [
   'random',
   'startClosed',
   'debug',
-  'initialDelay',
-  'maxDelay',
-  'factor',
-  'jitter',
 ];
 
 /** reconnecting-websocket's and partysocket's option names, and ours for the same thing. */
@@ -284,21 +288,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly CLOSING = 2;
   readonly CLOSED = 3;
 
-  readonly #WebSocket: WebSocketLikeConstructor;
-  readonly #urlSource: ReconnectingUrl;
-  readonly #protocols: ReconnectingProtocols | undefined;
+  /** The options, checked, with the defaults of the numbers filled in. */
+  readonly #config: ResolvedOptions;
   readonly #log: ReconnectDebugLogger | undefined;
   /** Bumped by each attempt: a URL function that resolves late for an old attempt is ignored. */
   #generation = 0;
-  readonly #backoff: ResolvedBackoff;
-  readonly #maxRetries: number;
-  readonly #minUptime: number;
-  readonly #connectTimeout: number;
-  readonly #stopCodes: readonly number[];
-  readonly #shouldReconnect: ReconnectingWebSocketOptions['shouldReconnect'];
-  readonly #heartbeat: ReconnectHeartbeatOptions | undefined;
-  readonly #connectivity: Connectivity | undefined;
-  readonly #random: () => number;
   readonly #queue: SendQueue;
   readonly #handlers = new Map<string, HandlerEntry>();
   #url: string;
@@ -317,10 +311,13 @@ export class ReconnectingWebSocket extends EventTargetBase {
   /** The last socket that opened: its protocol and extensions are ours until the next opens. */
   #lastOpened: WebSocketLike | undefined;
 
-  #retryTimer: Timer | undefined;
-  #connectTimer: Timer | undefined;
+  /**
+   * The one timeout of the current phase: the connect timeout while connecting, the heartbeat's
+   * watchdog while open, the retry while waiting. Phases do not overlap, so neither do these.
+   */
+  #timer: Timer | undefined;
+  /** The heartbeat's ping interval, while open. */
   #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #watchdogTimer: Timer | undefined;
 
   constructor(url: ReconnectingUrl, options?: ReconnectingWebSocketOptions);
   constructor(
@@ -336,8 +333,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
     super();
     const owner = 'ReconnectingWebSocket';
     const options = (isOptions(protocolsOrOptions) ? protocolsOrOptions : maybeOptions) ?? {};
-    this.#protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
-    checkOptionNames(owner, options, OPTION_NAMES, OTHER_LIBRARIES_NAMES);
+    // Listed here, not at module level: a bundle that leaves this class out must not keep the
+    // Object.keys calls.
+    const names = [
+      ...Object.keys(NUMBER_DEFAULTS),
+      ...Object.keys(DEFAULT_BACKOFF),
+      ...OTHER_OPTION_NAMES,
+    ];
+    checkOptionNames(owner, options, names, OTHER_LIBRARIES_NAMES);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof ReconnectingWebSocket).defaultWebSocket ??
@@ -347,15 +350,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
         `${owner}: no WebSocket class in this runtime; pass one as options.WebSocket`,
       );
     }
-    this.#WebSocket = WebSocketClass;
-    this.#backoff = resolveBackoff(options);
-    ({
-      maxRetries: this.#maxRetries,
-      minUptime: this.#minUptime,
-      connectTimeout: this.#connectTimeout,
-    } = nonNegativeOptions(owner, options, NUMBER_DEFAULTS));
-    this.#stopCodes = options.stopCodes ?? DEFAULT_STOP_CODES;
-    this.#shouldReconnect = options.shouldReconnect;
     const heartbeat = options.heartbeat;
     if (heartbeat !== undefined) {
       checkOptionNames(`${owner}: heartbeat`, heartbeat, [
@@ -372,9 +366,18 @@ export class ReconnectingWebSocket extends EventTargetBase {
           );
         }
       }
-      this.#heartbeat = { ...heartbeat };
     }
-    this.#random = options.random ?? Math.random;
+    this.#config = {
+      ...options,
+      ...resolveBackoff(options),
+      ...nonNegativeOptions(owner, options, NUMBER_DEFAULTS),
+      WebSocket: WebSocketClass,
+      url,
+      protocols: isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions,
+      heartbeat: heartbeat && { ...heartbeat },
+      connectivity:
+        options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity()),
+    };
     this.#queue = new SendQueue(options.queue);
     const debug = options.debug;
     this.#log =
@@ -383,10 +386,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         : debug
           ? (message, ...details) => console.debug(`${owner}: ${message}`, ...details)
           : undefined;
-    this.#urlSource = url;
     this.#url = typeof url === 'function' ? '' : String(url);
-    this.#connectivity =
-      options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
     if (options.startClosed) {
       this.#phase = Phase.Closed;
       return;
@@ -565,11 +565,10 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#openedAt = undefined;
     this.#socketError = undefined;
     const generation = ++this.#generation;
-    if (this.#connectTimeout > 0) {
-      this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#connectTimeout);
+    const { connectTimeout, url, protocols } = this.#config;
+    if (connectTimeout > 0) {
+      this.#timer = setTimeout(this.#onConnectTimeout, connectTimeout);
     }
-    const url = this.#urlSource;
-    const protocols = this.#protocols;
     if (typeof url !== 'function' && typeof protocols !== 'function') {
       this.#open(url, protocols);
       return;
@@ -591,8 +590,9 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   #open(url: string | URL, protocols: string | string[] | undefined): void {
     this.#log?.('connecting', String(url));
+    const WebSocketClass = this.#config.WebSocket;
     const socket =
-      protocols === undefined ? new this.#WebSocket(url) : new this.#WebSocket(url, protocols);
+      protocols === undefined ? new WebSocketClass(url) : new WebSocketClass(url, protocols);
     this.#url = socket.url || String(url);
     if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
     // Never removed: events of a socket that is not the current one any more (abandoned after
@@ -614,7 +614,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         break;
       case 'message':
         this.#lastReceivedAt = Date.now();
-        if (this.#heartbeat?.isPong?.(event as MessageEvent) !== true) {
+        if (this.#config.heartbeat?.isPong?.(event as MessageEvent) !== true) {
           // A fresh event: the socket's is already dispatched (the init's undefined origin is '').
           const { data, origin } = event as MessageEvent;
           this.dispatchEvent(new MessageEvent('message', { data, origin }));
@@ -654,7 +654,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   #onOpen(socket: WebSocketLike): void {
-    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#timer);
     this.#openedAt = Date.now();
     const reconnected = this.#lastOpened !== undefined;
     this.#lastOpened = socket;
@@ -683,19 +683,20 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   /** A connection ended (or never opened): retry, or stop for good. */
   #onDisconnected(details: CloseDetails): void {
+    const { minUptime, stopCodes = DEFAULT_STOP_CODES, maxRetries, shouldReconnect } = this.#config;
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
-    if (opened && Date.now() - openedAt >= this.#minUptime) this.#attempt = 0;
+    if (opened && Date.now() - openedAt >= minUptime) this.#attempt = 0;
     if (this.#phase >= Phase.Closing) {
       this.#finish(details);
       return;
     }
     const attempt = this.#attempt + 1;
-    let reconnect = !this.#stopCodes.includes(details.code) && attempt <= this.#maxRetries;
-    if (reconnect && this.#shouldReconnect !== undefined) {
+    let reconnect = !stopCodes.includes(details.code) && attempt <= maxRetries;
+    if (reconnect && shouldReconnect !== undefined) {
       try {
         reconnect = Boolean(
-          this.#shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
+          shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
         );
       } catch (error) {
         reconnect = false;
@@ -709,15 +710,15 @@ export class ReconnectingWebSocket extends EventTargetBase {
     }
     this.#attempt = attempt;
     this.#phase = Phase.Waiting;
-    const delay = backoffDelay(attempt, this.#backoff, this.#random);
+    const delay = backoffDelay(attempt, this.#config, this.#config.random ?? Math.random);
     this.#log?.(`retry ${attempt} in ${delay} ms after close`, details.code, details.reason);
     this.#dispatchClose(details, true);
     // A 'close' listener may have called close().
     if (this.#phase !== Phase.Waiting) return;
     this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
     // While offline the retry waits for 'online' instead of a timer.
-    if (this.#phase !== Phase.Waiting || this.#connectivity?.onLine === false) return;
-    this.#retryTimer = setTimeout(this.#retryIfOnline, delay);
+    if (this.#phase !== Phase.Waiting || this.#config.connectivity?.onLine === false) return;
+    this.#timer = setTimeout(this.#retryIfOnline, delay);
   }
 
   #finish(details: CloseDetails): void {
@@ -747,7 +748,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     try {
       step();
     } catch (error) {
-      clearTimeout(this.#connectTimer);
+      this.#clearTimers();
       this.#socket = undefined;
       this.#emitError(error);
       if (this.#phase === Phase.Connecting) {
@@ -764,8 +765,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #releaseSocket(): WebSocketLike | undefined {
     const socket = this.#socket;
     this.#socket = undefined;
-    clearTimeout(this.#connectTimer);
-    this.#stopHeartbeat();
+    this.#clearTimers();
     return socket;
   }
 
@@ -778,30 +778,24 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   #clearTimers(): void {
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#retryTimer);
-    this.#stopHeartbeat();
+    clearTimeout(this.#timer);
+    clearInterval(this.#pingTimer);
   }
 
   // ---------------------------------------------------------------------------------------
   // Heartbeat: a ping message every `interval`; no incoming message for `timeout` → dead.
 
   #startHeartbeat(): void {
-    const heartbeat = this.#heartbeat;
+    const heartbeat = this.#config.heartbeat;
     if (heartbeat === undefined) return;
     this.#lastReceivedAt = Date.now();
     this.#pingTimer = setInterval(this.#onPingTimer, heartbeat.interval);
-    this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
-  }
-
-  #stopHeartbeat(): void {
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#watchdogTimer);
+    this.#timer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
   }
 
   // Both heartbeat timers run only while a socket is open: releasing it stops them.
   readonly #onPingTimer = (): void => {
-    const { message } = this.#heartbeat as ReconnectHeartbeatOptions;
+    const { message } = this.#config.heartbeat as ReconnectHeartbeatOptions;
     try {
       this.#socket?.send(typeof message === 'function' ? message() : message);
     } catch {
@@ -810,11 +804,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   readonly #onWatchdogTimer = (): void => {
-    const { timeout } = this.#heartbeat as ReconnectHeartbeatOptions;
+    const { timeout } = this.#config.heartbeat as ReconnectHeartbeatOptions;
     const silent = Date.now() - this.#lastReceivedAt;
     if (silent < timeout) {
       // Traffic arrived meanwhile: one timer re-armed per timeout, not one per message.
-      this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, timeout - silent);
+      this.#timer = setTimeout(this.#onWatchdogTimer, timeout - silent);
       return;
     }
     const reason = 'heartbeat timeout';
@@ -832,13 +826,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   readonly #retryIfOnline = (): void => {
     if (this.#phase !== Phase.Waiting) return;
-    clearTimeout(this.#retryTimer);
-    if (this.#connectivity?.onLine !== false) this.#retry();
+    clearTimeout(this.#timer);
+    if (this.#config.connectivity?.onLine !== false) this.#retry();
   };
 
   #watchConnectivity(method: 'addEventListener' | 'removeEventListener'): void {
-    this.#connectivity?.[method]('online', this.#retryIfOnline);
-    this.#connectivity?.[method]('offline', this.#retryIfOnline);
+    const connectivity = this.#config.connectivity;
+    connectivity?.[method]('online', this.#retryIfOnline);
+    connectivity?.[method]('offline', this.#retryIfOnline);
   }
 
   // ---------------------------------------------------------------------------------------
