@@ -5,35 +5,48 @@
  * closest of our names by edit distance.
  */
 
+/** Bounds of a number option: [min, max], both included. */
+export type NumberBounds = readonly [min: number, max: number];
+
 /**
- * A number option: undefined gives `fallback`; anything but a number >= 0 (NaN included) is a
- * RangeError naming the option.
+ * A number option: undefined gives `fallback` (no fallback: the option is required); anything
+ * but a number within [min, max] (NaN included) is a RangeError naming the option.
  */
-export function nonNegative(
+export function numberOption(
   owner: string,
   name: string,
-  value: number | undefined,
-  fallback: number,
+  value: unknown,
+  fallback?: number,
+  min = 0,
+  max = Infinity,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new RangeError(`${owner}: ${name} must be a number >= 0, got ${value}`);
+  const number = value === undefined ? fallback : value;
+  if (typeof number !== 'number' || !(number >= min && number <= max)) {
+    throw new RangeError(`${owner}: ${name} must be a number in [${min}, ${max}], got ${number}`);
   }
-  return value;
+  return number;
 }
 
 /**
- * The number options of `defaults` read from `options`, each checked by `nonNegative`: one
- * table per owner instead of one call per option, so each name is written once.
+ * The number options of `defaults` read from `options`, each checked by `numberOption` (within
+ * its `bounds`, else >= 0): one table per owner instead of one call per option, so each name is
+ * written once.
  */
-export function nonNegativeOptions<T extends Record<string, number>>(
+export function numberOptions<T extends Record<string, number>>(
   owner: string,
   options: Partial<T>,
   defaults: T,
+  bounds: Partial<Record<keyof T, NumberBounds>> = {},
 ): T {
-  const resolved: Record<string, number> = { ...defaults };
+  const resolved: Record<string, number> = {};
   for (const name in defaults) {
-    resolved[name] = nonNegative(owner, name, options[name], defaults[name] as number);
+    resolved[name] = numberOption(
+      owner,
+      name,
+      options[name],
+      defaults[name],
+      ...(bounds[name] ?? []),
+    );
   }
   return resolved as T;
 }

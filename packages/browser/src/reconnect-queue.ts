@@ -4,7 +4,7 @@
  * offline for an hour must not grow without limit.
  */
 
-import { checkOptionNames, nonNegativeOptions } from './option-names.js';
+import { checkOptionNames, numberOptions } from './option-names.js';
 
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
@@ -69,7 +69,7 @@ export class SendQueue {
     if (!policies.includes(overflow)) {
       throw new TypeError(`ReconnectingWebSocket: unknown queue.overflow '${String(overflow)}'`);
     }
-    Object.assign(this, nonNegativeOptions(owner, options, DEFAULT_QUEUE), { overflow });
+    Object.assign(this, numberOptions(owner, options, DEFAULT_QUEUE), { overflow });
   }
 
   get length(): number {

@@ -1,5 +1,5 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames, nonNegativeOptions } from './option-names.js';
+import { checkOptionNames, numberOption, numberOptions } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -208,9 +208,10 @@ type Listener<E> =
 type AnyListener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
 type Handler<E> = ((this: ReconnectingWebSocket, event: E) => unknown) | null;
 
-interface HandlerEntry {
+/** The listener of an event handler attribute; it calls the attribute's current value. */
+interface HandlerListener {
+  (event: Event): unknown;
   handler: (event: Event) => unknown;
-  readonly listener: (event: Event) => unknown;
 }
 
 interface CloseDetails {
@@ -294,7 +295,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   /** Bumped by each attempt: a URL function that resolves late for an old attempt is ignored. */
   #generation = 0;
   readonly #queue: SendQueue;
-  readonly #handlers = new Map<string, HandlerEntry>();
+  /** The listener of each event handler attribute that is set, by event type. */
+  readonly #handlers: Record<string, HandlerListener> = {};
   #url: string;
 
   #phase = Phase.Connecting;
@@ -359,18 +361,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
         'isPong',
       ]);
       for (const name of ['interval', 'timeout'] as const) {
-        const value = heartbeat[name];
-        if (!(Number.isFinite(value) && value > 0)) {
-          throw new RangeError(
-            `${owner}: heartbeat.${name} must be a finite number > 0, got ${value}`,
-          );
-        }
+        // Timers count whole milliseconds up to 2^31 - 1; a longer delay fires at once.
+        numberOption(`${owner}: heartbeat`, name, heartbeat[name], undefined, 1, 2 ** 31 - 1);
       }
     }
     this.#config = {
       ...options,
       ...resolveBackoff(options),
-      ...nonNegativeOptions(owner, options, NUMBER_DEFAULTS),
+      ...numberOptions(owner, options, NUMBER_DEFAULTS),
       WebSocket: WebSocketClass,
       url,
       protocols: isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions,
@@ -412,11 +410,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   get readyState(): number {
     const phase = this.#phase;
     if (phase === Phase.Closed) return Phase.Closed;
-    // Waiting to retry, or asking the URL function: no socket yet.
-    if (phase === Phase.Waiting || this.#socket === undefined) {
-      return phase === Phase.Closing ? Phase.Closing : Phase.Connecting;
-    }
-    return this.#socket.readyState;
+    // No socket: waiting to retry, or asking the URL function (there is none while waiting).
+    return this.#socket?.readyState ?? (phase === Phase.Closing ? Phase.Closing : Phase.Connecting);
   }
 
   /** Retries in a row since the last connection that stayed open `minUptime` (0 when stable). */
@@ -841,25 +836,24 @@ export class ReconnectingWebSocket extends EventTargetBase {
   // listener per type, added when a handler is first set, so it keeps its place in the order.
 
   #getHandler<E>(type: string): Handler<E> {
-    return (this.#handlers.get(type)?.handler as Handler<E> | undefined) ?? null;
+    return (this.#handlers[type]?.handler as Handler<E> | undefined) ?? null;
   }
 
   #setHandler(type: string, handler: unknown): void {
-    const entry = this.#handlers.get(type);
+    const handlers = this.#handlers;
+    let listener = handlers[type];
     if (typeof handler !== 'function') {
       // EventTarget ignores a null listener.
-      this.removeEventListener(type, entry?.listener ?? null);
-      this.#handlers.delete(type);
-    } else if (entry !== undefined) {
-      entry.handler = handler as HandlerEntry['handler'];
-    } else {
-      const created: HandlerEntry = {
-        handler: handler as HandlerEntry['handler'],
-        listener: (event: Event) => created.handler.call(this, event),
-      };
-      this.#handlers.set(type, created);
-      this.addEventListener(type, created.listener);
+      this.removeEventListener(type, listener ?? null);
+      delete handlers[type];
+      return;
     }
+    if (listener === undefined) {
+      listener = handlers[type] = ((event: Event) =>
+        (listener as HandlerListener).handler.call(this, event)) as HandlerListener;
+      this.addEventListener(type, listener);
+    }
+    listener.handler = handler as HandlerListener['handler'];
   }
 }
 
