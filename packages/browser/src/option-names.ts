@@ -86,12 +86,12 @@ export function checkOptionNames(
     // name may differ, or the suggestion is noise.
     let hint = aliases[name];
     let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
-    for (const candidate of hint === undefined ? known : []) {
+    for (const candidate of hint ? [] : known) {
       const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
       if (distance < bestDistance) [hint, bestDistance] = [`'${candidate}'`, distance];
     }
     throw new TypeError(
-      `${owner}: unknown option '${name}'${hint === undefined ? '' : `; did you mean ${hint}?`}`,
+      `${owner}: unknown option '${name}'${hint ? `; did you mean ${hint}?` : ''}`,
     );
   }
 }

@@ -100,9 +100,16 @@ export class SendQueue {
     return false;
   }
 
-  /** The oldest message, left in place (so it stays queued if sending it fails). */
-  peek(): QueueableData | undefined {
-    return this.#entries[0]?.[0];
+  /**
+   * Sends the messages, oldest first, while the socket is open. Each leaves the queue once
+   * `send` returned: if it throws, that message and the later ones stay queued.
+   */
+  flush(socket: { readonly readyState: number; send(data: QueueableData): void }): void {
+    const entries = this.#entries;
+    while (entries.length > 0 && socket.readyState === 1) {
+      socket.send((entries[0] as [QueueableData, number])[0]);
+      this.shift();
+    }
   }
 
   shift(): QueueableData | undefined {

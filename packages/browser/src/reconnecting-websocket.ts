@@ -353,7 +353,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       );
     }
     const heartbeat = options.heartbeat;
-    if (heartbeat !== undefined) {
+    if (heartbeat) {
       checkOptionNames(`${owner}: heartbeat`, heartbeat, [
         'interval',
         'timeout',
@@ -443,7 +443,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     // WebIDL enum attribute: an unknown value is ignored.
     if (value !== 'blob' && value !== 'arraybuffer') return;
     this.#binaryType = value;
-    if (this.#socket !== undefined) this.#socket.binaryType = value;
+    if (this.#socket) this.#socket.binaryType = value;
   }
 
   /** Messages waiting in the send queue for the next connection. */
@@ -523,7 +523,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     if (this.#phase >= Phase.Closing) return;
     this.#stop();
     const socket = this.#socket;
-    if (socket !== undefined) {
+    if (socket) {
       this.#phase = Phase.Closing;
       closeSocket(socket, code, reason);
       return;
@@ -589,7 +589,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const socket =
       protocols === undefined ? new WebSocketClass(url) : new WebSocketClass(url, protocols);
     this.#url = socket.url || String(url);
-    if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
+    if (this.#binaryType) socket.binaryType = this.#binaryType;
     // Never removed: events of a socket that is not the current one any more (abandoned after
     // a timeout) are ignored below, and its 'error' stays listened to, for an EventEmitter-based
     // class such as ws's throws an 'error' that nobody listens to.
@@ -637,9 +637,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.dispatchEvent(
       new ReconnectingErrorEvent('error', {
         error,
-        message:
-          message ??
-          (error instanceof Error ? error.message : error === undefined ? '' : String(error)),
+        message: message ?? (error instanceof Error ? error.message : String(error ?? '')),
       }),
     );
   }
@@ -651,22 +649,17 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #onOpen(socket: WebSocketLike): void {
     clearTimeout(this.#timer);
     this.#openedAt = Date.now();
-    const reconnected = this.#lastOpened !== undefined;
+    const reconnected = Boolean(this.#lastOpened);
     this.#lastOpened = socket;
     if (this.#phase !== Phase.Connecting) return;
     this.#phase = Phase.Open;
     const attempt = this.#attempt;
     // What was sent while down goes first, before anything the 'open' listeners send.
-    const queue = this.#queue;
-    while (queue.length > 0 && socket.readyState === 1) {
-      try {
-        socket.send(queue.peek() as QueueableData);
-      } catch (error) {
-        // Left queued for the next connection; the socket says why.
-        this.#emitError(error);
-        break;
-      }
-      queue.shift();
+    try {
+      this.#queue.flush(socket);
+    } catch (error) {
+      // What is left stays queued for the next connection; the socket says why.
+      this.#emitError(error);
     }
     this.#startHeartbeat();
     this.#log?.('open', this.#url);
@@ -688,7 +681,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     }
     const attempt = this.#attempt + 1;
     let reconnect = !stopCodes.includes(details.code) && attempt <= maxRetries;
-    if (reconnect && shouldReconnect !== undefined) {
+    if (reconnect && shouldReconnect) {
       try {
         reconnect = Boolean(
           shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
@@ -782,7 +775,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   #startHeartbeat(): void {
     const heartbeat = this.#config.heartbeat;
-    if (heartbeat === undefined) return;
+    if (!heartbeat) return;
     this.#lastReceivedAt = Date.now();
     this.#pingTimer = setInterval(this.#onPingTimer, heartbeat.interval);
     this.#timer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
@@ -848,7 +841,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       delete handlers[type];
       return;
     }
-    if (listener === undefined) {
+    if (!listener) {
       listener = handlers[type] = ((event: Event) =>
         (listener as HandlerListener).handler.call(this, event)) as HandlerListener;
       this.addEventListener(type, listener);

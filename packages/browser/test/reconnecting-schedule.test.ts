@@ -423,7 +423,7 @@ describe('send queue', () => {
     ]);
     for (let i = 0; i < 150; i++) queue.push(String(i));
     expect(queue.length).toBe(100);
-    expect(queue.peek()).toBe('50');
+    expect(queue.shift()).toBe('50');
   });
 
   test('utf8Length counts 1- to 4-byte sequences and lone surrogates as U+FFFD', () => {
