@@ -56,7 +56,7 @@ export function numberOptions<T extends Record<string, number>>(
  * the distance between the first i characters of `a` and the first j of `b`).
  */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const row = [...Array(b.length + 1).keys()];
   for (let i = 1; i <= a.length; i++) {
     // The cell above and to the left of row[j], before row[j - 1] was overwritten.
     let diagonal = i - 1;

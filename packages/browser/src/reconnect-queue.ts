@@ -93,7 +93,7 @@ export class SendQueue {
     }
     if (overflow === 'throw') {
       throw new DOMException(
-        `ReconnectingWebSocket: the send queue is full (limits: ${maxMessages} messages, ${maxBytes} bytes)`,
+        `ReconnectingWebSocket: the send queue is full (queue.maxMessages ${maxMessages}, queue.maxBytes ${maxBytes})`,
         'QuotaExceededError',
       );
     }
