@@ -391,12 +391,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
     }
     // The first socket is made here, so an invalid URL throws from the constructor, as it
     // does for WebSocket (unless the URL comes from a function: then it is a failed attempt).
-    try {
-      this.#connect();
-    } catch (error) {
-      this.#clearTimers();
-      throw error;
-    }
+    // No timer is left behind then: #connect starts the connect timeout after the socket.
+    this.#connect();
     this.#watchConnectivity('addEventListener');
   }
 
@@ -542,7 +538,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#log?.('reconnect() called');
     this.#endedByPeer = false;
     const phase = this.#phase;
-    this.#clearTimers();
     closeSocket(this.#releaseSocket(), code, reason);
     if (phase === Phase.Open) {
       this.#dispatchClose(closedByUser(code, reason), true);
@@ -561,26 +556,26 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#socketError = undefined;
     const generation = ++this.#generation;
     const { connectTimeout, url, protocols } = this.#config;
+    if (typeof url !== 'function' && typeof protocols !== 'function') {
+      this.#open(url, protocols);
+    } else {
+      // Asked afresh for every attempt. The connect timeout covers this wait too.
+      const settle = (step: () => void) => {
+        if (generation === this.#generation && this.#phase === Phase.Connecting)
+          this.#attemptOrFail(step);
+      };
+      Promise.all([call(url), call(protocols)]).then(
+        ([resolvedUrl, resolvedProtocols]) =>
+          settle(() => this.#open(resolvedUrl, resolvedProtocols)),
+        (error) =>
+          settle(() => {
+            throw error;
+          }),
+      );
+    }
     if (connectTimeout > 0) {
       this.#timer = setTimeout(this.#onConnectTimeout, connectTimeout);
     }
-    if (typeof url !== 'function' && typeof protocols !== 'function') {
-      this.#open(url, protocols);
-      return;
-    }
-    // Asked afresh for every attempt. The connect timeout covers this wait too.
-    const settle = (step: () => void) => {
-      if (generation === this.#generation && this.#phase === Phase.Connecting)
-        this.#attemptOrFail(step);
-    };
-    Promise.all([call(url), call(protocols)]).then(
-      ([resolvedUrl, resolvedProtocols]) =>
-        settle(() => this.#open(resolvedUrl, resolvedProtocols)),
-      (error) =>
-        settle(() => {
-          throw error;
-        }),
-    );
   }
 
   #open(url: string | URL, protocols: string | string[] | undefined): void {
