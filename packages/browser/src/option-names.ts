@@ -52,18 +52,17 @@ export function numberOptions<T extends Record<string, number>>(
 }
 
 /**
- * Levenshtein distance between two short strings, one row of the table at a time (`row[j]` is
- * the distance between the first i characters of `a` and the first j of `b`).
+ * Levenshtein distance between two short strings, one row of the table at a time: after the
+ * characters of `a` seen so far, `row[j]` is their distance to the first j characters of `b`.
  */
 export function editDistance(a: string, b: string): number {
   const row = [...Array(b.length + 1).keys()];
-  for (let i = 1; i <= a.length; i++) {
-    // The cell above and to the left of row[j], before row[j - 1] was overwritten.
-    let diagonal = i - 1;
-    row[0] = i;
+  for (const char of a) {
+    // The cell above and to the left of row[j] (row[0] becomes the next row's first cell).
+    let diagonal = (row[0] as number)++;
     for (let j = 1; j <= b.length; j++) {
       const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + +(a[i - 1] !== b[j - 1]));
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + +(char !== b[j - 1]));
       diagonal = above;
     }
   }

@@ -150,7 +150,7 @@ enum Phase {
 
 /** The options as the class keeps them: checked, numbers filled in, URL and protocols added. */
 interface ResolvedOptions
-  extends Omit<ReconnectingWebSocketOptions, 'connectivity' | keyof BackoffOptions>,
+  extends Omit<ReconnectingWebSocketOptions, keyof BackoffOptions>,
     ResolvedBackoff {
   WebSocket: WebSocketLikeConstructor;
   url: ReconnectingUrl;
@@ -158,7 +158,8 @@ interface ResolvedOptions
   maxRetries: number;
   minUptime: number;
   connectTimeout: number;
-  connectivity: Connectivity | undefined;
+  /** null: off. */
+  connectivity: Connectivity | null | undefined;
 }
 
 /** The number options besides the backoff's, with their defaults. */
@@ -374,7 +375,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       protocols: isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions,
       heartbeat: heartbeat && { ...heartbeat },
       connectivity:
-        options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity()),
+        options.connectivity === undefined ? globalConnectivity() : options.connectivity,
     };
     this.#queue = new SendQueue(options.queue);
     const debug = options.debug;
