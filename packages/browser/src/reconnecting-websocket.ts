@@ -45,12 +45,12 @@ export type ReconnectDebugLogger = (message: string, ...details: unknown[]) => v
 
 /** An application-level heartbeat: browsers cannot send WebSocket pings, so the page does. */
 export interface ReconnectHeartbeatOptions {
-  /** Milliseconds between two ping messages. */
+  /** Milliseconds between two ping messages, from 1 to 2^31 - 1 (the longest a timer waits). */
   interval: number;
   /**
    * Milliseconds without any incoming message (pong or not) after which the connection counts
    * as dead: it is closed with 4000 and a reconnect follows. Make it longer than `interval`
-   * plus a round trip when the server only answers pings.
+   * plus a round trip when the server only answers pings. From 1 to 2^31 - 1.
    */
   timeout: number;
   /** The ping message, or a function that makes each one. */
