@@ -5,55 +5,68 @@
  * closest of our names by edit distance.
  */
 
+/** Bounds of a number option: [min, max], both included. */
+export type NumberBounds = readonly [min: number, max: number];
+
 /**
- * A number option: undefined gives `fallback`; anything but a number >= 0 (NaN included) is a
- * RangeError naming the option.
+ * A number option: undefined gives `fallback` (no fallback: the option is required); anything
+ * but a number within [min, max] (NaN included) is a RangeError naming the option.
  */
-export function nonNegative(
+export function numberOption(
   owner: string,
   name: string,
-  value: number | undefined,
-  fallback: number,
+  value: unknown,
+  fallback?: number,
+  min = 0,
+  max = Infinity,
 ): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new RangeError(`${owner}: ${name} must be a number >= 0, got ${value}`);
+  const number = value === undefined ? fallback : value;
+  if (typeof number !== 'number' || !(number >= min && number <= max)) {
+    throw new RangeError(`${owner}: ${name} must be a number in [${min}, ${max}], got ${number}`);
   }
-  return value;
+  return number;
 }
 
 /**
- * The number options of `defaults` read from `options`, each checked by `nonNegative`: one
- * table per owner instead of one call per option, so each name is written once.
+ * The number options of `defaults` read from `options`, each checked by `numberOption` (within
+ * its `bounds`, else >= 0): one table per owner instead of one call per option, so each name is
+ * written once.
  */
-export function nonNegativeOptions<T extends Record<string, number>>(
+export function numberOptions<T extends Record<string, number>>(
   owner: string,
   options: Partial<T>,
   defaults: T,
+  bounds: Partial<Record<keyof T, NumberBounds>> = {},
 ): T {
-  const resolved: Record<string, number> = { ...defaults };
+  const resolved: Record<string, number> = {};
   for (const name in defaults) {
-    resolved[name] = nonNegative(owner, name, options[name], defaults[name] as number);
+    resolved[name] = numberOption(
+      owner,
+      name,
+      options[name],
+      defaults[name],
+      ...(bounds[name] ?? []),
+    );
   }
   return resolved as T;
 }
 
-/** Levenshtein distance between two short strings (one row of the table at a time). */
+/**
+ * Levenshtein distance between two short strings, one row of the table at a time: after the
+ * characters of `a` seen so far, `row[j]` is their distance to the first j characters of `b`.
+ */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+  const row = [...Array(b.length + 1).keys()];
+  for (const char of a) {
+    // The cell above and to the left of row[j] (row[0] becomes the next row's first cell).
+    let diagonal = (row[0] as number)++;
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        substitution,
-      );
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + +(char !== b[j - 1]));
+      diagonal = above;
     }
-    previous = current;
   }
-  return previous[b.length] as number;
+  return row[b.length] as number;
 }
 
 /**
@@ -68,20 +81,16 @@ export function checkOptionNames(
 ): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
+    // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
+    // name may differ, or the suggestion is noise.
     let hint = aliases[name];
-    if (hint === undefined) {
-      // Case-insensitive, so 'MaxDelay' and 'maxdelay' find 'maxDelay'; at most a third of the
-      // name may differ, or the suggestion is noise.
-      let best = '';
-      let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
-      for (const candidate of known) {
-        const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-        if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-      }
-      hint = best === '' ? undefined : `'${best}'`;
+    let bestDistance = Math.max(2, Math.ceil(name.length / 3)) + 1;
+    for (const candidate of hint ? [] : known) {
+      const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+      if (distance < bestDistance) [hint, bestDistance] = [`'${candidate}'`, distance];
     }
     throw new TypeError(
-      `${owner}: unknown option '${name}'${hint === undefined ? '' : `; did you mean ${hint}?`}`,
+      `${owner}: unknown option '${name}'${hint ? `; did you mean ${hint}?` : ''}`,
     );
   }
 }

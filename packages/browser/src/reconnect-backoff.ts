@@ -3,7 +3,7 @@
  * passed in, so a schedule can be tested exactly.
  */
 
-import { nonNegativeOptions } from './option-names.js';
+import { numberOptions } from './option-names.js';
 
 export interface BackoffOptions {
   /** Base delay before the first retry, in ms. Default 1000. */
@@ -30,11 +30,10 @@ export const DEFAULT_BACKOFF: ResolvedBackoff = {
 };
 
 export function resolveBackoff(options: BackoffOptions): ResolvedBackoff {
-  const backoff = nonNegativeOptions('ReconnectingWebSocket', options, DEFAULT_BACKOFF);
-  const { factor, jitter } = backoff;
-  if (factor < 1) throw new RangeError(`ReconnectingWebSocket: factor must be >= 1, got ${factor}`);
-  if (jitter > 1) throw new RangeError(`ReconnectingWebSocket: jitter must be <= 1, got ${jitter}`);
-  return backoff;
+  return numberOptions('ReconnectingWebSocket', options, DEFAULT_BACKOFF, {
+    factor: [1, Infinity],
+    jitter: [0, 1],
+  });
 }
 
 /**

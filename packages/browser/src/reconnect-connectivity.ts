@@ -24,16 +24,15 @@ interface GlobalScope {
 /** The global scope as a `Connectivity`, when it is an EventTarget with `navigator.onLine`. */
 export function globalConnectivity(): Connectivity | undefined {
   const scope = globalThis as GlobalScope;
-  const { addEventListener, removeEventListener } = scope;
-  if (typeof addEventListener !== 'function' || typeof removeEventListener !== 'function') {
-    return undefined;
-  }
-  if (typeof scope.navigator?.onLine !== 'boolean') return undefined;
+  const { addEventListener: add, removeEventListener: remove, navigator } = scope;
+  if (typeof add !== 'function' || typeof remove !== 'function') return undefined;
+  if (typeof navigator?.onLine !== 'boolean') return undefined;
   return {
+    // Read at each use: it changes.
     get onLine() {
-      return scope.navigator?.onLine !== false;
+      return navigator.onLine !== false;
     },
-    addEventListener: addEventListener.bind(scope),
-    removeEventListener: removeEventListener.bind(scope),
+    addEventListener: add.bind(scope),
+    removeEventListener: remove.bind(scope),
   };
 }

@@ -4,7 +4,7 @@
  * offline for an hour must not grow without limit.
  */
 
-import { checkOptionNames, nonNegativeOptions } from './option-names.js';
+import { checkOptionNames, numberOptions } from './option-names.js';
 
 /** What happens to a message that does not fit. */
 export type QueueOverflow = 'drop-oldest' | 'drop-newest' | 'throw';
@@ -35,100 +35,91 @@ export function utf8Length(text: string): number {
 }
 
 export function byteLengthOf(data: QueueableData): number {
-  if (typeof data === 'string') return utf8Length(data);
   // ArrayBuffers and their views have a byteLength, Blobs a size.
-  return isBlob(data) ? data.size : (data as ArrayBufferLike).byteLength;
-}
-
-function isBlob(data: unknown): data is Blob {
-  return typeof Blob !== 'undefined' && data instanceof Blob;
+  return typeof data === 'string'
+    ? utf8Length(data)
+    : ((data as Blob).size ?? (data as ArrayBufferLike).byteLength);
 }
 
 /**
  * A snapshot of the data, as `WebSocket.send` takes one: the caller may reuse its buffer once
- * `send` returns, even though the bytes go out later. Strings and Blobs are immutable.
+ * `send` returns, even though the bytes go out later. A view's bytes are copied, an ArrayBuffer
+ * sliced; strings and Blobs are immutable (their `slice` returns the same content).
  */
 function snapshot(data: QueueableData): QueueableData {
-  if (ArrayBuffer.isView(data)) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  }
-  return typeof data === 'string' || isBlob(data) ? data : (data as ArrayBuffer).slice(0);
-}
-
-interface Entry {
-  readonly data: QueueableData;
-  readonly size: number;
+  return ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
+    : (data as string | ArrayBuffer | Blob).slice(0);
 }
 
 export class SendQueue {
   declare readonly maxMessages: number;
   declare readonly maxBytes: number;
   declare readonly overflow: QueueOverflow;
-  /** Oldest first. */
-  #entries: Entry[] = [];
-  #bytes = 0;
+  /** Bytes held (UTF-8 bytes for text). */
+  bytes = 0;
+  /** [snapshot, bytes] pairs, oldest first. */
+  #entries: [QueueableData, number][] = [];
 
   constructor(options: SendQueueOptions = {}) {
     const owner = 'ReconnectingWebSocket: queue';
-    checkOptionNames(owner, options, ['maxMessages', 'maxBytes', 'overflow']);
-    ({ maxMessages: this.maxMessages, maxBytes: this.maxBytes } = nonNegativeOptions(
-      owner,
-      options,
-      DEFAULT_QUEUE,
-    ));
     const overflow = options.overflow ?? 'drop-oldest';
-    if (overflow !== 'drop-oldest' && overflow !== 'drop-newest' && overflow !== 'throw') {
+    const policies = ['drop-oldest', 'drop-newest', 'throw'];
+    checkOptionNames(owner, options, ['maxMessages', 'maxBytes', 'overflow']);
+    if (!policies.includes(overflow)) {
       throw new TypeError(`ReconnectingWebSocket: unknown queue.overflow '${String(overflow)}'`);
     }
-    this.overflow = overflow;
+    Object.assign(this, numberOptions(owner, options, DEFAULT_QUEUE), { overflow });
   }
 
   get length(): number {
     return this.#entries.length;
   }
 
-  /** Bytes held (UTF-8 bytes for text). */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** Queues a snapshot of `data`; returns false if it was discarded (or throws, per policy). */
   push(data: QueueableData): boolean {
     const size = byteLengthOf(data);
-    const { maxMessages, maxBytes } = this;
+    const { maxMessages, maxBytes, overflow } = this;
     const entries = this.#entries;
-    const fits = () => entries.length < maxMessages && this.#bytes + size <= maxBytes;
-    if (!fits()) {
-      if (this.overflow === 'throw') {
-        throw new DOMException(
-          `ReconnectingWebSocket: the send queue is full (limits: ${maxMessages} messages, ${maxBytes} bytes)`,
-          'QuotaExceededError',
-        );
-      }
-      // drop-newest, or a message that would not fit even in an empty queue: discard it.
-      if (this.overflow === 'drop-newest' || size > maxBytes || maxMessages === 0) return false;
-      // drop-oldest: make room; an empty queue has room, so this ends.
-      while (!fits()) this.#bytes -= (entries.shift() as Entry).size;
+    const fits = () => entries.length < maxMessages && this.bytes + size <= maxBytes;
+    // drop-oldest makes room, unless the message would not fit even in an empty queue.
+    while (overflow === 'drop-oldest' && size <= maxBytes && entries.length > 0 && !fits()) {
+      this.shift();
     }
-    entries.push({ data: snapshot(data), size });
-    this.#bytes += size;
-    return true;
+    if (fits()) {
+      entries.push([snapshot(data), size]);
+      this.bytes += size;
+      return true;
+    }
+    if (overflow === 'throw') {
+      throw new DOMException(
+        `ReconnectingWebSocket: the send queue is full (queue.maxMessages ${maxMessages}, queue.maxBytes ${maxBytes})`,
+        'QuotaExceededError',
+      );
+    }
+    return false;
   }
 
-  /** The oldest message, left in place (so it stays queued if sending it fails). */
-  peek(): QueueableData | undefined {
-    return this.#entries[0]?.data;
+  /**
+   * Sends the messages, oldest first, while the socket is open. Each leaves the queue once
+   * `send` returned: if it throws, that message and the later ones stay queued.
+   */
+  flush(socket: { readonly readyState: number; send(data: QueueableData): void }): void {
+    const entries = this.#entries;
+    while (entries.length > 0 && socket.readyState === 1) {
+      socket.send((entries[0] as [QueueableData, number])[0]);
+      this.shift();
+    }
   }
 
   shift(): QueueableData | undefined {
-    const entry = this.#entries.shift();
-    if (entry === undefined) return undefined;
-    this.#bytes -= entry.size;
-    return entry.data;
+    const [data, size = 0] = this.#entries.shift() ?? [];
+    this.bytes -= size;
+    return data;
   }
 
   clear(): void {
     this.#entries = [];
-    this.#bytes = 0;
+    this.bytes = 0;
   }
 }

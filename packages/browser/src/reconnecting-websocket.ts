@@ -1,8 +1,9 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames, nonNegativeOptions } from './option-names.js';
+import { checkOptionNames, numberOption, numberOptions } from './option-names.js';
 import {
   type BackoffOptions,
   backoffDelay,
+  DEFAULT_BACKOFF,
   type ResolvedBackoff,
   resolveBackoff,
 } from './reconnect-backoff.js';
@@ -44,12 +45,12 @@ export type ReconnectDebugLogger = (message: string, ...details: unknown[]) => v
 
 /** An application-level heartbeat: browsers cannot send WebSocket pings, so the page does. */
 export interface ReconnectHeartbeatOptions {
-  /** Milliseconds between two ping messages. */
+  /** Milliseconds between two ping messages, from 1 to 2^31 - 1 (the longest a timer waits). */
   interval: number;
   /**
    * Milliseconds without any incoming message (pong or not) after which the connection counts
    * as dead: it is closed with 4000 and a reconnect follows. Make it longer than `interval`
-   * plus a round trip when the server only answers pings.
+   * plus a round trip when the server only answers pings. From 1 to 2^31 - 1.
    */
   timeout: number;
   /** The ping message, or a function that makes each one. */
@@ -147,6 +148,20 @@ enum Phase {
   Waiting = -1,
 }
 
+/** The options as the class keeps them: checked, numbers filled in, URL and protocols added. */
+interface ResolvedOptions
+  extends Omit<ReconnectingWebSocketOptions, keyof BackoffOptions>,
+    ResolvedBackoff {
+  WebSocket: WebSocketLikeConstructor;
+  url: ReconnectingUrl;
+  protocols: ReconnectingProtocols | undefined;
+  maxRetries: number;
+  minUptime: number;
+  connectTimeout: number;
+  /** null: off. */
+  connectivity: Connectivity | null | undefined;
+}
+
 /** The number options besides the backoff's, with their defaults. */
 const NUMBER_DEFAULTS = {
   maxRetries: Infinity,
@@ -154,15 +169,9 @@ const NUMBER_DEFAULTS = {
   connectTimeout: 10_000,
 };
 
-/**
- * Every option name. Spelled out: a module-level `Object.keys(...)` is a call a bundler must
- * keep, and it would ride along in bundles that import only WebSocketStream.
- */
-const OPTION_NAMES = [
+/** The option names besides the numbers' (NUMBER_DEFAULTS and the backoff's). */
+const OTHER_OPTION_NAMES = [
   'WebSocket',
-  'maxRetries',
-  'minUptime',
-  'connectTimeout',
   'queue',
   'stopCodes',
   'shouldReconnect',
@@ -171,10 +180,6 @@ const OPTION_NAMES = [
   'random',
   'startClosed',
   'debug',
-  'initialDelay',
-  'maxDelay',
-  'factor',
-  'jitter',
 ];
 
 /** reconnecting-websocket's and partysocket's option names, and ours for the same thing. */
@@ -204,9 +209,10 @@ type Listener<E> =
 type AnyListener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
 type Handler<E> = ((this: ReconnectingWebSocket, event: E) => unknown) | null;
 
-interface HandlerEntry {
+/** The listener of an event handler attribute; it calls the attribute's current value. */
+interface HandlerListener {
+  (event: Event): unknown;
   handler: (event: Event) => unknown;
-  readonly listener: (event: Event) => unknown;
 }
 
 interface CloseDetails {
@@ -284,23 +290,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
   readonly CLOSING = 2;
   readonly CLOSED = 3;
 
-  readonly #WebSocket: WebSocketLikeConstructor;
-  readonly #urlSource: ReconnectingUrl;
-  readonly #protocols: ReconnectingProtocols | undefined;
+  /** The options, checked, with the defaults of the numbers filled in. */
+  readonly #config: ResolvedOptions;
   readonly #log: ReconnectDebugLogger | undefined;
   /** Bumped by each attempt: a URL function that resolves late for an old attempt is ignored. */
   #generation = 0;
-  readonly #backoff: ResolvedBackoff;
-  readonly #maxRetries: number;
-  readonly #minUptime: number;
-  readonly #connectTimeout: number;
-  readonly #stopCodes: readonly number[];
-  readonly #shouldReconnect: ReconnectingWebSocketOptions['shouldReconnect'];
-  readonly #heartbeat: ReconnectHeartbeatOptions | undefined;
-  readonly #connectivity: Connectivity | undefined;
-  readonly #random: () => number;
   readonly #queue: SendQueue;
-  readonly #handlers = new Map<string, HandlerEntry>();
+  /** The listener of each event handler attribute that is set, by event type. */
+  readonly #handlers: Record<string, HandlerListener> = {};
   #url: string;
 
   #phase = Phase.Connecting;
@@ -317,10 +314,13 @@ export class ReconnectingWebSocket extends EventTargetBase {
   /** The last socket that opened: its protocol and extensions are ours until the next opens. */
   #lastOpened: WebSocketLike | undefined;
 
-  #retryTimer: Timer | undefined;
-  #connectTimer: Timer | undefined;
+  /**
+   * The one timeout of the current phase: the connect timeout while connecting, the heartbeat's
+   * watchdog while open, the retry while waiting. Phases do not overlap, so neither do these.
+   */
+  #timer: Timer | undefined;
+  /** The heartbeat's ping interval, while open. */
   #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #watchdogTimer: Timer | undefined;
 
   constructor(url: ReconnectingUrl, options?: ReconnectingWebSocketOptions);
   constructor(
@@ -336,8 +336,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
     super();
     const owner = 'ReconnectingWebSocket';
     const options = (isOptions(protocolsOrOptions) ? protocolsOrOptions : maybeOptions) ?? {};
-    this.#protocols = isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions;
-    checkOptionNames(owner, options, OPTION_NAMES, OTHER_LIBRARIES_NAMES);
+    // Listed here, not at module level: a bundle that leaves this class out must not keep the
+    // Object.keys calls.
+    const names = [
+      ...Object.keys(NUMBER_DEFAULTS),
+      ...Object.keys(DEFAULT_BACKOFF),
+      ...OTHER_OPTION_NAMES,
+    ];
+    checkOptionNames(owner, options, names, OTHER_LIBRARIES_NAMES);
     const WebSocketClass =
       options.WebSocket ??
       (new.target as typeof ReconnectingWebSocket).defaultWebSocket ??
@@ -347,17 +353,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
         `${owner}: no WebSocket class in this runtime; pass one as options.WebSocket`,
       );
     }
-    this.#WebSocket = WebSocketClass;
-    this.#backoff = resolveBackoff(options);
-    ({
-      maxRetries: this.#maxRetries,
-      minUptime: this.#minUptime,
-      connectTimeout: this.#connectTimeout,
-    } = nonNegativeOptions(owner, options, NUMBER_DEFAULTS));
-    this.#stopCodes = options.stopCodes ?? DEFAULT_STOP_CODES;
-    this.#shouldReconnect = options.shouldReconnect;
     const heartbeat = options.heartbeat;
-    if (heartbeat !== undefined) {
+    if (heartbeat) {
       checkOptionNames(`${owner}: heartbeat`, heartbeat, [
         'interval',
         'timeout',
@@ -365,16 +362,21 @@ export class ReconnectingWebSocket extends EventTargetBase {
         'isPong',
       ]);
       for (const name of ['interval', 'timeout'] as const) {
-        const value = heartbeat[name];
-        if (!(Number.isFinite(value) && value > 0)) {
-          throw new RangeError(
-            `${owner}: heartbeat.${name} must be a finite number > 0, got ${value}`,
-          );
-        }
+        // Timers count whole milliseconds up to 2^31 - 1; a longer delay fires at once.
+        numberOption(`${owner}: heartbeat`, name, heartbeat[name], undefined, 1, 2 ** 31 - 1);
       }
-      this.#heartbeat = { ...heartbeat };
     }
-    this.#random = options.random ?? Math.random;
+    this.#config = {
+      ...options,
+      ...resolveBackoff(options),
+      ...numberOptions(owner, options, NUMBER_DEFAULTS),
+      WebSocket: WebSocketClass,
+      url,
+      protocols: isOptions(protocolsOrOptions) ? undefined : protocolsOrOptions,
+      heartbeat: heartbeat && { ...heartbeat },
+      connectivity:
+        options.connectivity === undefined ? globalConnectivity() : options.connectivity,
+    };
     this.#queue = new SendQueue(options.queue);
     const debug = options.debug;
     this.#log =
@@ -383,22 +385,15 @@ export class ReconnectingWebSocket extends EventTargetBase {
         : debug
           ? (message, ...details) => console.debug(`${owner}: ${message}`, ...details)
           : undefined;
-    this.#urlSource = url;
     this.#url = typeof url === 'function' ? '' : String(url);
-    this.#connectivity =
-      options.connectivity === null ? undefined : (options.connectivity ?? globalConnectivity());
     if (options.startClosed) {
       this.#phase = Phase.Closed;
       return;
     }
     // The first socket is made here, so an invalid URL throws from the constructor, as it
     // does for WebSocket (unless the URL comes from a function: then it is a failed attempt).
-    try {
-      this.#connect();
-    } catch (error) {
-      this.#clearTimers();
-      throw error;
-    }
+    // No timer is left behind then: #connect starts the connect timeout after the socket.
+    this.#connect();
     this.#watchConnectivity('addEventListener');
   }
 
@@ -412,11 +407,8 @@ export class ReconnectingWebSocket extends EventTargetBase {
   get readyState(): number {
     const phase = this.#phase;
     if (phase === Phase.Closed) return Phase.Closed;
-    // Waiting to retry, or asking the URL function: no socket yet.
-    if (phase === Phase.Waiting || this.#socket === undefined) {
-      return phase === Phase.Closing ? Phase.Closing : Phase.Connecting;
-    }
-    return this.#socket.readyState;
+    // No socket: waiting to retry, or asking the URL function (there is none while waiting).
+    return this.#socket?.readyState ?? (phase === Phase.Closing ? Phase.Closing : Phase.Connecting);
   }
 
   /** Retries in a row since the last connection that stayed open `minUptime` (0 when stable). */
@@ -448,7 +440,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     // WebIDL enum attribute: an unknown value is ignored.
     if (value !== 'blob' && value !== 'arraybuffer') return;
     this.#binaryType = value;
-    if (this.#socket !== undefined) this.#socket.binaryType = value;
+    if (this.#socket) this.#socket.binaryType = value;
   }
 
   /** Messages waiting in the send queue for the next connection. */
@@ -528,7 +520,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     if (this.#phase >= Phase.Closing) return;
     this.#stop();
     const socket = this.#socket;
-    if (socket !== undefined) {
+    if (socket) {
       this.#phase = Phase.Closing;
       closeSocket(socket, code, reason);
       return;
@@ -547,7 +539,6 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#log?.('reconnect() called');
     this.#endedByPeer = false;
     const phase = this.#phase;
-    this.#clearTimers();
     closeSocket(this.#releaseSocket(), code, reason);
     if (phase === Phase.Open) {
       this.#dispatchClose(closedByUser(code, reason), true);
@@ -565,36 +556,36 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.#openedAt = undefined;
     this.#socketError = undefined;
     const generation = ++this.#generation;
-    if (this.#connectTimeout > 0) {
-      this.#connectTimer = setTimeout(this.#onConnectTimeout, this.#connectTimeout);
-    }
-    const url = this.#urlSource;
-    const protocols = this.#protocols;
+    const { connectTimeout, url, protocols } = this.#config;
     if (typeof url !== 'function' && typeof protocols !== 'function') {
       this.#open(url, protocols);
-      return;
+    } else {
+      // Asked afresh for every attempt. The connect timeout covers this wait too.
+      const settle = (step: () => void) => {
+        if (generation === this.#generation && this.#phase === Phase.Connecting)
+          this.#attemptOrFail(step);
+      };
+      Promise.all([call(url), call(protocols)]).then(
+        ([resolvedUrl, resolvedProtocols]) =>
+          settle(() => this.#open(resolvedUrl, resolvedProtocols)),
+        (error) =>
+          settle(() => {
+            throw error;
+          }),
+      );
     }
-    // Asked afresh for every attempt. The connect timeout covers this wait too.
-    const settle = (step: () => void) => {
-      if (generation === this.#generation && this.#phase === Phase.Connecting)
-        this.#attemptOrFail(step);
-    };
-    Promise.all([call(url), call(protocols)]).then(
-      ([resolvedUrl, resolvedProtocols]) =>
-        settle(() => this.#open(resolvedUrl, resolvedProtocols)),
-      (error) =>
-        settle(() => {
-          throw error;
-        }),
-    );
+    if (connectTimeout > 0) {
+      this.#timer = setTimeout(this.#onConnectTimeout, connectTimeout);
+    }
   }
 
   #open(url: string | URL, protocols: string | string[] | undefined): void {
     this.#log?.('connecting', String(url));
+    const WebSocketClass = this.#config.WebSocket;
     const socket =
-      protocols === undefined ? new this.#WebSocket(url) : new this.#WebSocket(url, protocols);
+      protocols === undefined ? new WebSocketClass(url) : new WebSocketClass(url, protocols);
     this.#url = socket.url || String(url);
-    if (this.#binaryType !== undefined) socket.binaryType = this.#binaryType;
+    if (this.#binaryType) socket.binaryType = this.#binaryType;
     // Never removed: events of a socket that is not the current one any more (abandoned after
     // a timeout) are ignored below, and its 'error' stays listened to, for an EventEmitter-based
     // class such as ws's throws an 'error' that nobody listens to.
@@ -614,7 +605,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         break;
       case 'message':
         this.#lastReceivedAt = Date.now();
-        if (this.#heartbeat?.isPong?.(event as MessageEvent) !== true) {
+        if (this.#config.heartbeat?.isPong?.(event as MessageEvent) !== true) {
           // A fresh event: the socket's is already dispatched (the init's undefined origin is '').
           const { data, origin } = event as MessageEvent;
           this.dispatchEvent(new MessageEvent('message', { data, origin }));
@@ -642,9 +633,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     this.dispatchEvent(
       new ReconnectingErrorEvent('error', {
         error,
-        message:
-          message ??
-          (error instanceof Error ? error.message : error === undefined ? '' : String(error)),
+        message: message ?? (error instanceof Error ? error.message : String(error ?? '')),
       }),
     );
   }
@@ -654,24 +643,19 @@ export class ReconnectingWebSocket extends EventTargetBase {
   }
 
   #onOpen(socket: WebSocketLike): void {
-    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#timer);
     this.#openedAt = Date.now();
-    const reconnected = this.#lastOpened !== undefined;
+    const reconnected = Boolean(this.#lastOpened);
     this.#lastOpened = socket;
     if (this.#phase !== Phase.Connecting) return;
     this.#phase = Phase.Open;
     const attempt = this.#attempt;
     // What was sent while down goes first, before anything the 'open' listeners send.
-    const queue = this.#queue;
-    while (queue.length > 0 && socket.readyState === 1) {
-      try {
-        socket.send(queue.peek() as QueueableData);
-      } catch (error) {
-        // Left queued for the next connection; the socket says why.
-        this.#emitError(error);
-        break;
-      }
-      queue.shift();
+    try {
+      this.#queue.flush(socket);
+    } catch (error) {
+      // What is left stays queued for the next connection; the socket says why.
+      this.#emitError(error);
     }
     this.#startHeartbeat();
     this.#log?.('open', this.#url);
@@ -683,19 +667,20 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   /** A connection ended (or never opened): retry, or stop for good. */
   #onDisconnected(details: CloseDetails): void {
+    const { minUptime, stopCodes = DEFAULT_STOP_CODES, maxRetries, shouldReconnect } = this.#config;
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
-    if (opened && Date.now() - openedAt >= this.#minUptime) this.#attempt = 0;
+    if (opened && Date.now() - openedAt >= minUptime) this.#attempt = 0;
     if (this.#phase >= Phase.Closing) {
       this.#finish(details);
       return;
     }
     const attempt = this.#attempt + 1;
-    let reconnect = !this.#stopCodes.includes(details.code) && attempt <= this.#maxRetries;
-    if (reconnect && this.#shouldReconnect !== undefined) {
+    let reconnect = !stopCodes.includes(details.code) && attempt <= maxRetries;
+    if (reconnect && shouldReconnect) {
       try {
         reconnect = Boolean(
-          this.#shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
+          shouldReconnect({ ...details, opened, error: this.#socketError }, attempt),
         );
       } catch (error) {
         reconnect = false;
@@ -709,15 +694,15 @@ export class ReconnectingWebSocket extends EventTargetBase {
     }
     this.#attempt = attempt;
     this.#phase = Phase.Waiting;
-    const delay = backoffDelay(attempt, this.#backoff, this.#random);
+    const delay = backoffDelay(attempt, this.#config, this.#config.random ?? Math.random);
     this.#log?.(`retry ${attempt} in ${delay} ms after close`, details.code, details.reason);
     this.#dispatchClose(details, true);
     // A 'close' listener may have called close().
     if (this.#phase !== Phase.Waiting) return;
     this.dispatchEvent(new ReconnectingEvent('reconnecting', { attempt, delay }));
     // While offline the retry waits for 'online' instead of a timer.
-    if (this.#phase !== Phase.Waiting || this.#connectivity?.onLine === false) return;
-    this.#retryTimer = setTimeout(this.#retryIfOnline, delay);
+    if (this.#phase !== Phase.Waiting || this.#config.connectivity?.onLine === false) return;
+    this.#timer = setTimeout(this.#retryIfOnline, delay);
   }
 
   #finish(details: CloseDetails): void {
@@ -747,7 +732,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     try {
       step();
     } catch (error) {
-      clearTimeout(this.#connectTimer);
+      this.#clearTimers();
       this.#socket = undefined;
       this.#emitError(error);
       if (this.#phase === Phase.Connecting) {
@@ -764,8 +749,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #releaseSocket(): WebSocketLike | undefined {
     const socket = this.#socket;
     this.#socket = undefined;
-    clearTimeout(this.#connectTimer);
-    this.#stopHeartbeat();
+    this.#clearTimers();
     return socket;
   }
 
@@ -778,30 +762,24 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   #clearTimers(): void {
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#retryTimer);
-    this.#stopHeartbeat();
+    clearTimeout(this.#timer);
+    clearInterval(this.#pingTimer);
   }
 
   // ---------------------------------------------------------------------------------------
   // Heartbeat: a ping message every `interval`; no incoming message for `timeout` → dead.
 
   #startHeartbeat(): void {
-    const heartbeat = this.#heartbeat;
-    if (heartbeat === undefined) return;
+    const heartbeat = this.#config.heartbeat;
+    if (!heartbeat) return;
     this.#lastReceivedAt = Date.now();
     this.#pingTimer = setInterval(this.#onPingTimer, heartbeat.interval);
-    this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
-  }
-
-  #stopHeartbeat(): void {
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#watchdogTimer);
+    this.#timer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
   }
 
   // Both heartbeat timers run only while a socket is open: releasing it stops them.
   readonly #onPingTimer = (): void => {
-    const { message } = this.#heartbeat as ReconnectHeartbeatOptions;
+    const { message } = this.#config.heartbeat as ReconnectHeartbeatOptions;
     try {
       this.#socket?.send(typeof message === 'function' ? message() : message);
     } catch {
@@ -810,11 +788,11 @@ export class ReconnectingWebSocket extends EventTargetBase {
   };
 
   readonly #onWatchdogTimer = (): void => {
-    const { timeout } = this.#heartbeat as ReconnectHeartbeatOptions;
+    const { timeout } = this.#config.heartbeat as ReconnectHeartbeatOptions;
     const silent = Date.now() - this.#lastReceivedAt;
     if (silent < timeout) {
       // Traffic arrived meanwhile: one timer re-armed per timeout, not one per message.
-      this.#watchdogTimer = setTimeout(this.#onWatchdogTimer, timeout - silent);
+      this.#timer = setTimeout(this.#onWatchdogTimer, timeout - silent);
       return;
     }
     const reason = 'heartbeat timeout';
@@ -832,13 +810,14 @@ export class ReconnectingWebSocket extends EventTargetBase {
    */
   readonly #retryIfOnline = (): void => {
     if (this.#phase !== Phase.Waiting) return;
-    clearTimeout(this.#retryTimer);
-    if (this.#connectivity?.onLine !== false) this.#retry();
+    clearTimeout(this.#timer);
+    if (this.#config.connectivity?.onLine !== false) this.#retry();
   };
 
   #watchConnectivity(method: 'addEventListener' | 'removeEventListener'): void {
-    this.#connectivity?.[method]('online', this.#retryIfOnline);
-    this.#connectivity?.[method]('offline', this.#retryIfOnline);
+    const connectivity = this.#config.connectivity;
+    connectivity?.[method]('online', this.#retryIfOnline);
+    connectivity?.[method]('offline', this.#retryIfOnline);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -846,25 +825,24 @@ export class ReconnectingWebSocket extends EventTargetBase {
   // listener per type, added when a handler is first set, so it keeps its place in the order.
 
   #getHandler<E>(type: string): Handler<E> {
-    return (this.#handlers.get(type)?.handler as Handler<E> | undefined) ?? null;
+    return (this.#handlers[type]?.handler as Handler<E> | undefined) ?? null;
   }
 
   #setHandler(type: string, handler: unknown): void {
-    const entry = this.#handlers.get(type);
+    const handlers = this.#handlers;
+    let listener = handlers[type];
     if (typeof handler !== 'function') {
       // EventTarget ignores a null listener.
-      this.removeEventListener(type, entry?.listener ?? null);
-      this.#handlers.delete(type);
-    } else if (entry !== undefined) {
-      entry.handler = handler as HandlerEntry['handler'];
-    } else {
-      const created: HandlerEntry = {
-        handler: handler as HandlerEntry['handler'],
-        listener: (event: Event) => created.handler.call(this, event),
-      };
-      this.#handlers.set(type, created);
-      this.addEventListener(type, created.listener);
+      this.removeEventListener(type, listener ?? null);
+      delete handlers[type];
+      return;
     }
+    if (!listener) {
+      listener = handlers[type] = ((event: Event) =>
+        (listener as HandlerListener).handler.call(this, event)) as HandlerListener;
+      this.addEventListener(type, listener);
+    }
+    listener.handler = handler as HandlerListener['handler'];
   }
 }
 

@@ -5,21 +5,15 @@
  * global is missing, its stand-in imports fine and throws a TypeError only when constructed.
  */
 
-function missing<T>(name: string): T {
-  // A function, not a class: as constructible (and extendable), and smaller. The computed key
-  // names it after the global it stands for.
-  return {
-    // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be constructed or extended.
-    [name]: function () {
-      throw new TypeError(`@wskit/browser: this runtime has no global ${name}`);
-    },
-  }[name] as T;
-}
-
 /** The runtime's global `name` when it is a class, else a stand-in; pure, so unused ones drop. */
 function globalClass<T>(name: string): T {
   const value = (globalThis as Record<string, unknown>)[name];
-  return typeof value === 'function' ? (value as T) : missing<T>(name);
+  // The stand-in is a function, not a class: as constructible (and extendable), and smaller.
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be constructed or extended.
+  const standIn = function () {
+    throw new TypeError(`@wskit/browser: this runtime has no global ${name}`);
+  };
+  return (typeof value === 'function' ? value : standIn) as T;
 }
 
 /** The runtime's `Event`, or a stand-in that throws when constructed. */

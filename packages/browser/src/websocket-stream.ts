@@ -1,5 +1,5 @@
 import type { CloseEvent } from './close-event.js';
-import { checkOptionNames, nonNegative } from './option-names.js';
+import { checkOptionNames, numberOption } from './option-names.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
 import { isPausable, kOnDrain, kPause, kResume, notifiesDrain } from './stream-backpressure.js';
 import { WebSocketCloseError, type WebSocketCloseInfo } from './stream-error.js';
@@ -165,19 +165,19 @@ export class WebSocketStream {
         'WebSocketStream: no WebSocket class in this runtime; pass one as options.WebSocket',
       );
     }
-    this.#readableHighWaterMark = nonNegative(
+    this.#readableHighWaterMark = numberOption(
       'WebSocketStream',
       'readableHighWaterMark',
       options.readableHighWaterMark,
       1024 * 1024,
     );
-    this.#writableHighWaterMark = nonNegative(
+    this.#writableHighWaterMark = numberOption(
       'WebSocketStream',
       'writableHighWaterMark',
       options.writableHighWaterMark,
       64 * 1024,
     );
-    this.#drainPollInterval = nonNegative(
+    this.#drainPollInterval = numberOption(
       'WebSocketStream',
       'drainPollInterval',
       options.drainPollInterval,

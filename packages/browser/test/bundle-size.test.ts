@@ -6,11 +6,11 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { BROWSER_ENTRY, bundleSize } from '../scripts/bundle-size.mjs';
 
 /**
- * Bytes min+gzip. Issue 16 asks for 4096 (4 KiB); the code is not there yet (4277 B when this
- * budget was set), so the budget holds what was won and is lowered as the code shrinks, until
- * it reaches 4096.
+ * Bytes min+gzip: the 4 KiB that issue 16 asks for, with every feature. Measured 4068 B when
+ * this budget was set (down from 4277 B), so a change that adds more than ~28 B needs to win
+ * them back elsewhere.
  */
-const RECONNECTING_WEBSOCKET_BUDGET = 4288;
+const RECONNECTING_WEBSOCKET_BUDGET = 4096;
 
 beforeAll(() => {
   if (!existsSync(BROWSER_ENTRY)) {

@@ -81,6 +81,19 @@ describe('backoff: min(maxDelay, initialDelay × factor^(n−1)) × (1 − jitte
     expect(() => resolveBackoff({ initialDelay: -1 })).toThrow(RangeError);
   });
 
+  test('the errors name the option and its bounds', () => {
+    expect(() => resolveBackoff({ jitter: 2 })).toThrow(
+      new RangeError('ReconnectingWebSocket: jitter must be a number in [0, 1], got 2'),
+    );
+    expect(() => resolveBackoff({ factor: 0.5 })).toThrow(
+      'ReconnectingWebSocket: factor must be a number in [1, Infinity], got 0.5',
+    );
+    expect(() => make({ maxRetries: Number.NaN })).toThrow(
+      'ReconnectingWebSocket: maxRetries must be a number in [0, Infinity], got NaN',
+    );
+    expect(() => make({ minUptime: '5' as never })).toThrow(RangeError);
+  });
+
   test('each retry happens exactly after the announced delay (injected random)', () => {
     const { socket, reconnecting } = make({
       initialDelay: 100,
@@ -414,6 +427,46 @@ describe('send queue', () => {
     expect([queue.shift(), queue.shift(), queue.shift()]).toEqual(['ééé', 'bb', undefined]);
   });
 
+  test('flush sends oldest first while open; a send that throws keeps it and the rest queued', () => {
+    const queue = new SendQueue();
+    for (const message of ['1', '2', '3']) queue.push(message);
+    const sent: unknown[] = [];
+    const socket = {
+      readyState: 1,
+      send(data: unknown) {
+        if (data === '2') throw new Error('socket gone');
+        sent.push(data);
+      },
+    };
+    expect(() => queue.flush(socket)).toThrow('socket gone');
+    expect([sent, queue.length, queue.bytes]).toEqual([['1'], 2, 2]);
+    socket.send = (data: unknown) => {
+      sent.push(data);
+      if (data === '2') socket.readyState = 2; // closing: the rest waits
+    };
+    queue.flush(socket);
+    expect([sent, queue.length]).toEqual([['1', '2'], 1]);
+  });
+
+  test('binary data is queued as a copy of its bytes; a Blob is queued as is', async () => {
+    const queue = new SendQueue();
+    const buffer = new Uint8Array([1, 2, 3, 4]);
+    queue.push(new DataView(buffer.buffer, 1, 2));
+    queue.push(buffer.buffer);
+    queue.push(new Blob(['blob']));
+    buffer.fill(9);
+    expect(queue.bytes).toBe(2 + 4 + 4);
+    expect([...(queue.shift() as Uint8Array)]).toEqual([2, 3]);
+    expect([...new Uint8Array(queue.shift() as ArrayBuffer)]).toEqual([1, 2, 3, 4]);
+    expect(await (queue.shift() as Blob).text()).toBe('blob');
+  });
+
+  test('an unknown overflow policy throws, naming it', () => {
+    expect(() => new SendQueue({ overflow: 'drop-all' as never })).toThrow(
+      new TypeError("ReconnectingWebSocket: unknown queue.overflow 'drop-all'"),
+    );
+  });
+
   test('defaults are bounded: 100 messages, 1 MiB', () => {
     const queue = new SendQueue();
     expect([queue.maxMessages, queue.maxBytes, queue.overflow]).toEqual([
@@ -423,7 +476,7 @@ describe('send queue', () => {
     ]);
     for (let i = 0; i < 150; i++) queue.push(String(i));
     expect(queue.length).toBe(100);
-    expect(queue.peek()).toBe('50');
+    expect(queue.shift()).toBe('50');
   });
 
   test('utf8Length counts 1- to 4-byte sequences and lone surrogates as U+FFFD', () => {
@@ -522,6 +575,16 @@ describe('heartbeat', () => {
   test('invalid heartbeat options throw', () => {
     expect(() => make({ heartbeat: { interval: 0, timeout: 10, message: 'p' } })).toThrow(
       RangeError,
+    );
+    // Timers count whole milliseconds up to 2^31 - 1: beyond, they would fire at once.
+    expect(() => make({ heartbeat: { interval: 10, timeout: 2 ** 31, message: 'p' } })).toThrow(
+      'ReconnectingWebSocket: heartbeat: timeout must be a number in [1, 2147483647], got 2147483648',
+    );
+    expect(() => make({ heartbeat: { interval: Infinity, timeout: 10, message: 'p' } })).toThrow(
+      RangeError,
+    );
+    expect(() => make({ heartbeat: { timeout: 10, message: 'p' } as never })).toThrow(
+      'heartbeat: interval must be a number in [1, 2147483647], got undefined',
     );
   });
 });
