@@ -79,10 +79,15 @@ end
 return { head, redis.call('XRANGE', KEYS[1], '0-' .. (tonumber(ARGV[1]) + 1), '+', 'COUNT', ARGV[2]) }
 `;
 
-/** A script run by its SHA1, sent in full once per connection that does not have it yet. */
+/**
+ * A script run by its SHA1. It is loaded (SCRIPT LOAD) once per connection before the first
+ * run, and again after a NOSCRIPT (a restarted Redis forgets its scripts): sending the full
+ * source with every publish would cost more than the message.
+ */
 export class Script {
   readonly #source: string;
   readonly #sha: string;
+  readonly #loaded = new WeakMap<Redis, Promise<unknown>>();
 
   constructor(source: string) {
     this.#source = source;
@@ -91,11 +96,26 @@ export class Script {
 
   /** Replies as Buffers: payloads are bytes, and text is decoded by the caller. */
   async run(client: Redis, key: string, args: Array<string | Buffer>): Promise<unknown> {
+    await this.#load(client);
     try {
       return await client.callBuffer('EVALSHA', this.#sha, 1, key, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return await client.callBuffer('EVAL', this.#source, 1, key, ...args);
+      this.#loaded.delete(client);
+      await this.#load(client);
+      return await client.callBuffer('EVALSHA', this.#sha, 1, key, ...args);
     }
+  }
+
+  /** One SCRIPT LOAD at a time per connection, shared by the runs waiting for it. */
+  #load(client: Redis): Promise<unknown> {
+    let loading = this.#loaded.get(client);
+    if (loading === undefined) {
+      loading = client.script('LOAD', this.#source);
+      // A failed load (Redis down) is tried again by the next run.
+      loading.catch(() => this.#loaded.delete(client));
+      this.#loaded.set(client, loading);
+    }
+    return loading;
   }
 }
