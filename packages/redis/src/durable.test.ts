@@ -390,6 +390,52 @@ describe('createDurableTopics when Redis restarts', () => {
     }
   });
 
+  test('a subscription made while Redis is down (its SUBSCRIBE failed at once) catches up once it is back', async () => {
+    const own = await ownRedis(true);
+    try {
+      const publisher = createDurableTopics({
+        url: own.url,
+        keyPrefix: 'd:',
+        onError: () => undefined,
+      });
+      cleanups.push(() => publisher.close());
+      for (let index = 1; index <= 5; index++) await publisher.publish('s', `m${index}`);
+      await own.kill();
+      const errors: Error[] = [];
+      const listening = createDurableTopics({
+        url: own.url,
+        keyPrefix: 'd:',
+        // As the apps configure it: a command while Redis is down fails at once.
+        redisOptions: {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => 100,
+        },
+        onError: (error) => errors.push(error),
+      });
+      cleanups.push(() => listening.close());
+      const seen = recorder();
+      listening.subscribe('s', { after: 0 }, seen.subscriber);
+      await eventually(
+        () => errors.some((error) => /SUBSCRIBE s failed/.test(error.message)),
+        () => errors.map((error) => error.message).join('\n'),
+      );
+      await own.restart();
+      await eventually(
+        () => seen.messages.length === 5,
+        () => `after the restart: ${seen.seqs()}`,
+      );
+      await publishSurely(publisher, 's', 'm6');
+      await eventually(
+        () => seen.messages.length === 6,
+        () => `live: ${seen.seqs()}`,
+      );
+      expect(seen.seqs()).toEqual(range(1, 6));
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('without persistence: the lost log is reported as a reset, and the new one delivered', async () => {
     const own = await ownRedis(false);
     try {

@@ -100,13 +100,11 @@ export class RedisDurableTopics implements DurableTopics {
       );
     listener.on('error', connectionError('listener'));
     if (ownsCommands) commands.on('error', connectionError('command'));
-    // Live messages sent while the listener was away are lost: after each reconnect, every
+    // Live messages sent while the listener was away are lost: after each (re)connect, every
     // topic is SUBSCRIBEd again and then every subscription reads the log from its position.
-    let connectedBefore = false;
+    // The first `ready` too: a SUBSCRIBE sent before it may have failed (no offline queue).
     listener.on('ready', () => {
-      if (connectedBefore)
-        for (const [topic, listened] of this.#topics) this.#listen(topic, listened, true);
-      connectedBefore = true;
+      for (const [topic, listened] of this.#topics) this.#listen(topic, listened, true);
     });
   }
 
@@ -151,8 +149,13 @@ export class RedisDurableTopics implements DurableTopics {
       this.#listen(topic, listened, false);
     } else {
       listened.subscriptions.add(subscription);
-      void listened.subscribed.then((ok) => {
+      const current = listened;
+      void current.subscribed.then((ok) => {
+        // A SUBSCRIBE that failed (Redis was down) is tried again now rather than left to the
+        // next reconnect; its success starts every replay of the topic, this one included.
         if (ok) subscription.replay();
+        else if (!this.#closed && this.#topics.get(topic) === current)
+          this.#listen(topic, current, false);
       });
     }
     return {
@@ -221,7 +224,7 @@ export class RedisDurableTopics implements DurableTopics {
         if (!this.#closed) {
           this.#report(
             new Error(
-              `${PREFIX} SUBSCRIBE ${topic} failed${reconnected ? ' after a reconnect' : ''}: ${error.message}`,
+              `${PREFIX} SUBSCRIBE ${topic} failed${reconnected ? ' after a connect' : ''}: ${error.message}`,
             ),
           );
         }
