@@ -515,6 +515,9 @@ describe('createDurableTopics: bad input throws, naming the option', () => {
   test('bad arguments to publish, subscribe and read throw or reject, naming them', async () => {
     const topics = durable();
     await expect(topics.publish('', 'x')).rejects.toThrow(/a topic must be a non-empty string/);
+    await expect(topics.publish('t', 42 as never)).rejects.toThrow(
+      /data must be a string or a Uint8Array/,
+    );
     expect(() => topics.subscribe('t', { after: -1 }, { message() {} })).toThrow(
       /after must be a non-negative integer/,
     );

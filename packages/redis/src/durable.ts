@@ -112,6 +112,9 @@ export class RedisDurableTopics implements DurableTopics {
     if (this.#closed) throw new Error(`${PREFIX} publish to ${topic} after close()`);
     checkTopic(topic);
     const text = typeof data === 'string';
+    if (!text && !(data instanceof Uint8Array)) {
+      throw new TypeError(`${PREFIX} publish: data must be a string or a Uint8Array`);
+    }
     const { maxLen, maxAgeMs, exact } = this.#options;
     const reply = await publishScript.run(this.#commands, this.#options.keyPrefix + topic, [
       text ? 't' : 'b',
