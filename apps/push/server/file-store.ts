@@ -124,7 +124,14 @@ export class FileStore implements NotificationStore {
       log.lines++;
       log.entries.push(entry);
       if (log.entries.length > this.#max) log.entries.splice(0, log.entries.length - this.#max);
-      for (const deliver of this.#subscribers.get(input.topic) ?? []) deliver(entry);
+      // Stored: a subscriber that throws must not turn the append into a failure.
+      for (const deliver of this.#subscribers.get(input.topic) ?? []) {
+        try {
+          deliver(entry);
+        } catch (error) {
+          console.error(`push: a subscriber of ${input.topic} failed:`, error);
+        }
+      }
       if (log.lines >= this.#max * 2) await this.#compact(input.topic, log);
       return entry;
     });
