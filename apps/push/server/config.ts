@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type Broker, LocalBroker, RedisBroker } from './broker.js';
 import { FileStore } from './file-store.js';
-import { connectPushRedis, RedisStore } from './redis-store.js';
+import { RedisStore } from './redis-store.js';
 import type { NotificationStore } from './store.js';
 
 /** The package directory, from source (server/) or from the build (dist/server/). */
@@ -36,21 +35,17 @@ export function readConfig(env: Record<string, string | undefined>): Config {
 }
 
 /**
- * With REDIS_URL (`redis://` or `rediss://`): Redis Streams and the broker on one Redis
- * connection, which the store closes (the app closes the broker first). Without: files and
- * this process only.
+ * With REDIS_URL (`redis://` or `rediss://`): durable topics of @wskit/redis (Redis Streams,
+ * delivered to every process). Without: files and this process only.
  */
-export async function openBackends(
-  config: Config,
-): Promise<{ store: NotificationStore; broker: Broker }> {
+export async function openBackends(config: Config): Promise<{ store: NotificationStore }> {
   if (!config.redisUrl) {
-    const store = await FileStore.open({ dir: config.dataDir, maxPerTopic: config.maxPerTopic });
-    return { store, broker: new LocalBroker() };
+    return {
+      store: await FileStore.open({ dir: config.dataDir, maxPerTopic: config.maxPerTopic }),
+    };
   }
-  const redis = await connectPushRedis(config.redisUrl);
   return {
-    store: new RedisStore(redis, { maxPerTopic: config.maxPerTopic, owned: true }),
-    broker: new RedisBroker(redis),
+    store: await RedisStore.open({ url: config.redisUrl, maxPerTopic: config.maxPerTopic }),
   };
 }
 

@@ -9,7 +9,12 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTopic, type NotificationInput, type StoredNotification } from '../shared/schema.js';
-import { DEFAULT_MAX_PER_TOPIC, type NotificationStore, newId } from './store.js';
+import {
+  DEFAULT_MAX_PER_TOPIC,
+  type NotificationStore,
+  newId,
+  type StoreSubscription,
+} from './store.js';
 
 export interface FileStoreOptions {
   dir: string;
@@ -37,6 +42,8 @@ export class FileStore implements NotificationStore {
   readonly #dir: string;
   readonly #max: number;
   readonly #topics = new Map<string, TopicLog>();
+  /** Per topic, the subscribers to hand each new entry to (one process: no broker needed). */
+  readonly #subscribers = new Map<string, Set<(entry: StoredNotification) => void>>();
   #closed = false;
 
   private constructor(dir: string, max: number) {
@@ -117,6 +124,14 @@ export class FileStore implements NotificationStore {
       log.lines++;
       log.entries.push(entry);
       if (log.entries.length > this.#max) log.entries.splice(0, log.entries.length - this.#max);
+      // Stored: a subscriber that throws must not turn the append into a failure.
+      for (const deliver of this.#subscribers.get(input.topic) ?? []) {
+        try {
+          deliver(entry);
+        } catch (error) {
+          console.error(`push: a subscriber of ${input.topic} failed:`, error);
+        }
+      }
       if (log.lines >= this.#max * 2) await this.#compact(input.topic, log);
       return entry;
     });
@@ -149,6 +164,40 @@ export class FileStore implements NotificationStore {
 
   async head(topic: string): Promise<number> {
     return this.#topics.get(topic)?.head ?? 0;
+  }
+
+  /**
+   * The retained entries are in memory and an append updates them and notifies subscribers
+   * in the same synchronous step: replaying them and registering, both synchronous here,
+   * leave no moment for an entry to be missed or handed over twice.
+   */
+  subscribe(
+    topic: string,
+    after: number,
+    deliver: (notification: StoredNotification) => void,
+  ): StoreSubscription {
+    let closed = false;
+    for (const entry of this.#topics.get(topic)?.entries ?? []) {
+      if (entry.seq > after) deliver(entry);
+    }
+    const live = (entry: StoredNotification) => {
+      if (!closed) deliver(entry);
+    };
+    let subscribers = this.#subscribers.get(topic);
+    if (subscribers === undefined) {
+      subscribers = new Set();
+      this.#subscribers.set(topic, subscribers);
+    }
+    subscribers.add(live);
+    return {
+      close: () => {
+        closed = true;
+        subscribers.delete(live);
+        if (subscribers.size === 0 && this.#subscribers.get(topic) === subscribers) {
+          this.#subscribers.delete(topic);
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {

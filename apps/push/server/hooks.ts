@@ -3,14 +3,13 @@
  * the WHATWG fetch API: server/node.ts, server/bun.ts and server/deno.ts only wire
  * `app.hooks` and `app.fetch` into their runtime.
  *
- * Delivery: every peer keeps, per topic, the last sequence number it was sent. A live
- * notification is sent only if it is exactly the next one; anything else (a gap, or a
- * subscription still replaying) is served by a catch-up loop that reads the store until the
- * peer reaches the topic's head. So a peer sees each topic's notifications once, in order, with
- * no gap, whether they arrive live, replayed after a reconnect, or both at once. That per-peer
- * cursor is why fan-out is done here rather than with `peer.subscribe`/`server.publish`.
- * Between processes, a Broker (a topic of an @wskit/redis broker when REDIS_URL is set) carries
- * the notifications; the store, not the broker, is the source of truth.
+ * Delivery: each subscription of a peer (or an event stream) is a subscription of the store
+ * (`NotificationStore.subscribe`), which hands over the topic's notifications after the
+ * peer's `after` once each, in order: the stored ones, then new ones as they are accepted. With
+ * Redis that is a durable topic of @wskit/redis, which also carries them between processes and
+ * does the replay-then-live hand-over without a gap or a repeat; with files, one process, it
+ * is the file store's in-memory tail. Fan-out is per subscription rather than through
+ * `peer.subscribe`/`server.publish` because each peer resumes from its own position.
  */
 import { defineHooks, type Hooks, type Peer } from '@wskit/core';
 import {
@@ -25,16 +24,14 @@ import {
   TOPIC_PATTERN,
   type TopicCursor,
 } from '../shared/schema.js';
-import { type Broker, LocalBroker } from './broker.js';
 import { OPENAPI } from './openapi.js';
 import { openSseStream, resumePoint, type SseStream } from './sse.js';
 import { serveStatic } from './static.js';
-import type { NotificationStore } from './store.js';
+import type { NotificationStore, StoreSubscription } from './store.js';
 
 export interface PushAppOptions {
+  /** The notifications, and their delivery: to this process (files) or all of them (Redis). */
   store: NotificationStore;
-  /** Fan-out between server processes. Default: in-process only (LocalBroker). */
-  broker?: Broker;
   /** Bearer token for `POST /api/notify`. */
   token: string;
   /** Origins allowed besides the server's own (`Origin` host equal to `Host`). */
@@ -51,13 +48,8 @@ export interface PushAppOptions {
   path?: string;
 }
 
-interface Subscription {
-  lastSent: number;
-  catchingUp: boolean;
-}
-
 export interface PeerState {
-  subscriptions: Map<string, Subscription>;
+  subscriptions: Map<string, StoreSubscription>;
   tokens: number;
   refilledAt: number;
   violations: number;
@@ -82,7 +74,6 @@ export interface PushApp {
   close(): Promise<void>;
 }
 
-const REPLAY_BATCH = 200;
 /** `GET /api/topics/:topic/notifications`: default and largest page. */
 const HISTORY_DEFAULT_LIMIT = 50;
 const HISTORY_MAX_LIMIT = 200;
@@ -90,13 +81,11 @@ const TOPIC_ROUTE = /^\/api\/topics\/([^/]+)\/(notifications|events)$/;
 
 export function createPushApp(options: PushAppOptions): PushApp {
   const { store, token } = options;
-  const broker = options.broker ?? new LocalBroker();
   const path = options.path ?? '/ws';
   const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024;
   const rate = options.messagesPerSecond ?? 20;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const allowed = new Set(options.allowedOrigins ?? []);
-  const subscribers = new Map<string, Set<Target>>();
 
   function isOpen(target: Target): boolean {
     return 'sse' in target ? !target.sse.closed : target.readyState === 1;
@@ -112,77 +101,29 @@ export function createPushApp(options: PushAppOptions): PushApp {
     send(peer, { v: 1, type: 'error', code, message });
   }
 
-  async function catchUp(peer: Target, topic: string, subscription: Subscription) {
-    subscription.catchingUp = true;
-    try {
-      for (;;) {
-        if (peer.data.subscriptions.get(topic) !== subscription || !isOpen(peer)) return;
-        const batch = await store.readAfter(topic, subscription.lastSent, REPLAY_BATCH);
-        if (batch.length === 0) {
-          // Nothing left in the store past our cursor; but an append may have landed during the
-          // read (its live delivery was skipped because we were catching up): check the head.
-          const head = await store.head(topic);
-          if (head <= subscription.lastSent) return;
-          // The head moved past the cursor: read again before concluding anything, so an
-          // append that landed during the empty read is delivered now, not at the next one.
-          const again = await store.readAfter(topic, subscription.lastSent, 1);
-          if (again.length > 0) continue;
-          // Still nothing past the cursor: retention dropped what the peer missed; jump to
-          // what is left.
-          const oldest = await store.readAfter(topic, 0, 1);
-          if (oldest.length === 0 || (oldest[0] as StoredNotification).seq <= subscription.lastSent)
-            return;
-          subscription.lastSent = (oldest[0] as StoredNotification).seq - 1;
-          continue;
-        }
-        for (const notification of batch) {
-          if (notification.seq <= subscription.lastSent) continue;
-          send(peer, { v: 1, type: 'notification', ...notification });
-          subscription.lastSent = notification.seq;
-        }
-      }
-    } finally {
-      subscription.catchingUp = false;
-    }
-  }
-
-  function deliver(peer: Target, notification: StoredNotification): void {
-    const subscription = peer.data.subscriptions.get(notification.topic);
-    if (subscription === undefined || subscription.catchingUp) return;
-    if (notification.seq === subscription.lastSent + 1) {
-      send(peer, { v: 1, type: 'notification', ...notification });
-      subscription.lastSent = notification.seq;
-    } else if (notification.seq > subscription.lastSent + 1) {
-      void catchUp(peer, notification.topic, subscription).catch((error) =>
-        sendError(peer, 'internal', errorText(error)),
-      );
-    }
-  }
-
   async function subscribe(peer: Target, cursor: TopicCursor): Promise<void> {
     const head = await store.head(cursor.topic);
+    // The peer left, or subscribed to the topic again, while the head was read.
+    if (!isOpen(peer)) return;
     // `after` beyond the head (the store was reset) is treated as "from the start".
     const after = cursor.after === undefined ? head : cursor.after > head ? 0 : cursor.after;
-    const subscription: Subscription = { lastSent: after, catchingUp: false };
-    peer.data.subscriptions.set(cursor.topic, subscription);
-    let set = subscribers.get(cursor.topic);
-    if (set === undefined) {
-      set = new Set();
-      subscribers.set(cursor.topic, set);
-    }
-    set.add(peer);
+    peer.data.subscriptions.get(cursor.topic)?.close();
     const subscribed: ServerMessage = { v: 1, type: 'subscribed', topic: cursor.topic, head };
     // On a stream, the event id is where replay starts: a reconnect before the first replayed
     // notification resumes from there, not from the head (which would skip the replay).
     if ('sse' in peer) peer.sse.write(subscribed, after);
     else send(peer, subscribed);
-    await catchUp(peer, cursor.topic, subscription);
+    peer.data.subscriptions.set(
+      cursor.topic,
+      store.subscribe(cursor.topic, after, (notification) =>
+        send(peer, { v: 1, type: 'notification', ...notification }),
+      ),
+    );
   }
 
   function unsubscribe(peer: Target, topic: string): void {
+    peer.data.subscriptions.get(topic)?.close();
     peer.data.subscriptions.delete(topic);
-    subscribers.get(topic)?.delete(peer);
-    if (subscribers.get(topic)?.size === 0) subscribers.delete(topic);
   }
 
   /** Token bucket: `rate` per second, bursts of `2 × rate`. */
@@ -268,16 +209,10 @@ export function createPushApp(options: PushAppOptions): PushApp {
     },
   });
 
-  async function notify(input: NotificationInput): Promise<StoredNotification> {
-    const notification = await store.append(input);
-    // Accepted (durable) from here on: a broker failure must not turn it into an error.
-    await broker.publish(notification).catch(() => undefined);
-    return notification;
+  /** Accepted once stored; the store's subscriptions deliver it, here and elsewhere. */
+  function notify(input: NotificationInput): Promise<StoredNotification> {
+    return store.append(input);
   }
-
-  broker.onNotification((notification) => {
-    for (const peer of subscribers.get(notification.topic) ?? []) deliver(peer, notification);
-  });
 
   async function handleNotify(request: Request): Promise<Response> {
     const authorization = request.headers.get('authorization') ?? '';
@@ -378,7 +313,6 @@ export function createPushApp(options: PushAppOptions): PushApp {
     fetch,
     notify,
     async close() {
-      await broker.close();
       await store.close();
     },
   };

@@ -1,99 +1,108 @@
 import { type AppRedis, connectAppRedis } from '@wskit/app-shared/redis';
-import { createRedisBroker } from '@wskit/redis';
-import type { Redis } from 'ioredis';
+import { createDurableTopics, type DurableMessage, type DurableTopics } from '@wskit/redis';
 import type { NotificationInput, StoredNotification } from '../shared/schema.js';
-import { DEFAULT_MAX_PER_TOPIC, type NotificationStore, newId } from './store.js';
-
-/** The one Redis connection of a push process: the store's commands and the broker. */
-export function connectPushRedis(url: string): Promise<AppRedis> {
-  return connectAppRedis({
-    url,
-    label: 'push',
-    createBroker: createRedisBroker,
-  });
-}
+import {
+  DEFAULT_MAX_PER_TOPIC,
+  type NotificationStore,
+  newId,
+  type StoreSubscription,
+} from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://` or `rediss://`. */
   url: string;
   maxPerTopic?: number;
-  /** Key prefix. Default `push:`. */
+  /** Key prefix. Default `push:`; a topic's log is the stream `push:log:<topic>`. */
   prefix?: string;
 }
 
 /**
- * Redis Streams: one stream per topic (`push:stream:<topic>`) whose entry id is `<seq>-1`, so
- * XRANGE from `<after + 1>-0` is the replay query. The counter and the XADD run in one Lua
- * script: two processes accepting for the same topic cannot interleave a gap or a reversal.
- * Retention is XADD's MAXLEN (exact, so tests can count).
+ * Notifications as durable topics of `@wskit/redis`: a Redis Stream per topic, numbered by
+ * Redis, kept to `maxPerTopic`, and carried live to every push process. The library does the
+ * replay-then-live hand-over; what is left here is push's own: the notification as JSON
+ * (`id`, `time` and the input), and "Redis unavailable" for the API's 503.
  */
-const APPEND_SCRIPT = `
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], seq .. '-1', 'n', ARGV[1])
-return seq
-`;
-
 export class RedisStore implements NotificationStore {
-  readonly #client: Redis;
-  readonly #max: number;
-  readonly #prefix: string;
-  /** The connection, when this store is the one to close it. */
-  readonly #owned: AppRedis | undefined;
+  readonly #topics: DurableTopics;
+  readonly #redis: AppRedis;
 
-  /** Over a connection opened by `connectAppRedis`; `owned` makes `close()` close it. */
-  constructor(
-    redis: AppRedis,
-    options: { maxPerTopic?: number; prefix?: string; owned?: boolean } = {},
-  ) {
-    this.#client = redis.client;
-    this.#max = options.maxPerTopic ?? DEFAULT_MAX_PER_TOPIC;
-    this.#prefix = options.prefix ?? 'push:';
-    this.#owned = options.owned === true ? redis : undefined;
+  private constructor(redis: AppRedis, topics: DurableTopics) {
+    this.#redis = redis;
+    this.#topics = topics;
   }
 
-  /** With a connection of its own. */
+  /**
+   * Connects through the apps' shared connection (a wrong URL stops the process at start, an
+   * outage is logged once), with durable topics on it where the apps' plain broker would be.
+   */
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
-    const redis = await connectPushRedis(options.url);
-    return new RedisStore(redis, { ...options, owned: true });
+    let topics: DurableTopics | undefined;
+    const redis = await connectAppRedis({
+      url: options.url,
+      label: 'push',
+      createBroker: ({ redis: client, onError }) => {
+        const created = createDurableTopics({
+          redis: client,
+          keyPrefix: `${options.prefix ?? 'push:'}log:`,
+          retention: { maxLen: options.maxPerTopic ?? DEFAULT_MAX_PER_TOPIC, exact: true },
+          onError,
+        });
+        topics = created;
+        return {
+          ready: () => created.ready(),
+          close: () => created.close(),
+          attach: () => {
+            throw new Error('push carries notifications as durable topics, not plain ones');
+          },
+        };
+      },
+    });
+    return new RedisStore(redis, topics as DurableTopics);
   }
 
   async append(input: NotificationInput): Promise<StoredNotification> {
     const id = newId();
     const time = Date.now();
-    const payload = JSON.stringify({ id, time, ...input });
     const seq = await unavailable(
-      this.#client.eval(
-        APPEND_SCRIPT,
-        2,
-        `${this.#prefix}stream:${input.topic}`,
-        `${this.#prefix}seq:${input.topic}`,
-        payload,
-        this.#max,
-      ),
+      this.#topics.publish(input.topic, JSON.stringify({ id, time, ...input })),
     );
-    return { id, seq: Number(seq), time, ...input };
+    return { id, seq, time, ...input };
   }
 
   async readAfter(topic: string, after: number, limit: number): Promise<StoredNotification[]> {
-    const entries = await unavailable(
-      this.#client.xrange(`${this.#prefix}stream:${topic}`, `${after + 1}-0`, '+', 'COUNT', limit),
-    );
-    return entries.map(([entryId, fields]) => {
-      const payload = JSON.parse(fields[fields.indexOf('n') + 1] as string) as Omit<
-        StoredNotification,
-        'seq'
-      >;
-      return { ...payload, seq: Number.parseInt(entryId, 10) } as StoredNotification;
-    });
+    const { messages } = await unavailable(this.#topics.read(topic, { after, limit }));
+    return messages.map(toNotification);
   }
 
   async head(topic: string): Promise<number> {
-    return Number((await unavailable(this.#client.get(`${this.#prefix}seq:${topic}`))) ?? 0);
+    return await unavailable(this.#topics.head(topic));
+  }
+
+  subscribe(
+    topic: string,
+    after: number,
+    deliver: (notification: StoredNotification) => void,
+  ): StoreSubscription {
+    return this.#topics.subscribe(
+      topic,
+      { after },
+      {
+        message: (message) => deliver(toNotification(message)),
+        // Retention dropped notifications this subscriber had not read: the page sees the
+        // jump in `seq` (and a log that restarted begins again at 1).
+        gap: () => undefined,
+      },
+    );
   }
 
   async close(): Promise<void> {
-    await this.#owned?.close();
+    await this.#redis.close();
   }
+}
+
+function toNotification(message: DurableMessage): StoredNotification {
+  const stored = JSON.parse(String(message.data)) as Omit<StoredNotification, 'seq'>;
+  return { ...stored, seq: message.seq } as StoredNotification;
 }
 
 /**

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { StoredNotification } from '../shared/schema.js';
 import { type RedisInstance, startRedis } from '../test/redis.js';
 import { FileStore } from './file-store.js';
 import { RedisStore } from './redis-store.js';
@@ -40,6 +41,36 @@ const backends: Backend[] = [
 const note = (topic: string, title: string) => ({ topic, title, body: '' });
 
 describe.each(backends)('$name store', (backend) => {
+  test('subscribe: 1,000 missed notifications in order, then live ones, each once', async () => {
+    const location = backend.location();
+    const store = await backend.open(location, 2000);
+    // A second store on the same data: for Redis another process's connection, whose
+    // appends must reach this subscriber too.
+    const other = backend.name === 'redis' ? await backend.open(location, 2000) : store;
+    for (let index = 1; index <= 1000; index++) await store.append(note('s', `m${index}`));
+    const got: StoredNotification[] = [];
+    const subscription = store.subscribe('s', 0, (notification) => got.push(notification));
+    // Appends racing the replay, from both.
+    const racing = [store, other].map(async (from, which) => {
+      for (let index = 0; index < 25; index++) await from.append(note('s', `r${which}`));
+    });
+    await Promise.all(racing);
+    const deadline = Date.now() + 10_000;
+    while (got.length < 1050 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(got.map((notification) => notification.seq)).toEqual(
+      Array.from({ length: 1050 }, (_, index) => index + 1),
+    );
+    expect(got.slice(0, 1000).map((notification) => notification.title)).toEqual(
+      Array.from({ length: 1000 }, (_, index) => `m${index + 1}`),
+    );
+    subscription.close();
+    await store.append(note('s', 'after close'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toHaveLength(1050);
+    if (other !== store) await other.close();
+    await store.close();
+  });
+
   test('sequence numbers are per topic, dense, from 1', async () => {
     const store = await backend.open(backend.location());
     const results = [];

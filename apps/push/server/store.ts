@@ -11,7 +11,23 @@ export interface NotificationStore {
   readAfter(topic: string, after: number, limit: number): Promise<StoredNotification[]>;
   /** The highest sequence number of `topic` (0 if none). */
   head(topic: string): Promise<number>;
+  /**
+   * Hands `deliver` the notifications of `topic` with `seq > after`, each once and in order:
+   * the stored ones first, then each new one as it is appended, by this process or (Redis)
+   * any other sharing the store. Notifications dropped by retention before they were read are
+   * skipped; the jump in `seq` shows it to the page.
+   */
+  subscribe(
+    topic: string,
+    after: number,
+    deliver: (notification: StoredNotification) => void,
+  ): StoreSubscription;
   close(): Promise<void>;
+}
+
+/** From `NotificationStore.subscribe`: `close()` stops the deliveries at once. */
+export interface StoreSubscription {
+  close(): void;
 }
 
 /** Retention: notifications kept per topic; older ones can no longer be replayed. */

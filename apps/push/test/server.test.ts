@@ -2,7 +2,6 @@
 // reconnect, restarts, limits and bad messages. Run against both stores.
 import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { RedisBroker } from '../server/broker.js';
 import { FileStore } from '../server/file-store.js';
 import { type NodePushServer, type StartOptions, startPushServer } from '../server/node.js';
 import { RedisStore } from '../server/redis-store.js';
@@ -217,15 +216,13 @@ describe('protocol errors and limits (file store)', () => {
   });
 });
 
-describe('several server processes on one Redis (store + pub/sub broker)', () => {
+describe('several server processes on one Redis (durable topics of @wskit/redis)', () => {
   test('a notification accepted by one server reaches a subscriber of another, in order', async () => {
     const prefix = `multi${prefixCount++}:`;
-    const channel = `${prefix}notifications`;
     const servers = [];
     for (let index = 0; index < 2; index++) {
       const server = await startPushServer({
         store: await RedisStore.open({ url: redis.url, prefix }),
-        broker: await RedisBroker.open(redis.url, channel),
         token: TOKEN,
       });
       cleanup.push(() => server.close());

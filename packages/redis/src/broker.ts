@@ -189,7 +189,7 @@ export class RedisTopicBroker implements RedisBroker {
   }
 }
 
-function whenReady(client: Redis): Promise<void> {
+export function whenReady(client: Redis): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onReady = () => {
@@ -206,7 +206,7 @@ function whenReady(client: Redis): Promise<void> {
 }
 
 /** QUIT when connected (pending replies arrive first), else drop the reconnect loop at once. */
-async function end(client: Redis): Promise<void> {
+export async function end(client: Redis): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

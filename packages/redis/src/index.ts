@@ -5,9 +5,14 @@
  */
 import { Redis } from 'ioredis';
 import { type RedisBroker, RedisTopicBroker } from './broker.js';
+import { type DurableTopics, RedisDurableTopics } from './durable.js';
+import { type DurableTopicsOptions, resolveDurableOptions } from './durable-options.js';
 import { type RedisBrokerOptions, resolveRedisOptions } from './options.js';
 
 export type { RedisBroker } from './broker.js';
+export type { DurableSubscription, DurableTopics } from './durable.js';
+export type { DurableRetention, DurableTopicsOptions } from './durable-options.js';
+export type { DurableGap, DurableMessage, DurableSubscriber } from './durable-types.js';
 export type { RedisBrokerOptions, RedisClient } from './options.js';
 
 /**
@@ -25,4 +30,23 @@ export type { RedisBrokerOptions, RedisClient } from './options.js';
  */
 export function createRedisBroker(options: RedisBrokerOptions): RedisBroker {
   return new RedisTopicBroker(resolveRedisOptions(options, Redis));
+}
+
+/**
+ * Durable topics, opted into per topic by publishing through this object: each publish gets
+ * a sequence number in the topic's Redis Stream (kept by `retention`), and a subscriber that
+ * comes back with the last sequence number it saw gets what it missed, then live messages,
+ * in order, with no gap and no duplicate; trimmed messages are reported, never skipped
+ * silently. Topics published with `createRedisBroker` stay plain (at most once, nothing kept).
+ *
+ * ```ts
+ * const topics = createDurableTopics({ url, retention: { maxLen: 10_000, maxAgeMs: 86_400_000 } });
+ * const seq = await topics.publish('orders', JSON.stringify(order));
+ * topics.subscribe('orders', { after: lastSeen }, { message: ({ seq, data }) => send(seq, data) });
+ * ```
+ *
+ * Needs Redis 7.0 or later. Throws (`WS_ERR_INVALID_ARGUMENT`) on a bad option, naming it.
+ */
+export function createDurableTopics(options: DurableTopicsOptions): DurableTopics {
+  return new RedisDurableTopics(resolveDurableOptions(options, Redis));
 }

@@ -18,11 +18,14 @@ const packageDir = resolve(import.meta.dirname, '..');
 const fixture = join(packageDir, 'test', 'fixtures', 'server.mjs');
 const require = createRequire(join(packageDir, 'package.json'));
 
-/** The runtime itself, not a node_modules/.bin shim (a signal to a shim would orphan it). */
-function command(runtime: Runtime): [string, string[]] {
-  if (runtime === 'node') return [process.execPath, [fixture]];
+/**
+ * The runtime itself, not a node_modules/.bin shim (a signal to a shim would orphan it),
+ * running `script` (default: the server fixture).
+ */
+export function command(runtime: Runtime, script = fixture): [string, string[]] {
+  if (runtime === 'node') return [process.execPath, [script]];
   const root = dirname(require.resolve(`${runtime}/package.json`));
-  if (runtime === 'bun') return [join(root, 'bin', 'bun.exe'), [fixture]];
+  if (runtime === 'bun') return [join(root, 'bin', 'bun.exe'), [script]];
   const linked = join(root, 'deno');
   const deno = existsSync(linked)
     ? linked
@@ -32,7 +35,7 @@ function command(runtime: Runtime): [string, string[]] {
         ),
         'deno',
       );
-  return [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', fixture]];
+  return [deno, ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', script]];
 }
 
 export interface ServerProcess {
