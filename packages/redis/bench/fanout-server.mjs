@@ -12,7 +12,8 @@
 //   {"command": "publish", "first", "count", "rate"}
 //        publishes `count` messages, numbered from `first`, `rate` per second, each carrying
 //        its publish time, then replies {"published", "lateMs"} (how far the timer fell
-//        behind schedule at worst: a late publisher would flatter the latency figures).
+//        behind schedule at worst: a late publisher would flatter the latency figures) and
+//        "callMs", the mean time one publish call took (local sockets are written in it).
 // stdin closing ends the process.
 import { createInterface } from 'node:readline';
 
@@ -107,13 +108,16 @@ function publishBurst({ first, count, rate }) {
     const start = performance.now();
     let index = 0;
     let lateMs = 0;
+    let callMs = 0;
     const tick = () => {
       const due = start + index * period;
-      lateMs = Math.max(lateMs, performance.now() - due);
+      const before = performance.now();
+      lateMs = Math.max(lateMs, before - due);
       publish(first + index);
+      callMs += performance.now() - before;
       index++;
       if (index === count) {
-        resolve({ published: count, lateMs });
+        resolve({ published: count, lateMs, callMs: callMs / count });
         return;
       }
       setTimeout(tick, Math.max(0, start + index * period - performance.now()));
