@@ -497,34 +497,42 @@ async function main() {
 
 function writeCharts(report) {
   const subtitle = `${report.subscribers.toLocaleString('en-US')} subscribers, ${report.date.slice(0, 10)}`;
-  const throughput = lineChart({
-    title: `Fan-out: messages delivered per second (${subtitle})`,
-    xLabel: 'publishes per second (each to every subscriber)',
-    yLabel: 'messages delivered per second',
-    series: [
-      {
-        name: 'offered',
-        color: '#999',
-        points: report.rates.map((rate) => [rate, rate * report.subscribers]),
-      },
-      ...report.results.map((result) => ({
-        name: result.name,
-        points: result.runs.map((run) => [run.rate, Math.round(run.deliveredPerSecond)]),
-      })),
-    ],
-  });
-  const latency = lineChart({
-    title: `Fan-out: p99 publish-to-receive latency (${subtitle})`,
-    xLabel: 'publishes per second (each to every subscriber)',
-    yLabel: 'p99 latency (ms)',
-    series: report.results.map((result) => ({
+  const xLabel = 'publishes per second (each to every subscriber)';
+  const thousands = (value) => Number((value / 1000).toFixed(2));
+  const perScenario = (figure) =>
+    report.results.map((result) => ({
       name: result.name,
-      points: result.runs.map((run) => [run.rate, Number(run.p99.toFixed(1))]),
-    })),
-  });
-  writeFileSync(join(here, 'fanout-throughput.svg'), throughput);
-  writeFileSync(join(here, 'fanout-latency.svg'), latency);
-  console.error('wrote bench/fanout-throughput.svg, bench/fanout-latency.svg');
+      points: result.runs.map((run) => [run.rate, figure(run)]),
+    }));
+  const charts = {
+    'fanout-throughput.svg': lineChart({
+      title: `Fan-out: messages delivered per second (${subtitle})`,
+      xLabel,
+      yLabel: 'thousand messages delivered per second',
+      series: [
+        {
+          name: 'offered',
+          color: '#999',
+          points: report.rates.map((rate) => [rate, thousands(rate * report.subscribers)]),
+        },
+        ...perScenario((run) => thousands(run.deliveredPerSecond)),
+      ],
+    }),
+    'fanout-cpu.svg': lineChart({
+      title: `Fan-out: deliveries per CPU-second of servers + Redis (${subtitle})`,
+      xLabel,
+      yLabel: 'thousand deliveries per CPU-second',
+      series: perScenario((run) => thousands(run.deliveriesPerCpuSecond)),
+    }),
+    'fanout-latency.svg': lineChart({
+      title: `Fan-out: p99 publish-to-receive latency (${subtitle})`,
+      xLabel,
+      yLabel: 'p99 latency (ms)',
+      series: perScenario((run) => Number(run.p99.toFixed(1))),
+    }),
+  };
+  for (const [file, svg] of Object.entries(charts)) writeFileSync(join(here, file), svg);
+  console.error(`wrote ${Object.keys(charts).join(', ')} in bench/`);
 }
 
 await main();
