@@ -284,7 +284,6 @@ async function collect({ timeoutMs }) {
     stray: m.stray,
     closedUnexpectedly,
     spanMs,
-    deliveredPerSecond: spanMs > 0 ? (m.filled * 1000) / spanMs : Number.NaN,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),

@@ -56,6 +56,8 @@ const SCENARIOS = [
     redis: true,
   },
 ].map((scenario) => ({ redis: true, ...scenario }));
+// The same colour for a scenario in every chart.
+const COLORS = { 'wskit-single': '#1f77b4', 'wskit-redis': '#2ca02c', 'socketio-redis': '#d62728' };
 const only = option('--only')?.split(',');
 const scenarios = SCENARIOS.filter((scenario) => only === undefined || only.includes(scenario.key));
 
@@ -291,6 +293,9 @@ async function burst(started, rate, count) {
     publishCallMs: published.callMs,
     offeredPerSecond: rate * SUBSCRIBERS,
     ...result,
+    // Over the burst's own length at least (count / rate): a burst of a few publishes that
+    // the servers keep up with would otherwise seem to deliver more than was offered.
+    deliveredPerSecond: (result.delivered * 1000) / Math.max(result.spanMs, (count / rate) * 1000),
     // Share of one CPU used by the servers (and Redis) between the first publish and the
     // last delivery (or the timeout).
     serverCpu: ticks.slice(0, servers.length).reduce((a, b) => a + b, 0) / 100 / seconds,
@@ -502,6 +507,7 @@ function writeCharts(report) {
   const perScenario = (figure) =>
     report.results.map((result) => ({
       name: result.name,
+      color: COLORS[result.key],
       points: result.runs.map((run) => [run.rate, figure(run)]),
     }));
   const charts = {
