@@ -187,8 +187,12 @@ class Connection {
 
   #frame(opcode, fin, bytes, start, end) {
     if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) {
-      // Neither server fragments messages this small; a fragment would be a finding.
-      if (!fin) throw new Error('unexpected fragmented message');
+      // Neither server fragments messages this small: a fragment is counted as a stray
+      // message (reported), never parsed as half a delivery.
+      if (!fin) {
+        measure.stray++;
+        return;
+      }
       const text = bytes.toString('latin1', start, end);
       if (this.protocol === 'wskit') onPublished(this, text);
       else this.#engineIo(text);
