@@ -1,10 +1,10 @@
 // Fan-out benchmark: one publish reaching 10,000 subscribers spread over 4 server processes
 // through Redis, for wskit (@wskit/node + @wskit/redis) and socket.io (+ @socket.io/redis-adapter),
 // with one wskit process holding all subscribers (no Redis) as the ceiling. Side by side in
-// one run, on the same machine, the same load generator and the same Redis.
+// one run, on the same machine, with the same load generator code and the same Redis.
 //
 //   node bench/fanout.mjs             the full run (10,000 subscribers; a few minutes), writes
-//                                     bench/fanout-results.json and the two SVG charts
+//                                     bench/fanout-results.json and three SVG charts
 //   node bench/fanout.mjs --quick     a smoke run (1,000 subscribers, short bursts), writes nothing
 //   options: --subscribers N  --rates 1,2,5  --burst SECONDS  --repeat N (best of N, default 3)
 //            --only wskit-single,wskit-redis,socketio-redis  --no-pin  --json FILE (also in --quick)
@@ -13,10 +13,11 @@
 //   - redis-server on a free loopback port, started here, nothing written to disk;
 //   - the server processes (fanout-server.mjs), the subscribers spread evenly over them; the
 //     first one also publishes, at a fixed rate, each message carrying its publish time;
-//   - one load generator (fanout-clients.mjs) holding every subscriber connection on raw
-//     sockets, which takes latency = receive time - publish time and counts what arrived.
+//   - per scenario one load generator (fanout-clients.mjs) holding its subscriber connections
+//     on raw sockets, which takes latency = receive time - publish time and counts what arrived.
+// Every scenario is started first; then they take turns, one burst each, round after round.
 // On a machine with 2 CPUs or more, Redis and the servers are pinned to CPU 0 and the load
-// generator to CPU 1 (`taskset`), so every scenario gets the same single core for its servers.
+// generators to CPU 1 (`taskset`), so every scenario gets the same single core for its servers.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,6 +31,14 @@ import { lineChart } from '../../../scripts/lib/svg-chart.mjs';
 const here = import.meta.dirname;
 const packageDir = join(here, '..');
 const args = process.argv.slice(2);
+const FLAGS = ['--quick', '--no-pin'];
+const VALUED = ['--subscribers', '--rates', '--burst', '--repeat', '--only', '--json'];
+for (let index = 0; index < args.length; index++) {
+  if (VALUED.includes(args[index])) index++;
+  else if (!FLAGS.includes(args[index])) {
+    throw new Error(`unknown option ${args[index]} (known: ${[...FLAGS, ...VALUED].join(' ')})`);
+  }
+}
 const option = (name) => {
   const index = args.indexOf(name);
   return index === -1 ? undefined : args[index + 1];
@@ -47,23 +56,33 @@ const REQUEST_TIMEOUT = 180_000;
 
 const SCENARIOS = [
   { name: 'wskit, 1 process', key: 'wskit-single', impl: 'wskit', processes: 1, redis: false },
-  { name: 'wskit + Redis, 4 processes', key: 'wskit-redis', impl: 'wskit', processes: 4 },
   {
-    name: 'socket.io + Redis adapter, 4 processes',
+    name: `wskit + Redis, ${PROCESSES} processes`,
+    key: 'wskit-redis',
+    impl: 'wskit',
+    processes: PROCESSES,
+    redis: true,
+  },
+  {
+    name: `socket.io + Redis adapter, ${PROCESSES} processes`,
     key: 'socketio-redis',
     impl: 'socketio',
     processes: PROCESSES,
     redis: true,
   },
-].map((scenario) => ({ redis: true, ...scenario }));
+];
 // The same colour for a scenario in every chart.
 const COLORS = { 'wskit-single': '#1f77b4', 'wskit-redis': '#2ca02c', 'socketio-redis': '#d62728' };
 const only = option('--only')?.split(',');
+for (const key of only ?? []) {
+  if (!SCENARIOS.some((scenario) => scenario.key === key)) {
+    throw new Error(
+      `--only: no scenario ${key} (${SCENARIOS.map((entry) => entry.key).join(', ')})`,
+    );
+  }
+}
 const scenarios = SCENARIOS.filter((scenario) => only === undefined || only.includes(scenario.key));
 
-if (!readFileSync(join(packageDir, 'package.json'), 'utf8').includes('"@wskit/redis"')) {
-  throw new Error('run from packages/redis');
-}
 try {
   readFileSync(join(packageDir, 'dist', 'index.js'));
 } catch {
