@@ -435,14 +435,19 @@ export async function runChatRestart({
     await sleep(1_000);
     for (const m of members) await m.collect?.();
     mark('counted');
+    if (process.env.RESTART_DEBUG) log(nginx.output());
 
     const counts = countMessages(members);
     const clients = members.map(({ record }) => {
       let movedAfter1012 = 0;
       let stayedAfter1012 = 0;
+      /** From a 1012 to the next open connection: the backoff's jittered delay, plus attempts. */
+      const reconnectMs = [];
       for (let k = 1; k < record.opens.length; k++) {
-        const closeBefore = record.closes.filter((c) => c.t <= record.opens[k].t).at(-1);
-        if (closeBefore?.code !== 1012) continue;
+        // The close that ended connection k − 1 (failed attempts may follow it).
+        const ended = record.closes.find((c) => c.t >= record.opens[k - 1].t);
+        if (ended?.code !== 1012) continue;
+        reconnectMs.push(record.opens[k].t - ended.t);
         if (record.opens[k].on !== record.opens[k - 1].on) movedAfter1012 += 1;
         else stayedAfter1012 += 1;
       }
@@ -462,6 +467,7 @@ export async function runChatRestart({
         connections: record.opens.map((o) => o.on),
         movedAfter1012,
         stayedAfter1012,
+        reconnectMs,
       };
     });
     const sum = (key) => clients.reduce((total, c) => total + c[key], 0);

@@ -48,7 +48,7 @@ class TracedWebSocket extends WsWebSocket {
 
 /** What every subscriber records: receipts, connections (where, when) and closes (code). */
 function newRecord(id, kind) {
-  return { id, kind, receipts: [], opens: [], closes: [] };
+  return { id, kind, receipts: [], opens: [], closes: [], errors: [] };
 }
 
 /** A Node subscriber: the page's transport (subscribe with `after`, resume on reconnect). */
@@ -74,6 +74,9 @@ function nodeSubscriber(id, url, processes, { resume, t0 }) {
         topics: [after === null ? { topic: TOPIC } : { topic: TOPIC, after }],
       }),
     );
+  });
+  live.addEventListener('error', (event) => {
+    record.errors.push({ t: Date.now() - t0, message: event.message });
   });
   live.addEventListener('close', (event) => {
     record.closes.push({ t: Date.now() - t0, code: event.code, reason: event.reason });
@@ -368,9 +371,13 @@ export async function runPushRestart({
       // A reconnect after a 1012 lands on the other process (this one is shutting down).
       let movedAfter1012 = 0;
       let stayedAfter1012 = 0;
+      /** From a 1012 to the next open connection: the backoff's jittered delay, plus attempts. */
+      const reconnectMs = [];
       for (let k = 1; k < record.opens.length; k++) {
-        const closeBefore = record.closes.filter((c) => c.t <= record.opens[k].t).at(-1);
-        if (closeBefore?.code !== 1012) continue;
+        // The close that ended connection k − 1 (failed attempts may follow it).
+        const ended = record.closes.find((c) => c.t >= record.opens[k - 1].t);
+        if (ended?.code !== 1012) continue;
+        reconnectMs.push(record.opens[k].t - ended.t);
         if (record.opens[k].on !== record.opens[k - 1].on) movedAfter1012 += 1;
         else stayedAfter1012 += 1;
       }
@@ -383,6 +390,7 @@ export async function runPushRestart({
         kind: record.kind,
         ...counts,
         closes: record.closes.map((c) => c.code),
+        errors: record.errors.map((e) => e.message),
         closes1012,
         connections: record.opens.map((o) => o.on),
         trace: [
@@ -391,6 +399,7 @@ export async function runPushRestart({
         ].sort((a, b) => a.t - b.t),
         movedAfter1012,
         stayedAfter1012,
+        reconnectMs,
         ...(shown === undefined ? {} : { shown }),
       };
     });
