@@ -18,7 +18,7 @@ export interface NodePushServer {
   close(options?: { code?: number; reason?: string; timeout?: number }): Promise<void>;
 }
 
-/** RFC 6455 §7.4.1 leaves 1012 to IANA: "Service Restart", a client may reconnect at once. */
+/** 1012 "Service Restart", from the IANA close code registry (RFC 6455 §11.7): reconnect now. */
 export const SERVICE_RESTART = { code: 1012, reason: 'service restart' } as const;
 /** How long SIGTERM waits for closing handshakes and requests in flight before it exits anyway. */
 export const SHUTDOWN_TIMEOUT_MS = 3_000;
