@@ -205,6 +205,63 @@ function restartsLine(result) {
     .join('; ');
 }
 
+/** Every chat member that missed acknowledged messages, and the Chromium pages' end state. */
+function chatPagesSection() {
+  const lines = [
+    '| Member | Received | Missing (acknowledged) | Connections | End state of the page |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const client of chat.clients) {
+    if (client.kind !== 'chromium' && client.missing.length === 0) continue;
+    const missing = client.missing;
+    const ranges =
+      missing.length === 0 ? 'none' : `${missing.length}: ids ${compactRanges(missing)}`;
+    const state = client.pageState
+      ? `"${client.pageState.status}", ${client.pageState.shown} shown, ${client.typingFailures} messages it could not type`
+      : '';
+    lines.push(
+      `| ${client.id} | ${client.received} | ${ranges} | ${client.connections.join(' → ')} | ${state} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The open problem of the full runs, stated only when this run shows it. */
+function stuckPagesNote() {
+  const stuck = chat.clients.filter(
+    (client) => client.kind === 'chromium' && client.missing.length > 0,
+  );
+  if (stuck.length === 0) return '';
+  return `- **Not solved: Chromium chat pages that stop receiving.** In this run ${stuck.length} of
+  ${chat.config.browserPages} chat pages missed acknowledged messages (table above; every Node
+  member received everything). A page that ends "Reconnecting (attempt 1, …)" got its 1012 and
+  its retry's handshake reached nginx (the DevTools protocol reports the 101 response), yet the
+  page's socket never reported \`open\`, nor the 10 s connect timeout, for the rest of the run;
+  ranges missed while the page was connected point the same way (a page starved of CPU: the
+  scenario's own typing into those pages timed out, and the page rebuilds its whole message list
+  for each message). The page shows itself as reconnecting and its unsent messages as
+  "sending…", so nothing is lost silently from its user's point of view, but the issue's "zero
+  lost" is not met for these pages. The small CI runs (one page, fewer members) do not show it.
+`;
+}
+
+/** [1, 2, 3, 7, 8] → "1–3, 7–8". */
+function compactRanges(ids) {
+  const out = [];
+  let start = ids[0];
+  let previous = ids[0];
+  for (const id of [...ids.slice(1), Number.NaN]) {
+    if (id === previous + 1) {
+      previous = id;
+      continue;
+    }
+    out.push(start === previous ? `${start}` : `${start}–${previous}`);
+    start = id;
+    previous = id;
+  }
+  return out.join(', ');
+}
+
 function markdown() {
   const p = push.totals;
   const c = chat.totals;
@@ -291,6 +348,8 @@ server replays what came after it from the history. On SIGTERM the process close
 first and waits for their close hooks (a \`say\` being stored and published, the rooms being
 left) before it closes the broker, so a message received is not half-handled.
 
+${chatPagesSection()}
+
 Control, ${chatControl.config.nodeClients} members that rejoin without \`lastSeen\` and never resend:
 ${chatControl.totals.unresolved} messages unresolved and ${chatControl.totals.lostAtMembers} missing at members, out of ${chatControl.totals.written} written.
 
@@ -304,7 +363,7 @@ ${chatControl.totals.unresolved} messages unresolved and ${chatControl.totals.lo
   chat (all its traffic is WebSockets). With \`max_fails=0\` a refused connection (the process
   shutting down has stopped listening) is retried on the other process at once, which is what
   the figures above use; both apps' \`nginx.conf\` say so next to the upstream.
-- The chat's replay after a reconnect covers the history kept per room (the last 50
+${stuckPagesNote()}- The chat's replay after a reconnect covers the history kept per room (the last 50
   messages): a member away for longer than 50 messages would miss the older ones. At these
   rates an outage lasts well under that; it is a limit to know, not something these runs hit.
 `;

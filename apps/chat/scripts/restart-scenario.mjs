@@ -176,7 +176,7 @@ function instrumentPage() {
 }
 
 /** A real Chromium page: types into the composer; its sends are judged by what it shows. */
-async function pageMember(browser, index, base, processes, t0) {
+async function pageMember(browser, index, base, processes, t0, log) {
   const record = {
     id: `page-${index}`,
     kind: 'chromium',
@@ -189,6 +189,12 @@ async function pageMember(browser, index, base, processes, t0) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.addInitScript(instrumentPage);
+  page.on('pageerror', (error) => log(`page-${index}: error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      log(`page-${index}: console ${message.type()}: ${message.text()}`);
+    }
+  });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   let open;
@@ -221,12 +227,26 @@ async function pageMember(browser, index, base, processes, t0) {
     async say() {
       const text = `message page-${index}-m${count++}`;
       record.sent.set(text, { ref: text, state: 'pending', t: Date.now() - t0 });
-      await page.fill('#text', text);
-      await page.press('#text', 'Enter');
+      // Bounded: a page starved of CPU must not hold the scenario up; a message that could
+      // not be typed is not counted as written.
+      try {
+        await page.fill('#text', text, { timeout: 5_000 });
+        await page.press('#text', 'Enter', { timeout: 5_000 });
+      } catch (error) {
+        record.sent.delete(text);
+        record.typingFailures = (record.typingFailures ?? 0) + 1;
+        log(`page-${index}: could not type a message: ${error.message.split('\n')[0]}`);
+      }
     },
     pending: () => 0,
     /** The page's own view: each own message shown once, as delivered, failed or sending. */
     async collect() {
+      record.status = await page.evaluate(() => ({
+        status: document.querySelector('#status-text')?.textContent,
+        title: document.querySelector('#room-title')?.textContent,
+        shown: document.querySelectorAll('#messages li:not(.notice)').length,
+        textDisabled: document.querySelector('#text')?.disabled,
+      }));
       const log = await page.evaluate(() => window.__restart);
       record.receipts = log.receipts.map((m) => ({
         id: m.id,
@@ -303,7 +323,10 @@ export function countMessages(members) {
       if (sent.state === 'acked') {
         result.acked += 1;
         for (const other of members) {
-          if (messageId === undefined || !other.seenIds.has(messageId)) result.lostAtMembers += 1;
+          if (messageId === undefined || !other.seenIds.has(messageId)) {
+            result.lostAtMembers += 1;
+            other.missing = [...(other.missing ?? []), messageId];
+          }
         }
       } else if (sent.state === 'failed') {
         result.failed += 1;
@@ -379,7 +402,7 @@ export async function runChatRestart({
       });
       cleanup.push(() => browser.close());
       for (let i = 0; i < browserPages; i++) {
-        members.push(await pageMember(browser, i, base, processes, t0));
+        members.push(await pageMember(browser, i, base, processes, t0, log));
       }
     }
     const deadline = Date.now() + 20_000;
@@ -438,7 +461,7 @@ export async function runChatRestart({
     if (process.env.RESTART_DEBUG) log(nginx.output());
 
     const counts = countMessages(members);
-    const clients = members.map(({ record }) => {
+    const clients = members.map(({ record, missing = [] }) => {
       let movedAfter1012 = 0;
       let stayedAfter1012 = 0;
       /** From a 1012 to the next open connection: the backoff's jittered delay, plus attempts. */
@@ -462,8 +485,14 @@ export async function runChatRestart({
         resent: sent.filter((s) => (s.transmissions ?? 0) > 1).length,
         shownTwice: sent.filter((s) => (s.shownTimes ?? 1) > 1).length,
         received: new Set(record.receipts.map((r) => r.id)).size,
+        highestId: Math.max(0, ...record.receipts.map((r) => r.id)),
+        /** Acknowledged messages this member never received (their ids, sorted). */
+        missing: missing.sort((a, b) => a - b),
         closes: record.closes.map((c) => c.code),
         closes1012: record.closes.filter((c) => c.code === 1012).length,
+        ...(record.status === undefined
+          ? {}
+          : { pageState: record.status, typingFailures: record.typingFailures ?? 0 }),
         connections: record.opens.map((o) => o.on),
         movedAfter1012,
         stayedAfter1012,
