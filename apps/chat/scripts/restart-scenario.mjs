@@ -199,6 +199,18 @@ async function pageMember(browser, index, base, processes, t0, log) {
   await cdp.send('Network.enable');
   let open;
   const sockets = new Map();
+  record.cdp = [];
+  const note = (what) => record.cdp.push(`${Date.now() - t0} ${what}`);
+  cdp.on('Network.webSocketCreated', ({ requestId }) => note(`created ${requestId}`));
+  cdp.on('Network.webSocketFrameError', ({ requestId, errorMessage }) =>
+    note(`frame error ${requestId} ${errorMessage}`),
+  );
+  cdp.on('Network.webSocketClosed', ({ requestId }) => note(`closed ${requestId}`));
+  cdp.on('Network.webSocketHandshakeResponseReceived', ({ requestId, response }) =>
+    note(
+      `response ${requestId} ${response.status} ${response.headers['X-Upstream'] ?? response.headers['x-upstream']}`,
+    ),
+  );
   cdp.on('Network.webSocketHandshakeResponseReceived', ({ requestId, response }) => {
     open = upstreamName(
       response.headers['X-Upstream'] ?? response.headers['x-upstream'],
@@ -492,7 +504,11 @@ export async function runChatRestart({
         closes1012: record.closes.filter((c) => c.code === 1012).length,
         ...(record.status === undefined
           ? {}
-          : { pageState: record.status, typingFailures: record.typingFailures ?? 0 }),
+          : {
+              pageState: record.status,
+              typingFailures: record.typingFailures ?? 0,
+              ...(process.env.RESTART_DEBUG ? { cdp: record.cdp, pageCloses: record.closes } : {}),
+            }),
         connections: record.opens.map((o) => o.on),
         movedAfter1012,
         stayedAfter1012,
