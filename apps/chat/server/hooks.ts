@@ -42,7 +42,10 @@ export interface PeerState {
 
 export interface Chat {
   readonly hooks: Hooks<PeerState>;
-  /** Parts every connection from its rooms (presence `leave`), without closing them. */
+  /**
+   * Parts every connection from its rooms (presence `leave`), without closing them, and waits
+   * for the close hooks still at work (a last `say` being stored and published).
+   */
   shutdown(): Promise<void>;
 }
 
@@ -285,6 +288,9 @@ export function createChat(options: ChatOptions): Chat {
     return parsed.ok && parsed.value.type === 'say' ? parsed.value.id : undefined;
   }
 
+  /** Close hooks still at work (a `say` being stored, rooms being left). */
+  const closing = new Set<Promise<void>>();
+
   /** One connection's messages are handled in order, even though handling awaits the broker. */
   const queues = new WeakMap<Peer<PeerState>, Promise<void>>();
 
@@ -339,12 +345,20 @@ export function createChat(options: ChatOptions): Chat {
       );
       queues.set(peer, next);
     },
-    async close(peer) {
+    close(peer) {
       peers.delete(peer);
-      await (queues.get(peer) ?? Promise.resolve());
-      for (const room of [...peer.data.rooms.keys()]) {
-        await part(peer, room).catch((cause: unknown) => console.error('chat: part failed', cause));
-      }
+      const done = (async () => {
+        await (queues.get(peer) ?? Promise.resolve());
+        for (const room of [...peer.data.rooms.keys()]) {
+          await part(peer, room).catch((cause: unknown) =>
+            console.error('chat: part failed', cause),
+          );
+        }
+      })();
+      // shutdown() waits for it: the broker must stay open until the peer's last `say` is
+      // stored and published and its rooms are left.
+      closing.add(done);
+      return done.finally(() => closing.delete(done));
     },
     error(_peer, cause) {
       console.error('chat: connection error:', cause.message);
@@ -357,6 +371,7 @@ export function createChat(options: ChatOptions): Chat {
       for (const peer of [...peers]) {
         for (const room of [...peer.data.rooms.keys()]) await part(peer, room).catch(() => {});
       }
+      await Promise.all(closing);
     },
   };
 }

@@ -19,8 +19,18 @@ export interface NodeChat {
   readonly port: number;
   readonly url: string;
   readonly broker: Broker;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: stop accepting connections, close every peer (1001 by default; 1012
+   * "service restart" from SIGTERM, so pages reconnect at once to another process), wait for
+   * their messages in flight and room departures, within `timeout` for the closing handshakes.
+   */
+  close(options?: { code?: number; reason?: string; timeout?: number }): Promise<void>;
 }
+
+/** 1012 "Service Restart", from the IANA close code registry (RFC 6455 §11.7): reconnect now. */
+export const SERVICE_RESTART = { code: 1012, reason: 'service restart' } as const;
+/** How long SIGTERM waits for closing handshakes and requests in flight before it exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 3_000;
 
 export const WEBSOCKET_PATH = '/ws';
 /** Ping after 25 s of silence, drop after 10 s more: nginx.conf's proxy_read_timeout exceeds both. */
@@ -63,11 +73,16 @@ export async function startNodeChat(options: NodeChatOptions): Promise<NodeChat>
     port,
     url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
     broker,
-    async close() {
+    async close({ code = 1001, reason = 'server shutting down', timeout = 1_000 } = {}) {
+      // Stop listening first, so a page reconnecting during the shutdown goes to another
+      // process. Peers are closed before the rooms are left: a `say` already received is
+      // handled (stored, acknowledged if the peer is still there) rather than refused as
+      // "not joined"; one the server never handled is resent by the page after it reconnects.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await wss.close({ code, reason, timeout });
       await chat.shutdown();
-      await wss.close({ code: 1001, reason: 'server shutting down', timeout: 1_000 });
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopped;
     },
   };
 }

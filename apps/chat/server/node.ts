@@ -1,6 +1,6 @@
 /** Entry for Node.js: `node dist/server/node.js` (PORT, HOST, REDIS_URL, ALLOWED_ORIGINS). */
 import { createBroker, readConfig } from './config.js';
-import { startNodeChat } from './node-server.js';
+import { SERVICE_RESTART, SHUTDOWN_TIMEOUT_MS, startNodeChat } from './node-server.js';
 import { defaultDataDir, defaultWebDir } from './static.js';
 
 const config = readConfig({ get: (name) => process.env[name] });
@@ -18,8 +18,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    await chat.close();
-    await chat.broker.close();
-    process.exit(0);
+    // Bounded: whatever hangs (a broker that does not answer), the process exits.
+    setTimeout(() => process.exit(1), 3 * SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await chat.close({ ...SERVICE_RESTART, timeout: SHUTDOWN_TIMEOUT_MS });
+      await chat.broker.close();
+      process.exit(0);
+    } catch (error) {
+      console.error('chat: shutdown failed:', error);
+      process.exit(1);
+    }
   });
 }

@@ -417,7 +417,32 @@ function messageItem(
   return item;
 }
 
+let renderPending = false;
+
+/**
+ * Asks for a render: one per animation frame at most (or per 100 ms where frames do not run,
+ * in a background tab). The view is rebuilt from the state, so renders coalesce: a page that
+ * falls behind (a busy room after a reconnect, a slow phone) catches up with one render per
+ * frame instead of one per message, which kept a starved page seconds behind the socket and
+ * made it rejoin too late for the replay (docs/restart/report.md).
+ */
 function render(): void {
+  if (renderPending) return;
+  renderPending = true;
+  let frame = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    if (!renderPending) return;
+    renderPending = false;
+    renderNow();
+  };
+  frame = requestAnimationFrame(run);
+  timer = setTimeout(run, 100);
+}
+
+function renderNow(): void {
   renderRooms();
   const view = active === undefined ? undefined : joined.get(active);
   const live = socket.readyState === ReconnectingWebSocket.OPEN;

@@ -10,8 +10,18 @@ export interface NodePushServer {
   readonly url: string;
   readonly port: number;
   readonly app: ReturnType<typeof createPushApp>;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: stop accepting connections, close every peer (1001 by default; 1012
+   * "service restart" from SIGTERM, so pages reconnect at once to another process), let
+   * HTTP requests in flight finish within `timeout`, then close the store and broker.
+   */
+  close(options?: { code?: number; reason?: string; timeout?: number }): Promise<void>;
 }
+
+/** 1012 "Service Restart", from the IANA close code registry (RFC 6455 §11.7): reconnect now. */
+export const SERVICE_RESTART = { code: 1012, reason: 'service restart' } as const;
+/** How long SIGTERM waits for closing handshakes and requests in flight before it exits anyway. */
+export const SHUTDOWN_TIMEOUT_MS = 3_000;
 
 export interface StartOptions extends PushAppOptions {
   port?: number;
@@ -46,10 +56,16 @@ export async function startPushServer(options: StartOptions): Promise<NodePushSe
     url,
     port,
     app,
-    async close() {
-      await sockets.close({ code: 1001, reason: 'server restarting', timeout: 1_000 });
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    async close({ code = 1001, reason = 'server shutting down', timeout = 1_000 } = {}) {
+      // Stop listening first: a peer that reconnects during the shutdown (nginx retries the
+      // other upstream on a refused connection) must not land on this process again. Node
+      // closes idle keep-alive connections here; requests in flight (a publisher's POST)
+      // finish, and are cut after `timeout` below.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sockets.close({ code, reason, timeout });
+      const cut = setTimeout(() => server.closeAllConnections(), timeout);
+      await stopped;
+      clearTimeout(cut);
       await app.close();
     },
   };
@@ -120,11 +136,22 @@ async function main(): Promise<void> {
     host: process.env.HOST ?? '127.0.0.1',
   });
   console.log(banner(`Node.js ${process.version}`, server.url, config));
+  let stopping = false;
   const stop = () => {
-    server.close().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    // Bounded: whatever hangs (a store that does not answer), the process exits.
+    setTimeout(() => process.exit(1), 3 * SHUTDOWN_TIMEOUT_MS).unref();
+    server.close({ ...SERVICE_RESTART, timeout: SHUTDOWN_TIMEOUT_MS }).then(
+      () => process.exit(0),
+      (error) => {
+        console.error('push: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
