@@ -11,6 +11,9 @@
 //   node runtimes.mjs --json FILE --svg FILE  where to write the results (a full run writes
 //                                             runtimes-results.json/.svg next to this file;
 //                                             --quick writes only where asked)
+//   node runtimes.mjs --candidate FILE        also run a patched build of @wskit/deno-bun (its
+//                                             dist/index.js, inside packages/deno-bun so that
+//                                             its imports resolve) as "candidate" (A/B)
 //
 // Each measurement starts a fresh server (runtimes/*.mjs under the real bun or deno binary of
 // the npm packages) pinned to CPU 0 and a fresh load generator (load.mjs, the same Node
@@ -20,14 +23,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lineChart } from '../../scripts/lib/svg-chart.mjs';
 import { canPin, JsonLinesChild } from './runtimes/child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const KNOWN = ['--quick', '--only', '--runtime', '--repeat', '--json', '--svg', '--help'];
+const KNOWN = [
+  '--quick',
+  '--only',
+  '--runtime',
+  '--repeat',
+  '--json',
+  '--svg',
+  '--candidate',
+  '--help',
+];
 for (const arg of args.filter((arg) => arg.startsWith('--'))) {
   if (!KNOWN.includes(arg)) usage(`unknown option ${arg}`);
 }
@@ -110,14 +122,18 @@ function fail(message) {
 const binaries = runtimeBinaries();
 const repositoryRoot = join(here, '..', '..');
 
-/** The command line of one server: `kind` raw or adapter, `mode` echo or broadcast. */
+const candidate = optionValue('--candidate');
+if (candidate !== undefined && !existsSync(candidate)) usage(`--candidate: no file ${candidate}`);
+const KINDS = candidate === undefined ? ['raw', 'adapter'] : ['raw', 'adapter', 'candidate'];
+const MODULES = {
+  adapter: binaries.adapterUrl,
+  candidate: candidate === undefined ? undefined : pathToFileURL(resolvePath(candidate)).href,
+};
+
+/** The command line of one server: `kind` raw, adapter or candidate; `mode` echo or broadcast. */
 function serverCommand(runtime, kind, mode) {
   const script = join(here, 'runtimes', kind === 'raw' ? `raw-${runtime}.mjs` : 'adapter.mjs');
-  const serverArgs = [
-    '--mode',
-    mode,
-    ...(kind === 'adapter' ? ['--module', binaries.adapterUrl] : []),
-  ];
+  const serverArgs = ['--mode', mode, ...(kind === 'raw' ? [] : ['--module', MODULES[kind]])];
   if (runtime === 'bun') return [binaries.bun, [script, ...serverArgs]];
   return [
     binaries.deno,
@@ -135,7 +151,7 @@ function serverCommand(runtime, kind, mode) {
 }
 
 const SERVERS = runtimes.flatMap((runtime) =>
-  ['raw', 'adapter'].map((kind) => ({ runtime, kind, name: `${runtime} ${kind}` })),
+  KINDS.map((kind) => ({ runtime, kind, name: `${runtime} ${kind}` })),
 );
 
 /** Starts the server and a load generator, runs `body`, stops both. */
@@ -285,11 +301,12 @@ const SCENARIOS = [
     name: 'memory',
     mode: 'echo',
     async run(server, load, port) {
-      await server.request('memory');
+      const heapBefore = await server.request('memory');
       const before = rssBytes(server.pid);
       const opened = await load.request('open', { port, count: IDLE_CONNECTIONS });
       await sleep(500);
-      const { connections, gc } = await server.request('memory');
+      const heapAfter = await server.request('memory');
+      const { connections, gc } = heapAfter;
       const after = rssBytes(server.pid);
       if (!gc) throw new Error('the server could not collect garbage');
       if (connections !== IDLE_CONNECTIONS) {
@@ -301,6 +318,18 @@ const SCENARIOS = [
             key: 'memory',
             label: `RSS per idle connection, KiB (${IDLE_CONNECTIONS.toLocaleString('en')})`,
             value: (after - before) / IDLE_CONNECTIONS / 1024,
+            higherIsBetter: false,
+          },
+          {
+            key: 'memory heap',
+            label: '  JS heap + external per idle connection, KiB',
+            value:
+              (heapAfter.heapUsed +
+                heapAfter.external -
+                heapBefore.heapUsed -
+                heapBefore.external) /
+              IDLE_CONNECTIONS /
+              1024,
             higherIsBetter: false,
           },
           {
@@ -381,6 +410,7 @@ function printTable(rows) {
   for (const runtime of runtimes) {
     const title = runtime === 'bun' ? 'Bun' : 'Deno';
     header.push(`${title} raw`, `${title} adapter`, 'adapter÷raw');
+    if (candidate !== undefined) header.push(`${title} candidate`, 'cand.÷raw');
   }
   header.push('target');
   const table = [header];
@@ -399,6 +429,13 @@ function printTable(rows) {
           ? `${ratio.toFixed(2)}x${headline ? (met ? ' ok' : ' NO') : ''}`
           : '',
       );
+      if (candidate !== undefined) {
+        const patched = best[`${runtime} candidate`];
+        row.push(
+          formatValue(patched),
+          Number.isFinite(patched / raw) ? `${(patched / raw).toFixed(2)}x` : '',
+        );
+      }
     }
     row.push(
       HEADLINES.includes(metric.key)
@@ -478,7 +515,7 @@ async function main() {
     if (only !== undefined && !only.some((prefix) => scenario.name.startsWith(prefix))) continue;
     for (let run = 0; run < repeat; run++) {
       for (const runtime of runtimes) {
-        // Raw first in even runs, the adapter first in odd ones: neither always goes first.
+        // Raw first in even runs, last in odd ones: no server always goes first.
         const pair = SERVERS.filter((server) => server.runtime === runtime);
         for (const server of run % 2 === 0 ? pair : [...pair].reverse()) {
           let outcome;

@@ -42,7 +42,10 @@ export function answerCommands(ready, { connections }) {
   const commands = {
     async memory() {
       const gc = await collectGarbage();
-      return { gc, connections: connections() };
+      // The JavaScript heap (and memory it holds outside it) from the runtime itself: RSS is
+      // read by the runner from /proc.
+      const { heapUsed, external } = process.memoryUsage();
+      return { gc, connections: connections(), heapUsed, external };
     },
   };
   const input = createInterface({ input: process.stdin });

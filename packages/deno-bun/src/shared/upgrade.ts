@@ -32,9 +32,12 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
   }
 }
 
+/** No offer: one shared, frozen list rather than an empty array per connection. */
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** RFC 6455 §4.1: `Sec-WebSocket-Protocol` is a comma-separated list of tokens. */
-function parseProtocols(value: string | null): string[] {
-  if (value === null) return [];
+function parseProtocols(value: string | null): readonly string[] {
+  if (value === null) return NO_PROTOCOLS;
   return value
     .split(',')
     .map((token) => token.trim())
