@@ -386,8 +386,20 @@ const SCENARIOS = [
   },
 ];
 
-/** The headline row of each scenario, in the order of the chart. */
-const HEADLINES = ['echo-64', 'echo-16k', 'handshake', 'memory', 'fanout'];
+/**
+ * The row of each scenario the target is judged on, in the order of the chart, with its
+ * short name. Rates and times follow how much CPU the scheduler gives each process, which on
+ * a shared machine varies more than anything the servers do: the server's CPU time per
+ * operation is judged instead (raw ÷ adapter: the adapter's share of raw's throughput per
+ * CPU-second), and RSS for memory.
+ */
+const VERDICTS = new Map([
+  ['echo-64 cpu', 'echo 64 B'],
+  ['echo-16k cpu', 'echo 16 KiB'],
+  ['handshake cpu', 'handshakes'],
+  ['memory', 'idle memory'],
+  ['fanout cpu', 'fan-out'],
+]);
 
 // ---------------------------------------------------------------------------------------
 // Report
@@ -421,7 +433,7 @@ function printTable(rows) {
       const adapter = best[`${runtime} adapter`];
       const ratio = adapter / raw;
       const met = relative(metric, raw, adapter) >= TARGET;
-      const headline = HEADLINES.includes(metric.key);
+      const headline = VERDICTS.has(metric.key);
       row.push(
         formatValue(raw),
         formatValue(adapter),
@@ -438,7 +450,7 @@ function printTable(rows) {
       }
     }
     row.push(
-      HEADLINES.includes(metric.key)
+      VERDICTS.has(metric.key)
         ? metric.higherIsBetter
           ? `>= ${TARGET.toFixed(2)}x`
           : `<= ${(1 / TARGET).toFixed(2)}x`
@@ -461,15 +473,15 @@ function printTable(rows) {
 }
 
 function chart(rows, machine) {
-  const headlines = HEADLINES.map((key) => rows.get(key)).filter(Boolean);
-  const names = headlines.map((row) => row.metric.key);
+  const headlines = [...VERDICTS.keys()].map((key) => rows.get(key)).filter(Boolean);
+  const names = headlines.map((row) => VERDICTS.get(row.metric.key));
   return lineChart({
     title: `@wskit/deno-bun adapter vs the raw runtime (raw = 1), ${machine.date.slice(0, 10)}`,
-    xLabel: names.map((name, index) => `${index + 1} ${name}`).join(', '),
-    yLabel: 'share of raw performance (higher is better)',
+    xLabel: `scenario (${machine.cpus}, ${machine.quick ? 'quick' : `best of ${repeat}`})`,
+    yLabel: 'raw ÷ adapter: server CPU per operation; RSS',
     yMin: 0,
     series: runtimes.map((runtime) => ({
-      name: `${runtime === 'bun' ? machine.bun : machine.deno}: adapter ÷ raw (memory, time: raw ÷ adapter)`,
+      name: runtime === 'bun' ? machine.bun : machine.deno,
       points: headlines.map(({ metric, best }, index) => [
         index + 1,
         relative(metric, best[`${runtime} raw`], best[`${runtime} adapter`]),
@@ -561,9 +573,9 @@ async function main() {
   printTable(rows);
   console.log(
     `\nBest of ${repeat} run(s) of ${WINDOW / 1000} s after ${WARMUP / 1000} s warmup. ` +
-      `adapter÷raw >= ${TARGET} meets the target for rates; for memory and time (lower is ` +
-      `better) the adapter may use up to ${(1 / TARGET).toFixed(2)}x raw's. Rows indented: ` +
-      `the server's CPU time per operation, steadier than the rates on a shared machine. ` +
+      `The target is judged (ok/NO) on the server's CPU time per operation, steadier than ` +
+      `rates and times on a shared machine, and on RSS for memory: the adapter may use up to ` +
+      `${(1 / TARGET).toFixed(2)}x raw's, i.e. keep ${TARGET}x raw's operations per CPU-second. ` +
       `${((performance.now() - started) / 1000).toFixed(0)} s in all.`,
   );
   if (jsonFile !== undefined) {
@@ -573,13 +585,27 @@ async function main() {
         { label: metric.label.trim(), higherIsBetter: metric.higherIsBetter, best, runs },
       ]),
     );
+    const verdicts = Object.fromEntries(
+      [...VERDICTS]
+        .filter(([key]) => rows.has(key))
+        .map(([key, name]) => {
+          const { metric, best } = rows.get(key);
+          const share = Object.fromEntries(
+            runtimes.map((runtime) => [
+              runtime,
+              relative(metric, best[`${runtime} raw`], best[`${runtime} adapter`]),
+            ]),
+          );
+          return [name, { metric: key, shareOfRaw: share }];
+        }),
+    );
     writeFileSync(
       jsonFile,
-      `${JSON.stringify({ machine, repeat, target: TARGET, results }, null, 2)}\n`,
+      `${JSON.stringify({ machine, repeat, target: TARGET, verdicts, results }, null, 2)}\n`,
     );
     console.log(`wrote ${jsonFile}`);
   }
-  if (svgFile !== undefined && HEADLINES.some((key) => rows.has(key))) {
+  if (svgFile !== undefined && [...VERDICTS.keys()].some((key) => rows.has(key))) {
     writeFileSync(svgFile, chart(rows, machine));
     console.log(`wrote ${svgFile}`);
   }
