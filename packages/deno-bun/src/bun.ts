@@ -231,8 +231,11 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       () => this.#accepting,
     );
     if (!decision.accepted) return decision.response;
-    const headers = new Headers(decision.headers);
+    // decision.headers is already a copy of its own: extend it, and make none when there is
+    // nothing to add (the common case: one native Headers less per handshake).
+    let headers = decision.headers;
     if (decision.protocol !== '') {
+      headers ??= new Headers();
       headers.set('sec-websocket-protocol', decision.protocol);
     } else {
       // With no Sec-WebSocket-Protocol in the response headers Bun echoes the client's first

@@ -46,9 +46,12 @@ export abstract class BasePeer<Data = unknown, Prepared = unknown>
   /** Liveness bookkeeping (heartbeat and idle timeout), where the adapter runs them. */
   lastReceivedAt = Date.now();
   pingSentAt = 0;
-  /** Resolves once the close hook has been called. */
-  readonly closed: Promise<void>;
-  #resolveClosed!: () => void;
+  /**
+   * Resolves once the close hook has been called. Made on first use (a graceful shutdown):
+   * a promise and its resolver on every idle connection would cost memory for nothing.
+   */
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
 
   constructor(init: PeerInit<Data>, context: AdapterContext<Data, Prepared>) {
     this.id = init.id;
@@ -57,9 +60,19 @@ export abstract class BasePeer<Data = unknown, Prepared = unknown>
     this.protocol = init.protocol;
     this.extensions = init.extensions;
     this.context = context;
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+  }
+
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      if (this.state === PeerState.CLOSED) {
+        this.#closed = Promise.resolve();
+      } else {
+        this.#closed = new Promise((resolve) => {
+          this.#resolveClosed = resolve;
+        });
+      }
+    }
+    return this.#closed;
   }
 
   get readyState(): PeerStateValue {
@@ -110,6 +123,6 @@ export abstract class BasePeer<Data = unknown, Prepared = unknown>
     this.state = PeerState.CLOSED;
     this.context.topics.removePeer(this);
     this.context.dispatcher.close(this, details);
-    this.#resolveClosed();
+    this.#resolveClosed?.();
   }
 }

@@ -44,6 +44,19 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
     if (!decision.accepted) expect(decision.response.status).toBe(426);
   });
 
+  test('the Upgrade header: one token in any case, or one of a comma-separated list', () => {
+    const asks = (upgrade: string) => isWebSocketRequest(upgradeRequest({ upgrade }));
+    expect(asks('websocket')).toBe(true);
+    expect(asks('WebSocket')).toBe(true);
+    expect(asks('h2c,websocket')).toBe(true);
+    expect(asks('websocket , h2c')).toBe(true);
+    // The same length as "websocket", or containing it, is not enough.
+    expect(asks('websockex')).toBe(false);
+    expect(asks('websockets')).toBe(false);
+    expect(asks('h2c')).toBe(false);
+    expect(asks('h2c, web socket')).toBe(false);
+  });
+
   test('accepts with data, a chosen subprotocol and headers; the request is snapshotted as ws:', async () => {
     const options = resolveOptions(
       {

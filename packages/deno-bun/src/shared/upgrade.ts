@@ -32,25 +32,30 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
   }
 }
 
+/** No offer: one shared, frozen list rather than an empty array per connection. */
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** RFC 6455 §4.1: `Sec-WebSocket-Protocol` is a comma-separated list of tokens. */
-function parseProtocols(value: string | null): string[] {
-  if (value === null) return [];
+function parseProtocols(value: string | null): readonly string[] {
+  if (value === null) return NO_PROTOCOLS;
   return value
     .split(',')
     .map((token) => token.trim())
     .filter((token) => token !== '');
 }
 
+const WEBSOCKET = 'websocket';
+
 /** True for a request that asks for a WebSocket (RFC 6455 §4.2.1: GET with Upgrade). */
 export function isWebSocketRequest(request: Request): boolean {
   if (request.method !== 'GET') return false;
   const upgrade = request.headers.get('upgrade');
-  return (
-    upgrade
-      ?.toLowerCase()
-      .split(/\s*,\s*/)
-      .includes('websocket') ?? false
-  );
+  if (upgrade === null) return false;
+  // Every handshake passes here (twice through serve()): the usual lone token is compared
+  // without a split, which showed in profiles of handshakes on Bun.
+  if (upgrade.length === WEBSOCKET.length) return upgrade.toLowerCase() === WEBSOCKET;
+  // RFC 7230 §6.7: a comma-separated list of protocols (Headers already trimmed the value).
+  return upgrade.split(',').some((token) => token.trim().toLowerCase() === WEBSOCKET);
 }
 
 export type RequestDecision<Data> =
