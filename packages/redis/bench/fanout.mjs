@@ -23,7 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lineChart } from '../../../scripts/lib/svg-chart.mjs';
@@ -516,22 +516,7 @@ async function main() {
     console.error(`wrote ${jsonFile}`);
   }
   if (!quick) writeCharts(report);
-  if (jsonFile !== undefined) formatJson(jsonFile);
   if (losses) process.exitCode = 1;
-}
-
-/** The repository's formatter on the written JSON, so that `biome check .` passes as committed. */
-function formatJson(file) {
-  const root = join(packageDir, '..', '..');
-  try {
-    const biome = createRequire(join(root, 'package.json')).resolve('@biomejs/biome/bin/biome');
-    spawnSync(process.execPath, [biome, 'format', '--write', resolve(file)], {
-      cwd: root,
-      stdio: 'ignore',
-    });
-  } catch {
-    console.error(`biome was not found: format ${file} before committing it`);
-  }
 }
 
 function writeCharts(report) {
