@@ -123,16 +123,21 @@ test('messages refused by the rate limit are shown failed, and Retry delivers ea
   expect(await page.textContent('#messages li.failed .delivery')).toBe('not sent');
   await screenshot(page, 'chat-rate-limited');
 
-  // Retry each failed message until it is delivered (a retry too early is refused again).
-  while ((await page.$$('#messages li.failed .retry')).length > 0) {
-    await page.click('#messages li.failed .retry');
-    await page.waitForFunction(
-      () => document.querySelectorAll('#messages li.pending:not(.failed)').length === 0,
-    );
-  }
+  // Retry each failed message until it is delivered (a retry too early is refused again). The
+  // page renders once per frame, so the loop runs in the page and judges only what it shows:
+  // a click goes to a button on screen, and the end is every own message shown delivered.
   await page.waitForFunction(
-    (count) => document.querySelectorAll('#messages li.own:not(.pending)').length === count,
+    (count) => {
+      const retry = document.querySelector<HTMLButtonElement>('#messages li.failed .retry');
+      if (retry !== null) {
+        retry.click();
+        return false;
+      }
+      const marks = [...document.querySelectorAll('#messages li.own .delivery')];
+      return marks.length === count && marks.every((mark) => mark.textContent === '✓ delivered');
+    },
     texts.length,
+    { polling: 200, timeout: 45_000 },
   );
   expect((await messageTexts(page)).sort()).toEqual([...texts].sort());
   expect(

@@ -406,7 +406,11 @@ function messageItem(
       retry.type = 'button';
       retry.className = 'retry';
       retry.textContent = 'Retry';
-      retry.addEventListener('click', () => transmit(message.ref));
+      // Renders are coalesced, so a button can outlive its failure by a frame: a second click
+      // while the retry is in flight must not send the message again.
+      retry.addEventListener('click', () => {
+        if (pending.get(message.ref)?.failed !== undefined) transmit(message.ref);
+      });
       meta.append(retry);
     }
   }
