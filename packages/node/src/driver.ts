@@ -97,12 +97,12 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #inflating = false;
   /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
   #paused = false;
-  #heldEvents: Array<() => void> = [];
+  #heldEvents: Array<() => void> | undefined;
   /** Messages being compressed: their places are reserved in the core's output queue. */
   #compressing = 0;
   #compressingBytes = 0;
   /** Send callbacks of messages queued behind a compression, called once all are written. */
-  #deferredCallbacks: SendCallback[] = [];
+  #deferredCallbacks: SendCallback[] | undefined;
 
   #pendingHead: Uint8Array | undefined;
   /**
@@ -155,8 +155,11 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     socket.on('data', SocketDriver.#listeners.data);
     socket.on('close', SocketDriver.#listeners.close);
     socket.on('error', SocketDriver.#listeners.error);
-    socket.on('drain', SocketDriver.#listeners.drain);
-    socket.on('end', SocketDriver.#listeners.end);
+    // 'drain' is listened to only while backpressured (#onBackpressure). A socket that is not
+    // half-open already ends its side when the peer's FIN arrives (Duplex allowHalfOpen).
+    if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen !== false) {
+      socket.on('end', SocketDriver.#listeners.end);
+    }
     // Nothing is read until `start()`: the user's listeners must be in place first.
     socket.pause();
     this.#pendingHead = init.head;
@@ -414,7 +417,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   }
 
   #onBackpressure(queuedBefore: number): void {
-    this.#backpressured = true;
+    if (!this.#backpressured) {
+      this.#backpressured = true;
+      this.#socket.on('drain', SocketDriver.#listeners.drain);
+    }
     if (queuedBefore > this.#options.maxBufferedAmount) {
       this.#closingLocally = true;
       // A peer that does not read must not make us buffer without bound. The close frame
@@ -436,6 +442,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #onSocketDrain(): void {
     if (!this.#backpressured || this.#socket.writableLength > 0) return;
     this.#backpressured = false;
+    this.#socket.off('drain', SocketDriver.#listeners.drain);
     this.onDrained();
   }
 
@@ -460,8 +467,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   static readonly #handlerPrototype = {
     onMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
       const driver = this.driver;
-      if (driver.#inflating) driver.#heldEvents.push(() => driver.onInboundMessage(data, isBinary));
-      else driver.onInboundMessage(data, isBinary);
+      if (driver.#inflating) {
+        driver.#heldEvents ??= [];
+        driver.#heldEvents.push(() => driver.onInboundMessage(data, isBinary));
+      } else driver.onInboundMessage(data, isBinary);
     },
     onCompressedMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
       this.driver.#startInflating(data, isBinary);
@@ -522,8 +531,12 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   /** Runs `event` now, or after the message being inflated, so order is kept. */
   #dispatchInbound(event: () => void): void {
-    if (this.#inflating) this.#heldEvents.push(event);
-    else event();
+    if (this.#inflating) {
+      this.#heldEvents ??= [];
+      this.#heldEvents.push(event);
+    } else {
+      event();
+    }
   }
 
   /** A compressed message finished inflating: deliver it, then carry on reading. */
@@ -534,9 +547,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       deliver();
       // Frames held behind the message; another compressed one suspends input again.
       this.#core.resumeInput();
-      if (!this.#inflating && this.#heldEvents.length > 0) {
+      if (!this.#inflating && this.#heldEvents !== undefined) {
         const held = this.#heldEvents;
-        this.#heldEvents = [];
+        this.#heldEvents = undefined;
         for (const event of held) event();
       }
       this.#flush(undefined);
@@ -611,9 +624,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     } else {
       this.#flush(this.#deferIfCompressing(callback), true);
     }
-    if (this.#compressing === 0 && this.#deferredCallbacks.length > 0) {
+    if (this.#compressing === 0 && this.#deferredCallbacks !== undefined) {
       const callbacks = this.#deferredCallbacks;
-      this.#deferredCallbacks = [];
+      this.#deferredCallbacks = undefined;
       this.#flush(() => {
         for (const deferred of callbacks) deferred();
       });
@@ -624,14 +637,15 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   /** While a compression is pending, a callback waits until everything queued is written. */
   #deferIfCompressing(callback: SendCallback | undefined): SendCallback | undefined {
     if (callback === undefined || this.#compressing === 0) return callback;
+    this.#deferredCallbacks ??= [];
     this.#deferredCallbacks.push(callback);
     return undefined;
   }
 
   #failDeferredCallbacks(): void {
     const callbacks = this.#deferredCallbacks;
-    this.#deferredCallbacks = [];
-    if (callbacks.length === 0) return;
+    this.#deferredCallbacks = undefined;
+    if (callbacks === undefined) return;
     const error = new WebSocketError(
       'WS_ERR_INVALID_STATE',
       'the connection closed before the message was sent',
