@@ -5,11 +5,14 @@
 //
 //   node --expose-gc heap-budget.mjs [--impl wskit|wskit-ws|ws] [--count 2000] [--top 25]
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { getHeapSnapshot } from 'node:v8';
+import { writeHeapSnapshot } from 'node:v8';
 
 const args = process.argv.slice(2);
 const optionValue = (name, fallback) => {
@@ -80,54 +83,52 @@ async function settle() {
   }
 }
 
-/** Self size and count per "type:constructor" over the whole heap. */
-function summarise() {
-  const text = [];
-  return new Promise((resolve, reject) => {
-    const stream = getHeapSnapshot();
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => text.push(chunk));
-    stream.on('error', reject);
-    stream.on('end', () => {
-      const snapshot = JSON.parse(text.join(''));
-      const meta = snapshot.snapshot.meta;
-      const fields = meta.node_fields;
-      const width = fields.length;
-      const typeNames = meta.node_types[0];
-      const at = (name) => fields.indexOf(name);
-      const [typeAt, nameAt, sizeAt] = [at('type'), at('name'), at('self_size')];
-      const totals = new Map();
-      const nodes = snapshot.nodes;
-      for (let i = 0; i < nodes.length; i += width) {
-        const type = typeNames[nodes[i + typeAt]];
-        let name = snapshot.strings[nodes[i + nameAt]];
-        if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
-          // --strings: strings by their first characters, to see which ones each connection adds.
-          name = showStrings ? JSON.stringify(name.slice(0, 40)) : '(strings)';
-        } else if (type === 'code' || type === 'hidden') {
-          name = `(${type})`;
-        } else if (name.length > 60) {
-          name = `${name.slice(0, 57)}...`;
-        }
-        const key = `${type}: ${name}`;
-        const entry = totals.get(key) ?? { size: 0, count: 0 };
-        entry.size += nodes[i + sizeAt];
-        entry.count += 1;
-        totals.set(key, entry);
+/** Self size and count per "type:constructor" over the whole heap of a snapshot file. */
+function summarise(file) {
+  {
+    const snapshot = JSON.parse(readFileSync(file, 'utf8'));
+    rmSync(file);
+    const meta = snapshot.snapshot.meta;
+    const fields = meta.node_fields;
+    const width = fields.length;
+    const typeNames = meta.node_types[0];
+    const at = (name) => fields.indexOf(name);
+    const [typeAt, nameAt, sizeAt] = [at('type'), at('name'), at('self_size')];
+    const totals = new Map();
+    const nodes = snapshot.nodes;
+    for (let i = 0; i < nodes.length; i += width) {
+      const type = typeNames[nodes[i + typeAt]];
+      let name = snapshot.strings[nodes[i + nameAt]];
+      if (type === 'string' || type === 'concatenated string' || type === 'sliced string') {
+        // --strings: strings by their first characters, to see which ones each connection adds.
+        name = showStrings ? JSON.stringify(name.slice(0, 40)) : '(strings)';
+      } else if (type === 'code' || type === 'hidden') {
+        name = `(${type})`;
+      } else if (name.length > 60) {
+        name = `${name.slice(0, 57)}...`;
       }
-      resolve(totals);
-    });
-  });
+      const key = `${type}: ${name}`;
+      const entry = totals.get(key) ?? { size: 0, count: 0 };
+      entry.size += nodes[i + sizeAt];
+      entry.count += 1;
+      totals.set(key, entry);
+    }
+    return totals;
+  }
 }
 
+// Both snapshots are written to files before either is read, so that the summaries of the
+// first are not on the heap of the second.
 await open(count);
 await settle();
 const memoryBefore = process.memoryUsage();
-const before = await summarise();
+const beforeFile = writeHeapSnapshot(join(tmpdir(), `heap-budget-${process.pid}-a.heapsnapshot`));
 await open(count);
 await settle();
 const memoryAfter = process.memoryUsage();
-const after = await summarise();
+const afterFile = writeHeapSnapshot(join(tmpdir(), `heap-budget-${process.pid}-b.heapsnapshot`));
+const before = summarise(beforeFile);
+const after = summarise(afterFile);
 
 const rows = [];
 let total = 0;

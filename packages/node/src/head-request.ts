@@ -26,7 +26,8 @@ export class HeadRequest {
   #headers: IncomingHttpHeaders | undefined;
 
   constructor(head: HttpRequestHead, socket: Socket) {
-    this.method = head.method;
+    // The literal rather than the parsed string: one shared 'GET', not one per connection.
+    this.method = head.method === 'GET' ? 'GET' : head.method;
     this.url = head.target;
     // One shared string for the usual version rather than one per request.
     this.httpVersion = head.httpVersion === '1.1' ? HTTP_11 : head.httpVersion;

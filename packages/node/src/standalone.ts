@@ -10,11 +10,11 @@ export interface HeadTarget {
   upgradeHead(request: HeadRequest, socket: net.Socket, rest: Buffer): void;
 }
 
-/** The request head being read, on the socket for the shared listeners (no closures). */
-const kHead = Symbol('wskit.head');
-type ReadingSocket = net.Socket & {
-  [kHead]: { parser: HttpHeadParser<'request'> | undefined; deadline: number } | undefined;
-};
+/** A request head being read: its parser (from the second chunk on) and its deadline. */
+interface HeadState {
+  parser: HttpHeadParser<'request'> | undefined;
+  readonly deadline: number;
+}
 
 const MAX_TICK = 1_000;
 const MIN_TICK = 5;
@@ -33,8 +33,11 @@ export class StandaloneAcceptor {
   readonly server: net.Server;
   readonly #target: HeadTarget;
   readonly #timeout: number;
-  /** Sockets whose request head is still being read. */
-  readonly #reading = new Set<net.Socket>();
+  /**
+   * Sockets whose request head is still being read. A Map, not a property on the socket: one
+   * property more than net.Socket's own costs a backing store kept for the connection's life.
+   */
+  readonly #reading = new Map<net.Socket, HeadState>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   readonly #onConnection: (socket: net.Socket) => void;
   readonly #onData: (this: net.Socket, chunk: Buffer) => void;
@@ -48,10 +51,10 @@ export class StandaloneAcceptor {
     // One function each per server, shared by every connection: `this` is the socket.
     this.#onConnection = (socket) => acceptor.#accept(socket);
     this.#onData = function (this: net.Socket, chunk: Buffer) {
-      acceptor.#read(this as ReadingSocket, chunk);
+      acceptor.#read(this, chunk);
     };
     this.#onClose = function (this: net.Socket) {
-      acceptor.#forget(this as ReadingSocket);
+      acceptor.#forget(this);
     };
     // Not half-open: a client's FIN ends our side too (Duplex allowHalfOpen), with no listener.
     this.server = net.createServer({ allowHalfOpen: false, noDelay: true }, this.#onConnection);
@@ -59,22 +62,20 @@ export class StandaloneAcceptor {
 
   /** Shutdown: drops the connections still sending their request head. */
   destroyReading(): void {
-    for (const socket of this.#reading) socket.destroy();
+    for (const socket of this.#reading.keys()) socket.destroy();
     this.#reading.clear();
     this.#stopSweeping();
   }
 
   #accept(socket: net.Socket): void {
-    const reading = socket as ReadingSocket;
-    reading[kHead] = {
+    this.#reading.set(socket, {
       parser: undefined,
       deadline: this.#timeout > 0 ? Date.now() + this.#timeout : Number.POSITIVE_INFINITY,
-    };
+    });
     socket.on('data', this.#onData);
     socket.on('error', ignoreError);
     socket.on('close', this.#onClose);
     if (this.#timeout > 0) {
-      this.#reading.add(socket);
       this.#sweeper ??= startSweeping(
         this,
         Math.max(MIN_TICK, Math.min(MAX_TICK, this.#timeout / 4)),
@@ -82,8 +83,8 @@ export class StandaloneAcceptor {
     }
   }
 
-  #read(socket: ReadingSocket, chunk: Buffer): void {
-    const state = socket[kHead];
+  #read(socket: net.Socket, chunk: Buffer): void {
+    const state = this.#reading.get(socket);
     if (state === undefined) return;
     state.parser ??= new HttpHeadParser({ kind: 'request' });
     let parsed: ReturnType<HttpHeadParser<'request'>['feed']>;
@@ -113,21 +114,18 @@ export class StandaloneAcceptor {
   }
 
   /** The head is complete, refused or gone: the acceptor's listeners leave the socket. */
-  #forget(socket: ReadingSocket): void {
-    if (socket[kHead] === undefined) return;
-    socket[kHead] = undefined;
+  #forget(socket: net.Socket): void {
+    if (!this.#reading.delete(socket)) return;
     socket.removeListener('data', this.#onData);
     socket.removeListener('error', ignoreError);
     socket.removeListener('close', this.#onClose);
-    this.#reading.delete(socket);
   }
 
   /** @internal One pass over the sockets still reading their head: 408 past the deadline. */
   sweep(now: number): void {
-    for (const socket of this.#reading) {
-      const state = (socket as ReadingSocket)[kHead];
-      if (state !== undefined && now < state.deadline) continue;
-      this.#forget(socket as ReadingSocket);
+    for (const [socket, state] of this.#reading) {
+      if (now < state.deadline) continue;
+      this.#forget(socket);
       // As the http front's headersTimeout: 408, not reported (no WebSocket request yet).
       rejectHead(socket, 408, 'Request Timeout');
     }
