@@ -42,7 +42,7 @@ import {
   type UpgradeDecision,
   type UpgradePolicy,
 } from '@wskit/server';
-import type { DriverInit } from './driver.js';
+import { asBuffer, type DriverInit } from './driver.js';
 import type { HeadRequest } from './head-request.js';
 import {
   type AnyHttp2Server,
@@ -237,7 +237,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       clients: this.#resolved.clientTracking ? this.clients : undefined,
       // With a broker, publishes from other processes arrive here and are framed once, as
       // local ones are; broker failures take the unhandled-error route (no peer to blame).
-      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareServerMessage, {
+      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareNodeMessage, {
         broker: this.#resolved.broker,
         reportError: (error) => dispatcher.unhandled('broker', error),
       }),
@@ -846,6 +846,17 @@ function respondUpgradeRequired(
 }
 
 function swallowHandshakeError(): void {}
+
+/**
+ * A publish framed once, its chunks as Node Buffers: `socket.write` would otherwise wrap a plain
+ * Uint8Array in a new Buffer for every subscriber.
+ */
+function prepareNodeMessage(payload: string | Uint8Array): PreparedMessage {
+  const message = prepareServerMessage(payload);
+  const chunks = message.chunks;
+  for (let i = 0; i < chunks.length; i++) chunks[i] = asBuffer(chunks[i] as Uint8Array);
+  return message;
+}
 
 /** OpenSSL's SHA-1 for the accept key: cheaper per handshake than the core's portable one. */
 function nativeSha1(data: Uint8Array): Uint8Array {
