@@ -3,7 +3,8 @@
 // difference divided by N. Also prints RSS, heap and external per connection over the same
 // step. The budget in packages/node/README.md comes from here.
 //
-//   node --expose-gc heap-budget.mjs [--impl wskit|wskit-ws|ws] [--count 2000] [--top 25]
+//   node --expose-gc heap-budget.mjs [--impl wskit|wskit-ws|ws|floor-net|floor-http]
+//     [--count 2000] [--top 25] [--strings] [--module path/to/@wskit/node/dist/index.js]
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 
 const args = process.argv.slice(2);
@@ -55,7 +56,15 @@ if (impl === 'floor-http' || impl === 'floor-net') {
   server.on('connection', (socket) => socket.on('message', (data) => socket.send(data)));
   port = server.address().port;
 } else {
-  const { WebSocketServer } = await import(impl === 'wskit-ws' ? '@wskit/node/ws' : '@wskit/node');
+  // --module PATH: another build of @wskit/node (a dist/index.js), e.g. the main branch's.
+  const modulePath = optionValue('--module', undefined);
+  const { WebSocketServer } = await import(
+    modulePath !== undefined
+      ? pathToFileURL(modulePath).href
+      : impl === 'wskit-ws'
+        ? '@wskit/node/ws'
+        : '@wskit/node'
+  );
   const server = new WebSocketServer({
     port: 0,
     host: '127.0.0.1',
