@@ -9,6 +9,8 @@
 //   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
 //   node run.mjs --json FILE             also write the raw results as JSON
 //   node run.mjs --candidate A.js,B.js   also run patched builds of @wskit/node (A/B)
+//   node run.mjs --charts DIR            where the SVG charts go (default: charts/ here;
+//                                        --charts none writes none)
 //
 // Each measurement starts a fresh server process pinned to CPU 0 (`taskset -c 0`) and a fresh
 // load generator pinned to CPU 1 (load.mjs: raw sockets, pre-built frames, the same for every
@@ -16,12 +18,13 @@
 // within each test, and each throughput figure is the best of `--repeat` runs: other work on
 // the machine can only slow a run down, so the best run is the least disturbed one.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { barChart, lineChart } from './chart.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -34,12 +37,28 @@ const quick = args.includes('--quick');
 const profileDir = optionValue('--cpu-prof');
 const jsonFile = optionValue('--json');
 const repeat = Number(optionValue('--repeat') ?? 2);
+const chartDir =
+  optionValue('--charts') ?? resolvePath(fileURLToPath(new URL('.', import.meta.url)), 'charts');
 
 const IMPLS = [
   { name: 'wskit', impl: 'wskit', env: {} },
   // The same server through its other faces: the shared hooks API and @wskit/node/ws.
   { name: 'wskit-hooks', impl: 'wskit', env: { WSKIT_API: 'hooks' } },
   { name: 'wskit-ws', impl: 'wskit', env: { WSKIT_API: 'ws' } },
+  // The other two ways to run it, where the accept path differs: attached to an http.Server,
+  // and handleUpgrade from the http 'upgrade' event.
+  {
+    name: 'wskit-server',
+    impl: 'wskit',
+    env: { WSKIT_MODE: 'server' },
+    tests: ['handshake', 'idle-memory+publish'],
+  },
+  {
+    name: 'wskit-noServer',
+    impl: 'wskit',
+    env: { WSKIT_MODE: 'noServer' },
+    tests: ['handshake', 'idle-memory+publish'],
+  },
   { name: 'ws', impl: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } },
   { name: 'ws+bufferutil', impl: 'ws', env: {} },
 ];
@@ -62,6 +81,15 @@ const fileLimit = Number(
   spawnSync('bash', ['-c', 'ulimit -n $(ulimit -Hn) 2>/dev/null; ulimit -n']).stdout.toString(),
 );
 const MANY = Math.min(quick ? 2000 : 10_000, fileLimit - 200);
+/** Idle-memory steps up to MANY, and the smaller fan-out. */
+const MEMORY_STEPS = [...new Set([Math.min(1000, MANY), Math.round(MANY / 2), MANY])];
+const FANOUT_SMALL = Math.min(1000, MANY);
+/**
+ * Handshake loops in flight: enough that the server, not the round trips of a few loops, sets
+ * the rate (with 64 the server sat idle half the time on this shared machine); override with
+ * --parallel N.
+ */
+const HANDSHAKE_PARALLEL = Number(optionValue('--parallel') ?? 256);
 const COMPRESSED_CONNECTIONS = quick ? 200 : 1000;
 const REQUEST_TIMEOUT = 60_000;
 const pin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -248,7 +276,7 @@ const TESTS = [
     async run(server, load, port) {
       const result = await load.request('handshakes', {
         port,
-        parallel: 64,
+        parallel: HANDSHAKE_PARALLEL,
         warmup: WARMUP,
         duration: WINDOW,
       });
@@ -259,7 +287,7 @@ const TESTS = [
         cpu: { server: serverCpu, load: result.loadCpu },
         metrics: [
           {
-            label: 'handshakes/s (open+close, 64 parallel)',
+            label: `handshakes/s (open+close, ${HANDSHAKE_PARALLEL} parallel)`,
             value: perSecond,
             higherIsBetter: true,
           },
@@ -274,20 +302,41 @@ const TESTS = [
     },
   },
   {
-    // Also matched by --only memory / --only publish.
+    // Also matched by --only memory / --only publish / --only fanout.
     name: 'idle-memory+publish',
     flags: ['--broadcast'],
     runs: 1,
     async run(server, load) {
       const before = await server.request('memory');
-      const opened = await load.request('open', { port: server.port, count: MANY });
-      await sleep(500);
+      // Idle memory in steps up to MANY, for the chart of RSS per connection by count.
+      const memory = [];
+      let opened = 0;
+      let openSeconds = 0;
+      for (const step of MEMORY_STEPS) {
+        const result = await load.request('open', { port: server.port, count: step - opened });
+        openSeconds += result.seconds;
+        opened = step;
+        await sleep(500);
+        const now = await server.request('memory');
+        if (now.clients !== step)
+          throw new Error(`server sees ${now.clients} clients, not ${step}`);
+        memory.push({ connections: step, rss: (now.rss - before.rss) / step / 1024 });
+      }
       const after = await server.request('memory');
-      if (after.clients !== MANY) throw new Error(`server sees ${after.clients} clients`);
-      await server.request('subscribe');
-      const published = await load.request('publish', { rounds: 10, size: 64 });
-      const { broadcastTimes } = await server.request('stats');
+      // Fan-out: the same message to FANOUT_SMALL subscribers, then to all MANY.
+      const fanout = [];
+      for (const receivers of [FANOUT_SMALL, MANY]) {
+        await server.request('subscribe', { count: receivers });
+        const published = await load.request('publish', { rounds: 10, size: 64, receivers });
+        const { broadcastTimes } = await server.request('stats');
+        fanout.push({
+          receivers,
+          received: Math.min(...published.times),
+          loop: Math.min(...broadcastTimes.slice(1)),
+        });
+      }
       return {
+        chart: { memory, fanout },
         metrics: [
           {
             label: `RSS per idle connection, KiB (${MANY})`,
@@ -300,17 +349,19 @@ const TESTS = [
               (after.heapUsed + after.external - before.heapUsed - before.external) / MANY / 1024,
             higherIsBetter: false,
           },
-          {
-            label: `publish 64 B to ${MANY}: all received, ms (best of 10)`,
-            value: Math.min(...published.times),
-            higherIsBetter: false,
-          },
-          {
-            label: '  server send loop, ms (best of 10)',
-            value: Math.min(...broadcastTimes.slice(1)),
-            higherIsBetter: false,
-          },
-          { label: `(opened ${MANY} in, s)`, value: opened.seconds, higherIsBetter: false },
+          ...fanout.flatMap(({ receivers, received, loop }) => [
+            {
+              label: `publish 64 B to ${receivers}: all received, ms (best of 10)`,
+              value: received,
+              higherIsBetter: false,
+            },
+            {
+              label: `  server send loop to ${receivers}, ms (best of 10)`,
+              value: loop,
+              higherIsBetter: false,
+            },
+          ]),
+          { label: `(opened ${MANY} in, s)`, value: openSeconds, higherIsBetter: false },
         ],
       };
     },
@@ -364,9 +415,10 @@ const TARGETS = {
   'echo 64 B text': { against: 'ws', ratio: 1.5 },
   'echo 16 KiB binary': { against: 'ws+bufferutil', ratio: 1 },
   'echo 1 MiB binary': { against: 'ws+bufferutil', ratio: 1 },
-  'handshakes/s': { against: 'ws', ratio: 1 },
-  'RSS per idle': { against: 'ws', ratio: 0.5 },
-  'publish 64 B': { against: 'ws+bufferutil', ratio: 1 },
+  // Issue 17: at least twice ws's handshakes, at most 0.7x its idle memory, half its fan-out.
+  'handshakes/s': { against: 'ws', ratio: 2 },
+  'RSS per idle': { against: 'ws', ratio: 0.7 },
+  'publish 64 B': { against: 'ws', ratio: 0.5 },
   'deflate: echo 64 B': { against: 'ws+bufferutil', ratio: 1 },
   'deflate: echo 16 KiB': { against: 'ws+bufferutil', ratio: 1 },
 };
@@ -380,7 +432,8 @@ function targetFor(label) {
 
 function matches(test) {
   if (only === undefined) return true;
-  const aliases = test.name === 'idle-memory+publish' ? ['memory', 'publish', 'idle'] : [];
+  const aliases =
+    test.name === 'idle-memory+publish' ? ['memory', 'publish', 'idle', 'fanout'] : [];
   return only.some(
     (filter) => test.name.startsWith(filter) || aliases.some((alias) => alias.startsWith(filter)),
   );
@@ -424,10 +477,12 @@ async function main() {
     console.log(`WARNING: fd limit ${fileLimit}: using ${MANY} idle connections`);
 
   const rows = new Map(); // label -> { metric, values: { implName: [runs] } }
+  const charts = {}; // test name -> impl name -> what the test returned for its line charts
   const started = performance.now();
   for (const test of TESTS.filter(matches)) {
     for (let run = 0; run < (test.runs ?? repeat); run++) {
       for (const entry of impls) {
+        if (entry.tests !== undefined && !entry.tests.includes(test.name)) continue;
         let outcome;
         try {
           outcome = await withPair(entry, test.flags, (server, load, port) => {
@@ -440,7 +495,11 @@ async function main() {
           );
           continue;
         }
-        const { metrics, cpu } = outcome;
+        const { metrics, cpu, chart } = outcome;
+        if (chart !== undefined) {
+          charts[test.name] ??= {};
+          charts[test.name][entry.name] = chart;
+        }
         for (const metric of metrics) {
           const key = metric.key ?? metric.label;
           if (!rows.has(key)) rows.set(key, { metric, values: {} });
@@ -529,6 +588,7 @@ async function main() {
         'an http upgrade (no WebSocket code): no Node server built on net.Socket can go below it.',
     );
   }
+  if (chartDir !== 'none') writeCharts(rows, charts, floor);
   if (jsonFile !== undefined) {
     const results = Object.fromEntries([...rows].map(([key, { values }]) => [key, values]));
     writeFileSync(
@@ -536,6 +596,67 @@ async function main() {
       `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`,
     );
   }
+}
+
+/** One SVG per scenario: a bar per server for each headline figure, lines for the ranges. */
+function writeCharts(rows, charts, floor) {
+  mkdirSync(chartDir, { recursive: true });
+  const subtitle =
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ` +
+    `${new Date().toISOString().slice(0, 10)} (server and load on separate pinned CPUs)`;
+  const written = [];
+  for (const { metric, values } of rows.values()) {
+    // Headline rows only: not the indented detail rows or the (parenthesised) notes.
+    if (metric.label.startsWith(' ') || metric.label.startsWith('(')) continue;
+    const file = `${metric.label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')}.svg`;
+    const bars = impls
+      .filter((entry) => values[entry.name] !== undefined)
+      .map((entry) => ({ name: entry.name, value: values[entry.name] }));
+    writeFileSync(
+      resolvePath(chartDir, file),
+      barChart({
+        title: metric.label,
+        subtitle,
+        yLabel: metric.higherIsBetter ? 'higher is better' : 'lower is better',
+        bars,
+      }),
+    );
+    written.push(file);
+  }
+  const ranges = charts['idle-memory+publish'];
+  if (ranges !== undefined) {
+    const names = Object.keys(ranges);
+    writeFileSync(
+      resolvePath(chartDir, 'idle-rss-by-connections.svg'),
+      lineChart({
+        title: `RSS per idle connection by connection count — ${subtitle}`,
+        xLabel: 'idle connections',
+        yLabel: 'KiB per connection',
+        series: names.map((name) => ({
+          name,
+          points: ranges[name].memory.map(({ connections, rss }) => [connections, rss]),
+        })),
+        lines: floor === undefined ? [] : [{ y: floor, name: 'bare net.Socket (floor)' }],
+      }),
+    );
+    writeFileSync(
+      resolvePath(chartDir, 'fanout-by-subscribers.svg'),
+      lineChart({
+        title: `Publish 64 B: all received, ms — ${subtitle}`,
+        xLabel: 'subscribers',
+        yLabel: 'ms until every subscriber had it',
+        series: names.map((name) => ({
+          name,
+          points: ranges[name].fanout.map(({ receivers, received }) => [receivers, received]),
+        })),
+      }),
+    );
+    written.push('idle-rss-by-connections.svg', 'fanout-by-subscribers.svg');
+  }
+  console.log(`Charts: ${written.length} SVG files in ${chartDir}`);
 }
 
 await main();

@@ -27,7 +27,7 @@ function optionValue(name) {
 /** Server-side time spent in each broadcast call, in ms. */
 const broadcastTimes = [];
 
-let subscribeAll = () => {};
+let subscribeAll = (_count) => {};
 let clientCount = () => 0;
 let port;
 let bufferutilLoaded = false;
@@ -61,17 +61,32 @@ if (impl === 'wskit') {
               peer.send(message.isBinary ? message.bytes() : message.text());
             },
           };
-  const server = new WebSocketServer({
-    port: 0,
-    host: '127.0.0.1',
-    perMessageDeflate: deflate,
-    ...(hooks === undefined ? {} : { hooks }),
-  });
-  await new Promise((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  port = server.port;
+  // WSKIT_MODE: 'standalone' (the default: { port }, our own accept path), 'server' (attached
+  // to an http.Server: { server }) or 'noServer' (handleUpgrade from the http 'upgrade' event).
+  const mode = process.env.WSKIT_MODE ?? 'standalone';
+  const common = { perMessageDeflate: deflate, ...(hooks === undefined ? {} : { hooks }) };
+  let server;
+  if (mode === 'standalone') {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...common });
+    await new Promise((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    port = server.port;
+  } else {
+    const { createServer } = await import('node:http');
+    const httpServer = createServer();
+    if (mode === 'server') {
+      server = new WebSocketServer({ server: httpServer, ...common });
+    } else {
+      server = new WebSocketServer({ noServer: true, ...common });
+      httpServer.on('upgrade', (request, socket, head) => {
+        server.handleUpgrade(request, socket, head, (ws) => server.emit('connection', ws, request));
+      });
+    }
+    await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    port = httpServer.address().port;
+  }
   if (hooks === undefined) {
     server.on('connection', (socket) => {
       socket.on('error', () => {});
@@ -92,8 +107,12 @@ if (impl === 'wskit') {
       }
     });
   }
-  subscribeAll = () => {
-    for (const socket of server.clients) socket.subscribe(TOPIC);
+  subscribeAll = (count) => {
+    let left = count;
+    for (const socket of server.clients) {
+      if (left-- <= 0) break;
+      socket.subscribe(TOPIC);
+    }
   };
   clientCount = () => server.clients.size;
 } else if (impl === 'ws') {
@@ -112,12 +131,22 @@ if (impl === 'wskit') {
     server.once('error', reject);
   });
   port = server.address().port;
+  // ws has no topics: the usual loop of sends over a set of subscribed sockets.
+  const subscribers = new Set();
+  subscribeAll = (count) => {
+    let left = count;
+    for (const socket of server.clients) {
+      if (left-- <= 0) break;
+      subscribers.add(socket);
+    }
+  };
   server.on('connection', (socket) => {
     socket.on('error', () => {});
+    socket.on('close', () => subscribers.delete(socket));
     if (broadcast) {
       socket.on('message', (data, isBinary) => {
         const start = performance.now();
-        for (const client of server.clients) {
+        for (const client of subscribers) {
           if (client.readyState === 1) client.send(data, { binary: isBinary });
         }
         broadcastTimes.push(performance.now() - start);
@@ -171,8 +200,9 @@ const commands = {
       gc: typeof global.gc === 'function',
     };
   },
-  subscribe() {
-    subscribeAll();
+  /** Subscribes the first `count` connections (all by default) to the broadcast topic. */
+  subscribe({ count = Number.POSITIVE_INFINITY }) {
+    subscribeAll(count);
     return { clients: clientCount() };
   },
   stats() {
@@ -184,9 +214,9 @@ reply({ ready: true, port, impl, bufferutil: bufferutilLoaded, deflate, broadcas
 
 const input = createInterface({ input: process.stdin });
 input.on('line', async (line) => {
-  const { command } = JSON.parse(line);
+  const { command, ...options } = JSON.parse(line);
   const run = commands[command];
-  reply(run === undefined ? { error: `unknown command ${command}` } : await run());
+  reply(run === undefined ? { error: `unknown command ${command}` } : await run(options));
 });
 input.on('close', () => process.exit(0));
 

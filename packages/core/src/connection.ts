@@ -126,7 +126,9 @@ export class Connection implements FrameSink {
   readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
   #state: ConnectionState = 'open';
-  #output: Array<Uint8Array | OutputSlot> = [];
+  // Per-connection state is created on first use: at 10,000 idle connections every empty
+  // array and buffer object counts (packages/node/README.md, per-connection memory budget).
+  #output: Array<Uint8Array | OutputSlot> | undefined;
   #outputBytes = 0;
   /** Reserved slots still in the output queue (output stops at an unfilled one). */
   #slotsQueued = 0;
@@ -148,10 +150,11 @@ export class Connection implements FrameSink {
   #messageIsBinary = false;
   #messageCompressed = false;
   #messageLength = 0;
-  readonly #messageBuffer: GrowableBuffer;
-  readonly #utf8 = new Utf8Validator();
+  #messageBuffer: GrowableBuffer | undefined;
+  readonly #allocate: ((size: number) => Uint8Array) | undefined;
+  #utf8: Utf8Validator | undefined;
   #validateText = false;
-  readonly #controlBuffer = new GrowableBuffer(MAX_CONTROL_PAYLOAD);
+  #controlBuffer: GrowableBuffer | undefined;
 
   // Send side: an outgoing fragmented message in progress.
   #sendingFragmented = false;
@@ -177,7 +180,7 @@ export class Connection implements FrameSink {
     this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
     // §5.3: only the client masks.
     this.#masks = this.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
-    this.#messageBuffer = new GrowableBuffer(this.maxMessageSize, options.allocate);
+    this.#allocate = options.allocate;
     this.#parser = new FrameParser(this, {
       role: this.role,
       rsv1Allowed: this.perMessageCompression,
@@ -239,7 +242,7 @@ export class Connection implements FrameSink {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#parser.stop();
-    this.#messageBuffer.clear();
+    this.#messageBuffer?.clear();
     const wasClean = this.#closeSent && this.#closeReceived;
     // §7.1.5/§7.1.6: without a received close frame the status is 1006, "abnormal closure".
     const info: CloseInfo = this.#closeReceived
@@ -312,7 +315,7 @@ export class Connection implements FrameSink {
       this.#messageCompressed = rsv1;
       this.#messageLength = 0;
       this.#validateText = !this.#messageIsBinary && !rsv1;
-      if (this.#validateText) this.#utf8.reset();
+      if (this.#validateText) this.#utf8?.reset();
     }
     // Limits are checked against the announced length, before anything is buffered.
     if (this.#messageLength + length > this.maxMessageSize) {
@@ -334,6 +337,7 @@ export class Connection implements FrameSink {
   /** FrameSink: called by the parser only, never by a driver. */
   framePayload(piece: Uint8Array): void {
     if (this.#frameOpcode >= Opcode.CLOSE) {
+      this.#controlBuffer ??= new GrowableBuffer(MAX_CONTROL_PAYLOAD);
       this.#controlBuffer.append(piece);
       return;
     }
@@ -348,17 +352,21 @@ export class Connection implements FrameSink {
       this.#failWith(invalidUtf8Error());
       return;
     }
-    if (this.#frameIsWholeMessage && this.#messageBuffer.length === 0) {
-      this.#messageBuffer.reserve(Math.min(this.#frameLength, RESERVE_MAX));
+    this.#messageBuffer ??= new GrowableBuffer(this.maxMessageSize, this.#allocate);
+    const buffer = this.#messageBuffer;
+    if (this.#frameIsWholeMessage && buffer.length === 0) {
+      buffer.reserve(Math.min(this.#frameLength, RESERVE_MAX));
     }
-    this.#messageBuffer.append(piece);
+    buffer.append(piece);
   }
 
   #validatePiece(piece: Uint8Array): boolean {
     const native = this.#nativeIsUtf8;
+    this.#utf8 ??= new Utf8Validator();
+    const validator = this.#utf8;
     return native !== undefined && piece.length >= NATIVE_UTF8_MIN * 2
-      ? this.#utf8.writeWith(piece, native)
-      : this.#utf8.write(piece);
+      ? validator.writeWith(piece, native)
+      : validator.write(piece);
   }
 
   #isValidText(data: Uint8Array): boolean {
@@ -369,7 +377,7 @@ export class Connection implements FrameSink {
   frameEnd(): void {
     const opcode = this.#frameOpcode;
     if (opcode >= Opcode.CLOSE) {
-      this.#handleControlFrame(opcode, this.#controlBuffer.take());
+      this.#handleControlFrame(opcode, this.#controlBuffer?.take() ?? new Uint8Array(0));
       return;
     }
     if (this.#messageInProgress) return; // more fragments to come
@@ -383,8 +391,11 @@ export class Connection implements FrameSink {
       }
     } else {
       data =
-        this.#frameIsWholeMessage && this.#frameLength === 0 ? EMPTY : this.#messageBuffer.take();
-      if (this.#validateText && !this.#utf8.isComplete()) {
+        this.#frameIsWholeMessage && this.#frameLength === 0
+          ? EMPTY
+          : (this.#messageBuffer?.take() ?? new Uint8Array(0));
+      // No validator yet: no text byte arrived, and an empty text is complete UTF-8.
+      if (this.#validateText && this.#utf8 !== undefined && !this.#utf8.isComplete()) {
         this.#failWith(invalidUtf8Error());
         return;
       }
@@ -432,7 +443,7 @@ export class Connection implements FrameSink {
     this.#receivedCloseCode = parsed.code;
     this.#receivedCloseReason = parsed.reason;
     this.#parser.stop();
-    this.#messageBuffer.clear();
+    this.#messageBuffer?.clear();
     if (!this.#closeSent) {
       // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
       // frame, the endpoint MUST send a Close frame in response ... typically echoing the
@@ -454,7 +465,7 @@ export class Connection implements FrameSink {
     if (typeof text !== 'string') throw invalidArgument('sendText expects a string');
     this.#assertCanSendMessage('sendText');
     this.#outputBytes += encodeTextFrameInto(
-      this.#output as Uint8Array[],
+      this.#outputQueue() as Uint8Array[],
       Opcode.TEXT,
       text,
       true,
@@ -467,7 +478,7 @@ export class Connection implements FrameSink {
     if (!(data instanceof Uint8Array)) throw invalidArgument('sendBinary expects a Uint8Array');
     this.#assertCanSendMessage('sendBinary');
     this.#outputBytes += encodeFrameInto(
-      this.#output as Uint8Array[],
+      this.#outputQueue() as Uint8Array[],
       Opcode.BINARY,
       data,
       true,
@@ -566,7 +577,7 @@ export class Connection implements FrameSink {
     if (this.#state === 'closed') return;
     this.#failed = true;
     this.#parser.stop();
-    this.#messageBuffer.clear();
+    this.#messageBuffer?.clear();
     if (!this.#closeSent) {
       this.#sentCloseCode = code;
       this.#closeSent = true;
@@ -582,9 +593,9 @@ export class Connection implements FrameSink {
    */
   takeOutput(): Uint8Array[] {
     const output = this.#output;
-    if (output.length === 0) return [];
+    if (output === undefined || output.length === 0) return [];
     if (this.#slotsQueued === 0) {
-      this.#output = [];
+      this.#output = undefined;
       this.#outputBytes = 0;
       return output as Uint8Array[];
     }
@@ -633,7 +644,7 @@ export class Connection implements FrameSink {
     }
     this.#assertCanSendMessage('send');
     const slot: OutputSlot = { isBinary, chunks: undefined };
-    this.#output.push(slot);
+    this.#outputQueue().push(slot);
     this.#slotsQueued++;
     return slot;
   }
@@ -692,10 +703,16 @@ export class Connection implements FrameSink {
     this.#pushChunks(encodeFrame(opcode, payload, fin, rsv1, this.#nextMask()));
   }
 
+  #outputQueue(): Array<Uint8Array | OutputSlot> {
+    if (this.#output === undefined) this.#output = [];
+    return this.#output;
+  }
+
   #pushChunks(chunks: Uint8Array[]): void {
+    const output = this.#outputQueue();
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i] as Uint8Array;
-      this.#output.push(chunk);
+      output.push(chunk);
       this.#outputBytes += chunk.length;
     }
   }

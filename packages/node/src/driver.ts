@@ -31,13 +31,18 @@ export interface DriverInit {
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
-const kDriver = Symbol('wskit.driver');
 // biome-ignore lint/suspicious/noExplicitAny: any face of the driver, whatever its events.
 type AnyDriver = SocketDriver<any>;
-type DrivenSocket = Duplex & { [kDriver]: AnyDriver };
+
+/**
+ * The driver of each socket, for the shared listeners. A WeakMap rather than a property on the
+ * socket: one more property than net.Socket's own moves its fields to a separate backing
+ * store, about 160 bytes per connection (heap-budget.mjs), against about 30 for an entry here.
+ */
+const drivers = new WeakMap<Duplex, AnyDriver>();
 
 function driverOf(socket: Duplex): AnyDriver {
-  return (socket as DrivenSocket)[kDriver];
+  return drivers.get(socket) as AnyDriver;
 }
 
 function destroySocket(socket: Duplex): void {
@@ -97,12 +102,12 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #inflating = false;
   /** Reading paused by the user (`pause()`), e.g. a stream consumer that is behind. */
   #paused = false;
-  #heldEvents: Array<() => void> = [];
+  #heldEvents: Array<() => void> | undefined;
   /** Messages being compressed: their places are reserved in the core's output queue. */
   #compressing = 0;
   #compressingBytes = 0;
   /** Send callbacks of messages queued behind a compression, called once all are written. */
-  #deferredCallbacks: SendCallback[] = [];
+  #deferredCallbacks: SendCallback[] | undefined;
 
   #pendingHead: Uint8Array | undefined;
   /**
@@ -124,6 +129,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   /** Without `init` the connection is CONNECTING until `attach()`. */
   constructor(init?: DriverInit) {
     super();
+    // EventEmitter gives every instance an empty listener dictionary (about 160 bytes per
+    // connection, heap-budget.mjs); Node's EventEmitter creates it on the first listener when
+    // it is undefined, so a peer nobody listens to (the hooks API) never pays for it.
+    (this as unknown as { _events: object | undefined })._events = undefined;
     if (init !== undefined) this.attach(init);
   }
 
@@ -151,12 +160,15 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
     // Shared listener functions find the driver through the socket: no closures per
     // connection (idle memory at 10,000 connections, packages/bench).
-    (socket as DrivenSocket)[kDriver] = this;
+    drivers.set(socket, this);
     socket.on('data', SocketDriver.#listeners.data);
     socket.on('close', SocketDriver.#listeners.close);
     socket.on('error', SocketDriver.#listeners.error);
-    socket.on('drain', SocketDriver.#listeners.drain);
-    socket.on('end', SocketDriver.#listeners.end);
+    // 'drain' is listened to only while backpressured (#onBackpressure). A socket that is not
+    // half-open already ends its side when the peer's FIN arrives (Duplex allowHalfOpen).
+    if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen !== false) {
+      socket.on('end', SocketDriver.#listeners.end);
+    }
     // Nothing is read until `start()`: the user's listeners must be in place first.
     socket.pause();
     this.#pendingHead = init.head;
@@ -414,7 +426,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   }
 
   #onBackpressure(queuedBefore: number): void {
-    this.#backpressured = true;
+    if (!this.#backpressured) {
+      this.#backpressured = true;
+      this.#socket.on('drain', SocketDriver.#listeners.drain);
+    }
     if (queuedBefore > this.#options.maxBufferedAmount) {
       this.#closingLocally = true;
       // A peer that does not read must not make us buffer without bound. The close frame
@@ -436,6 +451,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #onSocketDrain(): void {
     if (!this.#backpressured || this.#socket.writableLength > 0) return;
     this.#backpressured = false;
+    this.#socket.off('drain', SocketDriver.#listeners.drain);
     this.onDrained();
   }
 
@@ -460,8 +476,10 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   static readonly #handlerPrototype = {
     onMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
       const driver = this.driver;
-      if (driver.#inflating) driver.#heldEvents.push(() => driver.onInboundMessage(data, isBinary));
-      else driver.onInboundMessage(data, isBinary);
+      if (driver.#inflating) {
+        driver.#heldEvents ??= [];
+        driver.#heldEvents.push(() => driver.onInboundMessage(data, isBinary));
+      } else driver.onInboundMessage(data, isBinary);
     },
     onCompressedMessage(this: CoreHandler, data: Uint8Array, isBinary: boolean): void {
       this.driver.#startInflating(data, isBinary);
@@ -522,8 +540,12 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   /** Runs `event` now, or after the message being inflated, so order is kept. */
   #dispatchInbound(event: () => void): void {
-    if (this.#inflating) this.#heldEvents.push(event);
-    else event();
+    if (this.#inflating) {
+      this.#heldEvents ??= [];
+      this.#heldEvents.push(event);
+    } else {
+      event();
+    }
   }
 
   /** A compressed message finished inflating: deliver it, then carry on reading. */
@@ -534,9 +556,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       deliver();
       // Frames held behind the message; another compressed one suspends input again.
       this.#core.resumeInput();
-      if (!this.#inflating && this.#heldEvents.length > 0) {
+      if (!this.#inflating && this.#heldEvents !== undefined) {
         const held = this.#heldEvents;
-        this.#heldEvents = [];
+        this.#heldEvents = undefined;
         for (const event of held) event();
       }
       this.#flush(undefined);
@@ -611,9 +633,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     } else {
       this.#flush(this.#deferIfCompressing(callback), true);
     }
-    if (this.#compressing === 0 && this.#deferredCallbacks.length > 0) {
+    if (this.#compressing === 0 && this.#deferredCallbacks !== undefined) {
       const callbacks = this.#deferredCallbacks;
-      this.#deferredCallbacks = [];
+      this.#deferredCallbacks = undefined;
       this.#flush(() => {
         for (const deferred of callbacks) deferred();
       });
@@ -624,14 +646,15 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   /** While a compression is pending, a callback waits until everything queued is written. */
   #deferIfCompressing(callback: SendCallback | undefined): SendCallback | undefined {
     if (callback === undefined || this.#compressing === 0) return callback;
+    this.#deferredCallbacks ??= [];
     this.#deferredCallbacks.push(callback);
     return undefined;
   }
 
   #failDeferredCallbacks(): void {
     const callbacks = this.#deferredCallbacks;
-    this.#deferredCallbacks = [];
-    if (callbacks.length === 0) return;
+    this.#deferredCallbacks = undefined;
+    if (callbacks === undefined) return;
     const error = new WebSocketError(
       'WS_ERR_INVALID_STATE',
       'the connection closed before the message was sent',

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
@@ -18,6 +18,7 @@ import {
   type RejectResponseOptions,
   type SendData,
   type SendOptions,
+  type ValidatedClientRequest,
   validateClientRequest,
   validateH2ClientRequest,
   WebSocketError,
@@ -27,6 +28,7 @@ import {
   closeAllPeers,
   consoleReporter,
   decideUpgrade,
+  decideUpgradeNow,
   defaultLivenessScheduler,
   HookDispatcher,
   LivenessMonitor,
@@ -38,8 +40,10 @@ import {
   TopicRegistry,
   UPGRADE_REQUIRED,
   type UpgradeDecision,
+  type UpgradePolicy,
 } from '@wskit/server';
-import type { DriverInit } from './driver.js';
+import { asBuffer, type DriverInit } from './driver.js';
+import type { HeadRequest } from './head-request.js';
 import {
   type AnyHttp2Server,
   createStandaloneHttp2Server,
@@ -56,6 +60,7 @@ import {
   optionError,
   resolveDeflateOption,
 } from './options.js';
+import { StandaloneAcceptor } from './standalone.js';
 import { NodeUpgradeRequest } from './upgrade-request.js';
 import { type PeerContext, WebSocket, type WebSocketInit } from './websocket.js';
 import { createZlibCodec } from './zlib-codec.js';
@@ -153,7 +158,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   readonly #monitor: LivenessMonitor;
   readonly #context: PeerContext<Data>;
   readonly #nextId = peerIdSource();
-  #httpServer: http.Server | https.Server | AnyHttp2Server | undefined;
+  #httpServer: http.Server | https.Server | AnyHttp2Server | NetServer | undefined;
+  /** A standalone plain-TCP server's own HTTP/1.1 front (standalone.ts). */
+  #acceptor: StandaloneAcceptor | undefined;
+  /** What every handshake's decision needs; one object per server. */
+  readonly #policy: UpgradePolicy<Data>;
+  readonly #accepting = (): boolean => this.#state === 'running';
   /** HTTP/2 sessions of a standalone `http2: true` server, for the GOAWAY at shutdown. */
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   #ownsHttpServer = false;
@@ -224,14 +234,20 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     const dispatcher = new HookDispatcher(this.#resolved.hooks, print);
     this.#context = {
       dispatcher,
+      clients: this.#resolved.clientTracking ? this.clients : undefined,
       // With a broker, publishes from other processes arrive here and are framed once, as
       // local ones are; broker failures take the unhandled-error route (no peer to blame).
-      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareServerMessage, {
+      topics: new TopicRegistry<WebSocket<unknown>, PreparedMessage>(prepareNodeMessage, {
         broker: this.#resolved.broker,
         reportError: (error) => dispatcher.unhandled('broker', error),
       }),
     };
     this.#monitor = new LivenessMonitor(this.#resolved, defaultLivenessScheduler);
+    this.#policy = {
+      allowedOrigins: this.#resolved.allowedOrigins,
+      selectProtocol: this.#resolved.selectProtocol,
+      dispatcher,
+    };
 
     const handshakeTimeout = this.#resolved.handshakeTimeout;
     // A client that opens TCP and never finishes the TLS handshake is the same slowloris as one
@@ -254,6 +270,22 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       this.#ownsHttpServer = true;
       this.#attach(server);
       server.listen(
+        { port: options.port, host: options.host, backlog: options.backlog },
+        onListening,
+      );
+    } else if (options.port !== undefined && tlsOptions === undefined) {
+      // Plain TCP: our own HTTP/1.1 front on a net.Server (standalone.ts), no http.Server.
+      const acceptor = new StandaloneAcceptor(
+        {
+          upgradeHead: (request, socket, rest) => this.#upgradeHead(request, socket, rest),
+        },
+        handshakeTimeout,
+      );
+      this.#acceptor = acceptor;
+      this.#httpServer = acceptor.server;
+      this.#ownsHttpServer = true;
+      this.#attachListening(acceptor.server);
+      acceptor.server.listen(
         { port: options.port, host: options.host, backlog: options.backlog },
         onListening,
       );
@@ -342,6 +374,19 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     callback?: UpgradeCallback<Data>,
   ): void {
     socket.on('error', swallowHandshakeError);
+    if (this.#context.dispatcher.hooks.upgrade === undefined) {
+      // No upgrade hook: decided in this tick, with no promise, timer or closure per handshake.
+      let peer: WebSocket<Data> | undefined;
+      try {
+        peer = this.#upgradeNow(request, socket, head);
+      } catch (error) {
+        this.#context.dispatcher.unhandled('upgrade', error);
+        writeReject(socket, { status: 500 });
+        return;
+      }
+      if (peer !== undefined) this.#open(peer, request, callback);
+      return;
+    }
     this.#handshake(
       (attempt) => this.#upgrade(request, socket, head, attempt),
       (response) => writeReject(socket, response),
@@ -433,6 +478,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       const server = this.#httpServer;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as http.Server).closeAllConnections?.();
+      this.#acceptor?.destroyReading();
       await closed;
     }
     if (sessionTimer !== undefined) clearTimeout(sessionTimer);
@@ -452,27 +498,46 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       // Clients only open WebSockets as streams where the setting is advertised (RFC 8441 §3).
       (server as AnyHttp2Server).updateSettings(HTTP2_WEBSOCKET_SETTINGS);
     }
+    const detachListening = this.#attachListening(server);
+    this.#detach = () => {
+      router.remove(this as WebSocketServer<unknown>);
+      http2Router?.remove(this as WebSocketServer<unknown>);
+      detachListening();
+    };
+  }
+
+  /** 'listening' and 'error' of the server we listen or attach to; returns the detach. */
+  #attachListening(server: NetServer): () => void {
     const onListening = () => this.emit('listening');
     const onError = (error: Error) => this.emit('error', error);
     server.on('listening', onListening);
     server.on('error', onError);
-    this.#detach = () => {
-      router.remove(this as WebSocketServer<unknown>);
-      http2Router?.remove(this as WebSocketServer<unknown>);
+    const detach = () => {
       server.off('listening', onListening);
       server.off('error', onError);
       if (this.#ownsHttpServer) server.close();
     };
+    this.#detach = detach;
+    return detach;
   }
 
-  async #upgrade(
+  /** A complete request head from the standalone acceptor, with an Upgrade header. */
+  #upgradeHead(request: HeadRequest, socket: Socket, rest: Buffer): void {
+    if (!this.shouldHandlePath(request.url)) {
+      writeReject(socket, { status: 404, body: 'No WebSocket endpoint at this path' });
+      return;
+    }
+    // As from an http server's 'upgrade' event: the request view stands in for the
+    // IncomingMessage ('connection', 'headers', verifyClient and handleProtocols get it).
+    this.handleUpgrade(request as unknown as http.IncomingMessage, socket, rest);
+  }
+
+  /** RFC 6455 §4.2.1: checks the request; a malformed one gets 400/405/426 with a reason. */
+  #checkRequest(
     request: http.IncomingMessage,
     socket: Duplex,
-    head: Buffer,
-    attempt: HandshakeAttempt,
-  ): Promise<WebSocket<Data> | undefined> {
-    // RFC 6455 §4.2.1: check the request; a malformed one gets 400/405/426 with a reason.
-    let validated: ReturnType<typeof validateClientRequest>;
+  ): { validated: ValidatedClientRequest; upgradeRequest: NodeUpgradeRequest } | undefined {
+    let validated: ValidatedClientRequest;
     try {
       validated = validateClientRequest({
         method: request.method ?? '',
@@ -484,18 +549,61 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       return undefined;
     }
     const upgradeRequest = new NodeUpgradeRequest(request, validated.protocols, validated.origin);
-    const decision = await decideUpgrade(
-      upgradeRequest,
-      {
-        allowedOrigins: this.#resolved.allowedOrigins,
-        selectProtocol: this.#resolved.selectProtocol,
-        dispatcher: this.#context.dispatcher,
-      },
-      () => this.#state === 'running',
+    return { validated, upgradeRequest };
+  }
+
+  /** The handshake of a server without an upgrade hook, decided at once. */
+  #upgradeNow(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): WebSocket<Data> | undefined {
+    const checked = this.#checkRequest(request, socket);
+    if (checked === undefined) return undefined;
+    const decision = decideUpgradeNow(checked.upgradeRequest, this.#policy, this.#accepting);
+    checked.upgradeRequest.releaseIncomingMessage();
+    if (decision === undefined) throw new Error('decideUpgradeNow: the server has an upgrade hook');
+    return this.#answerUpgrade(
+      request,
+      socket,
+      head,
+      checked.validated,
+      checked.upgradeRequest,
+      decision,
     );
-    upgradeRequest.releaseIncomingMessage();
+  }
+
+  async #upgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    attempt: HandshakeAttempt,
+  ): Promise<WebSocket<Data> | undefined> {
+    const checked = this.#checkRequest(request, socket);
+    if (checked === undefined) return undefined;
+    const decision = await decideUpgrade(checked.upgradeRequest, this.#policy, this.#accepting);
+    checked.upgradeRequest.releaseIncomingMessage();
     // Timed out meanwhile: the client already has its 408.
     if (attempt.timedOut) return undefined;
+    return this.#answerUpgrade(
+      request,
+      socket,
+      head,
+      checked.validated,
+      checked.upgradeRequest,
+      decision,
+    );
+  }
+
+  /** The decision made: the refusal, or the 101 and the peer. */
+  #answerUpgrade(
+    request: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    validated: ValidatedClientRequest,
+    upgradeRequest: NodeUpgradeRequest,
+    decision: UpgradeDecision<Data>,
+  ): WebSocket<Data> | undefined {
     if (!decision.accepted) {
       writeRaw(socket, decision.response.toBytes());
       this.#emitClientError(decision.reason);
@@ -558,15 +666,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       validated.protocols,
       validated.origin,
     );
-    const decision = await decideUpgrade(
-      upgradeRequest,
-      {
-        allowedOrigins: this.#resolved.allowedOrigins,
-        selectProtocol: this.#resolved.selectProtocol,
-        dispatcher: this.#context.dispatcher,
-      },
-      () => this.#state === 'running',
-    );
+    const decision = await decideUpgrade(upgradeRequest, this.#policy, this.#accepting);
     if (attempt.timedOut) return undefined;
     if (!decision.accepted) {
       respondHttp2Reject(stream, decision.response);
@@ -647,10 +747,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     request: http.IncomingMessage,
     callback: UpgradeCallback<Data> | undefined,
   ): void {
-    if (this.#resolved.clientTracking) {
-      this.clients.add(peer);
-      peer.once('close', () => this.clients.delete(peer));
-    }
+    // Leaves the set as it closes (WebSocket.onConnectionClosed, through the context).
+    if (this.#resolved.clientTracking) this.clients.add(peer);
     peer.runOpenHook();
     // As in ws: with a callback (noServer mode) the caller decides what to emit.
     if (callback !== undefined) callback(peer, request);
@@ -660,10 +758,8 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   }
 
   #openStream(peer: WebSocket<Data>, callback: StreamCallback<Data> | undefined): void {
-    if (this.#resolved.clientTracking) {
-      this.clients.add(peer);
-      peer.once('close', () => this.clients.delete(peer));
-    }
+    // Leaves the set as it closes (WebSocket.onConnectionClosed, through the context).
+    if (this.#resolved.clientTracking) this.clients.add(peer);
     peer.runOpenHook();
     const request = peer.request as NodeUpgradeRequest;
     // There is no IncomingMessage for a stream: the listener gets the request view.
@@ -750,6 +846,17 @@ function respondUpgradeRequired(
 }
 
 function swallowHandshakeError(): void {}
+
+/**
+ * A publish framed once, its chunks as Node Buffers: `socket.write` would otherwise wrap a plain
+ * Uint8Array in a new Buffer for every subscriber.
+ */
+function prepareNodeMessage(payload: string | Uint8Array): PreparedMessage {
+  const message = prepareServerMessage(payload);
+  const chunks = message.chunks;
+  for (let i = 0; i < chunks.length; i++) chunks[i] = asBuffer(chunks[i] as Uint8Array);
+  return message;
+}
 
 /** OpenSSL's SHA-1 for the accept key: cheaper per handshake than the core's portable one. */
 function nativeSha1(data: Uint8Array): Uint8Array {

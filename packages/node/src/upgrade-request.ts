@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { UpgradeRequest } from '@wskit/core';
+import { HeadRequest } from './head-request.js';
 
 /**
  * An extended CONNECT stream's request (RFC 8441), as `http2-server.ts` hands it over: the URL
@@ -40,13 +41,24 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   #incoming: IncomingMessage | undefined;
 
   constructor(
-    request: IncomingMessage | Http2RequestSource,
+    request: IncomingMessage | HeadRequest | Http2RequestSource,
     protocols: readonly string[],
     origin: string | undefined,
   ) {
     this.protocols = protocols;
     this.origin = origin;
     this.#socket = request.socket;
+    if (request instanceof HeadRequest) {
+      // A standalone server's own acceptor: the parsed lines, no IncomingMessage at all.
+      const lines: string[] = [];
+      for (const [name, value] of request.headerLines) lines.push(name, value);
+      this.#rawHeaders = lines.join(SEPARATOR);
+      this.httpVersion = request.httpVersion;
+      this.method = request.method;
+      this.url = webSocketUrl(request.socket, request.header('host'), request.url);
+      this.#incoming = request as unknown as IncomingMessage;
+      return;
+    }
     this.#rawHeaders = request.rawHeaders.join(SEPARATOR);
     this.httpVersion = request.httpVersion;
     if (isHttp2Source(request)) {
@@ -55,9 +67,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
       return;
     }
     this.method = request.method ?? 'GET';
-    const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-    const host = request.headers.host ?? 'localhost';
-    this.url = `${encrypted ? 'wss' : 'ws'}://${host}${request.url ?? '/'}`;
+    this.url = webSocketUrl(request.socket, request.headers.host, request.url ?? '/');
     this.#incoming = request;
   }
 
@@ -98,13 +108,28 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   }
 
   /** Header lines as pairs, as the core's handshake validation wants them. */
-  static headerPairs(request: IncomingMessage): Array<[string, string]> {
+  static headerPairs(request: IncomingMessage | HeadRequest): Array<[string, string]> {
+    if (request instanceof HeadRequest) return request.headerLines as Array<[string, string]>;
     const raw = request.rawHeaders;
     const pairs: Array<[string, string]> = [];
     for (let i = 0; i + 1 < raw.length; i += 2)
       pairs.push([raw[i] as string, raw[i + 1] as string]);
     return pairs;
   }
+}
+
+/**
+ * `ws://host/path` as one flat string: a template literal would be a rope of three or four
+ * pieces, each its own object, kept for the connection's life.
+ */
+function webSocketUrl(
+  socket: object | undefined,
+  host: string | undefined,
+  target: string,
+): string {
+  const scheme =
+    (socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'wss://' : 'ws://';
+  return [scheme, host ?? 'localhost', target].join('');
 }
 
 function isHttp2Source(

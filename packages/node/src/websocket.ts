@@ -24,6 +24,11 @@ export interface NodeSendOptions extends SendOptions {
 export interface PeerContext<Data> {
   readonly dispatcher: HookDispatcher<Data>;
   readonly topics: TopicRegistry<WebSocket<unknown>, PreparedMessage>;
+  /**
+   * The server's `clients` set when it tracks clients: a peer leaves it as it closes, before
+   * its 'close' listeners run (no per-peer 'close' listener of the server's own).
+   */
+  readonly clients?: Set<WebSocket<Data>> | undefined;
 }
 
 /** A client connection created before its handshake (the ws-style `new WebSocket(url)`). */
@@ -247,6 +252,7 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
   }
 
   protected onConnectionClosed(info: CloseInfo): void {
+    this.#context?.clients?.delete(this);
     this.#context?.topics.removePeer(this as WebSocket<unknown>);
     this.emit('close', info.code, Buffer.from(info.reason), info.wasClean);
     this.#context?.dispatcher.close(this, info);

@@ -55,6 +55,7 @@ export { nearestName } from './suggest.js';
 export { TopicRegistry, type TopicRegistryOptions, type TopicSubscriber } from './topics.js';
 export {
   decideUpgrade,
+  decideUpgradeNow,
   headerPairs,
   rejectionAsResponse,
   UPGRADE_REQUIRED,

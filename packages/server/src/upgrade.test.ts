@@ -1,7 +1,7 @@
 import type { Hooks, UpgradeRequest } from '@wskit/core';
 import { describe, expect, test } from 'vitest';
 import { HookDispatcher } from './hooks.js';
-import { decideUpgrade, rejectionAsResponse } from './upgrade.js';
+import { decideUpgrade, decideUpgradeNow, rejectionAsResponse } from './upgrade.js';
 
 function request(overrides: Partial<UpgradeRequest> = {}): UpgradeRequest {
   return {
@@ -149,5 +149,38 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2.2', () => {
     expect(response.headers.get('connection')).toBeNull();
     expect(response.headers.get('content-type')).toMatch(/text\/plain/);
     expect(await response.text()).toBe('slow down');
+  });
+});
+
+describe('decideUpgradeNow: the same decision without a promise, for servers without a hook', () => {
+  test('with an upgrade hook it declines (undefined): the caller must await decideUpgrade', () => {
+    expect(decideUpgradeNow(request(), policy({ upgrade: () => ({}) }).policy, () => true)).toBe(
+      undefined,
+    );
+  });
+
+  test('accepts with the subprotocol selectProtocol picked', () => {
+    const selecting = policy({}, { selectProtocol: (offered: string[]) => offered[1] });
+    expect(decideUpgradeNow(request(), selecting.policy, () => true)).toMatchObject({
+      accepted: true,
+      protocol: 'chat.v2',
+    });
+  });
+
+  test('refuses a disallowed Origin with 403 and a shutting-down server with 503', () => {
+    const strict = policy({}, { allowedOrigins: ['https://other.example'] });
+    const refused = decideUpgradeNow(request(), strict.policy, () => true);
+    expect(refused).toMatchObject({ accepted: false, response: { status: 403 } });
+    const closing = decideUpgradeNow(request(), policy({}).policy, () => false);
+    expect(closing).toMatchObject({ accepted: false, response: { status: 503 } });
+  });
+
+  test('a subprotocol the client did not offer is a server bug: 500, reported', () => {
+    const wrong = policy({}, { selectProtocol: () => 'made-up' });
+    expect(decideUpgradeNow(request(), wrong.policy, () => true)).toMatchObject({
+      accepted: false,
+      response: { status: 500 },
+    });
+    expect(wrong.reported.join()).toContain('made-up');
   });
 });

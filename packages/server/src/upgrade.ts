@@ -50,16 +50,7 @@ export async function decideUpgrade<Data>(
 ): Promise<UpgradeDecision<Data>> {
   if (!accepting()) return shuttingDown();
   // RFC 6455 §10.2: the Origin header is how a server refuses pages it does not trust.
-  if (!originAllowed(policy.allowedOrigins, request.origin)) {
-    return refuse(
-      { status: 403, body: 'Origin not allowed' },
-      new WebSocketError(
-        'WS_ERR_ORIGIN_NOT_ALLOWED',
-        `origin ${String(request.origin)} is not allowed`,
-        { status: 403 },
-      ),
-    );
-  }
+  if (!originAllowed(policy.allowedOrigins, request.origin)) return originRefused(request);
 
   let accept: UpgradeAccept<Data> = {};
   const hook = policy.dispatcher.hooks.upgrade;
@@ -77,6 +68,33 @@ export async function decideUpgrade<Data>(
     if (isUpgradeReject(result)) return rejectWith(result, policy);
     if (result !== undefined && result !== null) accept = result as UpgradeAccept<Data>;
   }
+  return finishDecision(request, policy, accept, accepting);
+}
+
+/**
+ * `decideUpgrade` without a promise, for servers without an upgrade hook (the common case):
+ * the decision is known at once, so an adapter can answer in the same tick with no promise,
+ * timer or closure per handshake. Returns undefined when there is an upgrade hook: use
+ * `decideUpgrade` then.
+ */
+export function decideUpgradeNow<Data>(
+  request: UpgradeRequest,
+  policy: UpgradePolicy<Data>,
+  accepting: () => boolean,
+): UpgradeDecision<Data> | undefined {
+  if (policy.dispatcher.hooks.upgrade !== undefined) return undefined;
+  if (!accepting()) return shuttingDown();
+  if (!originAllowed(policy.allowedOrigins, request.origin)) return originRefused(request);
+  return finishDecision(request, policy, {}, accepting);
+}
+
+/** After the upgrade hook (or without one): shutdown again, then the subprotocol choice. */
+function finishDecision<Data>(
+  request: UpgradeRequest,
+  policy: UpgradePolicy<Data>,
+  accept: UpgradeAccept<Data>,
+  accepting: () => boolean,
+): UpgradeDecision<Data> {
   if (!accepting()) return shuttingDown();
 
   let protocol: string;
@@ -107,6 +125,19 @@ function originAllowed(policy: OriginPolicy | undefined, origin: string | undefi
   if (policy === undefined) return true;
   if (typeof policy === 'function') return policy(origin) === true;
   return origin !== undefined && policy.includes(origin);
+}
+
+function originRefused(request: UpgradeRequest): UpgradeDecision<never> {
+  return refuse(
+    { status: 403, body: 'Origin not allowed' },
+    new WebSocketError(
+      'WS_ERR_ORIGIN_NOT_ALLOWED',
+      `origin ${String(request.origin)} is not allowed`,
+      {
+        status: 403,
+      },
+    ),
+  );
 }
 
 function shuttingDown(): UpgradeDecision<never> {

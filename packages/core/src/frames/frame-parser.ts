@@ -51,8 +51,8 @@ export class FrameParser {
   #state = READ_HEADER;
   #stopped = false;
   #suspended = false;
-  /** Input held while suspended, in arrival order. */
-  readonly #pending: Uint8Array[] = [];
+  /** Input held while suspended, in arrival order; created when first needed. */
+  #pending: Uint8Array[] | undefined;
   /** Partial header bytes carried over from a previous chunk; allocated when first needed. */
   #headerBytes: Uint8Array | undefined;
   #headerLength = 0;
@@ -73,7 +73,7 @@ export class FrameParser {
   /** Stops parsing for good: the rest of this chunk and every later one is discarded. */
   stop(): void {
     this.#stopped = true;
-    this.#pending.length = 0;
+    this.#pending = undefined;
   }
 
   get stopped(): boolean {
@@ -101,8 +101,10 @@ export class FrameParser {
   /** Continues with the held input; may suspend again at the next compressed message. */
   resume(): void {
     this.#suspended = false;
-    while (!this.#suspended && !this.#stopped && this.#pending.length > 0) {
-      this.#parse(this.#pending.shift() as Uint8Array);
+    while (!this.#suspended && !this.#stopped && this.#pending !== undefined) {
+      const next = this.#pending.shift() as Uint8Array;
+      if (this.#pending.length === 0) this.#pending = undefined;
+      this.#parse(next);
     }
   }
 
@@ -111,7 +113,8 @@ export class FrameParser {
    * `stop()`.
    */
   write(chunk: Uint8Array): void {
-    if (this.#suspended || this.#pending.length > 0) {
+    if (this.#suspended || this.#pending !== undefined) {
+      this.#pending ??= [];
       this.#pending.push(chunk);
       return;
     }
@@ -123,6 +126,7 @@ export class FrameParser {
     let offset = 0;
     while (offset < length && !this.#stopped) {
       if (this.#suspended) {
+        this.#pending ??= [];
         this.#pending.unshift(chunk.subarray(offset));
         return;
       }

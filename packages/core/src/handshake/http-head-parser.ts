@@ -225,7 +225,12 @@ const DECODE_CHUNK = 0x2000;
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   let text = '';
   for (let offset = start; offset < end; offset += DECODE_CHUNK) {
-    text += String.fromCharCode(...bytes.subarray(offset, Math.min(end, offset + DECODE_CHUNK)));
+    // `apply` takes the typed array as the argument list directly; a spread would walk it
+    // with an iterator, several times slower on every header line of every handshake.
+    text += String.fromCharCode.apply(
+      null,
+      bytes.subarray(offset, Math.min(end, offset + DECODE_CHUNK)) as unknown as number[],
+    );
   }
   return text;
 }
