@@ -63,6 +63,7 @@ const fileLimit = Number(
 );
 const MANY = Math.min(quick ? 2000 : 10_000, fileLimit - 200);
 const COMPRESSED_CONNECTIONS = quick ? 200 : 1000;
+const DEFLATE_REST_MS = 3000;
 const REQUEST_TIMEOUT = 60_000;
 const pin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -185,7 +186,7 @@ function cpuTicks(pid) {
 
 const MB = 1e6;
 
-function echoTest(name, label, { connections, inflight, size, binary, deflate }) {
+function echoTest(name, label, { connections, inflight, size, binary, deflate, distinct }) {
   return {
     name,
     flags: deflate ? ['--deflate'] : [],
@@ -197,6 +198,7 @@ function echoTest(name, label, { connections, inflight, size, binary, deflate })
         size,
         binary,
         deflate,
+        distinct,
         warmup: WARMUP,
         duration: WINDOW,
       });
@@ -329,6 +331,14 @@ const TESTS = [
     binary: true,
     deflate: true,
   }),
+  echoTest('deflate-16k-distinct', 'deflate: echo 16 KiB binary, 8 distinct, 64 conn x 4', {
+    connections: 64,
+    inflight: 4,
+    size: 16 * 1024,
+    binary: true,
+    deflate: true,
+    distinct: 8,
+  }),
   {
     name: 'deflate-memory',
     flags: ['--deflate'],
@@ -347,11 +357,34 @@ const TESTS = [
         deflate: true,
       });
       const after = await server.request('memory');
+      // At rest: @wskit/node frees zlib streams idle for 1 to 2 s (ZLIB_IDLE_MS), keeping a
+      // copy of their window; every server gets the same wait.
+      await sleep(DEFLATE_REST_MS);
+      const rest = await server.request('memory');
       return {
         metrics: [
           {
             label: `deflate: RSS, ${COMPRESSED_CONNECTIONS} conn after 4 x 16 KiB each, MB`,
             value: (after.rss - before.rss) / MB,
+            higherIsBetter: false,
+          },
+          {
+            label: `deflate: RSS per conn at rest (${DEFLATE_REST_MS / 1000} s later), KiB`,
+            value: (rest.rss - before.rss) / COMPRESSED_CONNECTIONS / 1024,
+            higherIsBetter: false,
+          },
+          {
+            label: '  live JS heap + external (buffers), KiB',
+            value:
+              (rest.heapUsed + rest.external - before.heapUsed - before.external) /
+              COMPRESSED_CONNECTIONS /
+              1024,
+            higherIsBetter: false,
+          },
+          {
+            // Pages V8 keeps committed after the burst, used or not: part of the RSS above.
+            label: '  V8 heap committed (heapTotal), KiB',
+            value: (rest.heapTotal - before.heapTotal) / COMPRESSED_CONNECTIONS / 1024,
             higherIsBetter: false,
           },
         ],
