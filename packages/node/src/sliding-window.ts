@@ -11,23 +11,21 @@
 export class SlidingWindow {
   readonly size: number;
   /**
-   * Allocated up front, not on the first append: a codec creates its windows with the
-   * connection, before its zlib streams, so that these long-lived buffers do not end up
-   * between the streams' memory in the malloc heap, where they would keep the allocator from
-   * giving the freed streams' pages back to the system.
+   * Allocated on the first append: a connection that never sends or receives a compressed
+   * message (everything under the threshold) pays nothing for it.
    */
-  readonly #bytes: Buffer;
+  #bytes: Buffer | undefined;
   #length = 0;
 
   constructor(size: number) {
     this.size = size;
-    // Not pooled: a pooled slice would keep a shared 8 KiB slab alive per connection.
-    this.#bytes = Buffer.allocUnsafeSlow(size);
   }
 
   /** Adds `data` at the end, dropping what falls out of the window. */
   append(data: Uint8Array): void {
     if (data.length === 0) return;
+    // Not pooled: a pooled slice would keep a shared 8 KiB slab alive per connection.
+    this.#bytes ??= Buffer.allocUnsafeSlow(this.size);
     const bytes = this.#bytes;
     if (data.length >= this.size) {
       bytes.set(data.subarray(data.length - this.size));
@@ -42,7 +40,9 @@ export class SlidingWindow {
 
   /** The window's bytes, oldest first; `undefined` while empty. Valid until the next append. */
   contents(): Buffer | undefined {
-    return this.#length === 0 ? undefined : this.#bytes.subarray(0, this.#length);
+    return this.#bytes === undefined || this.#length === 0
+      ? undefined
+      : this.#bytes.subarray(0, this.#length);
   }
 
   /** Forgets everything, as a window reset does. */

@@ -199,7 +199,8 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
    * Called by `zlibIdleSweeper` once per `ZLIB_IDLE_MS`: frees a stream that was neither used
    * since the last call nor has work queued. Only streams with context takeover live between
    * messages, and their window survives in `#deflateWindow`/`#inflateWindow`, so the next
-   * message is coded exactly as if the stream had stayed. Returns whether a stream is left.
+   * message can refer back to the same bytes as if the stream had stayed. Returns whether a
+   * stream is left.
    */
   sweep(): boolean {
     if (this.#deflate !== undefined && this.#deflateBusy === 0 && !this.#deflateUsed) {
