@@ -56,8 +56,8 @@ function compressMessage(payload, windowBits) {
 }
 
 /** Deterministic, JSON-like ASCII text: compresses about as well as real chat traffic. */
-export function makePayload(size, binary) {
-  let seed = 0x2545f491;
+export function makePayload(size, binary, variant = 0) {
+  let seed = 0x2545f491 + variant;
   const random = () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -213,8 +213,8 @@ async function openMany(port, count, deflate, concurrency = 200) {
   return connections;
 }
 
-function frameFor(size, binary, deflate, windowBits) {
-  const payload = makePayload(size, binary);
+function frameFor(size, binary, deflate, windowBits, variant = 0) {
+  const payload = makePayload(size, binary, variant);
   const opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
   return deflate
     ? maskedFrame(opcode, compressMessage(payload, windowBits), true)
@@ -249,24 +249,43 @@ const commands = {
    * Pipelined echo: every connection keeps `inflight` messages outstanding and sends one more
    * for each echo. Counts echoes over `duration` ms after `warmup` ms.
    */
-  async echo({ port, connections, inflight, size, binary, deflate, warmup, duration }) {
+  async echo({ port, connections, inflight, size, binary, deflate, distinct, warmup, duration }) {
     const sockets = await openMany(port, connections, deflate);
     const frame = frameFor(size, binary, deflate, sockets[0].windowBits);
     const batch = Buffer.concat(Array.from({ length: inflight }, () => frame));
     const slices = Array.from({ length: inflight + 1 }, (_, n) =>
       batch.subarray(0, n * frame.length),
     );
+    // `distinct`: each connection cycles through that many different messages of the same
+    // size instead of repeating one, so no message is a copy of one still in the
+    // permessage-deflate window (real traffic rarely repeats a whole 16 KiB message).
+    const cycle = distinct
+      ? Array.from({ length: distinct }, (_, variant) =>
+          frameFor(size, binary, deflate, sockets[0].windowBits, variant),
+        )
+      : undefined;
+    const ring = cycle && Buffer.concat([...cycle, ...cycle]);
+    const offsets = [0];
+    for (const next of cycle ? [...cycle, ...cycle] : [])
+      offsets.push(offsets.at(-1) + next.length);
+    const framesFrom = (start, n) => ring.subarray(offsets[start], offsets[start + n]);
     let counting = false;
     let stopped = false;
     let count = 0;
     for (const { socket, counter } of sockets) {
+      let next = 0;
+      const send = (n) => {
+        if (cycle === undefined) return socket.write(slices[n]);
+        socket.write(framesFrom(next, n));
+        next = (next + n) % cycle.length;
+      };
       socket.on('data', (chunk) => {
         const n = counter.feed(chunk);
         if (n === 0) return;
         if (counting) count += n;
-        if (!stopped) socket.write(n <= inflight ? slices[n] : slices[inflight]);
+        if (!stopped) send(Math.min(n, inflight));
       });
-      socket.write(batch);
+      send(inflight);
     }
     await sleep(warmup);
     count = 0;

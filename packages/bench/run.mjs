@@ -91,6 +91,7 @@ const FANOUT_SMALL = Math.min(1000, MANY);
  */
 const HANDSHAKE_PARALLEL = Number(optionValue('--parallel') ?? 256);
 const COMPRESSED_CONNECTIONS = quick ? 200 : 1000;
+const DEFLATE_REST_MS = 11_000;
 const REQUEST_TIMEOUT = 60_000;
 const pin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -213,7 +214,7 @@ function cpuTicks(pid) {
 
 const MB = 1e6;
 
-function echoTest(name, label, { connections, inflight, size, binary, deflate }) {
+function echoTest(name, label, { connections, inflight, size, binary, deflate, distinct }) {
   return {
     name,
     flags: deflate ? ['--deflate'] : [],
@@ -225,6 +226,7 @@ function echoTest(name, label, { connections, inflight, size, binary, deflate })
         size,
         binary,
         deflate,
+        distinct,
         warmup: WARMUP,
         duration: WINDOW,
       });
@@ -380,6 +382,14 @@ const TESTS = [
     binary: true,
     deflate: true,
   }),
+  echoTest('deflate-16k-distinct', 'deflate: echo 16 KiB binary, 8 distinct, 64 conn x 4', {
+    connections: 64,
+    inflight: 4,
+    size: 16 * 1024,
+    binary: true,
+    deflate: true,
+    distinct: 8,
+  }),
   {
     name: 'deflate-memory',
     flags: ['--deflate'],
@@ -398,11 +408,54 @@ const TESTS = [
         deflate: true,
       });
       const after = await server.request('memory');
+      // At rest: @wskit/node frees zlib streams idle for 5 to 10 s (ZLIB_IDLE_MS), keeping a
+      // copy of their window; every server gets the same wait.
+      await sleep(DEFLATE_REST_MS);
+      const rest = await server.request('memory');
+      // The same again with 1,000 more connections (the first stay open): what the second
+      // batch adds shows whether memory freed at rest is reused or the process keeps growing.
+      await load.request('open', {
+        port: server.port,
+        count: COMPRESSED_CONNECTIONS,
+        deflate: true,
+      });
+      await load.request('exchange', {
+        messages: 4,
+        size: 16 * 1024,
+        binary: false,
+        deflate: true,
+      });
+      await sleep(DEFLATE_REST_MS);
+      const second = await server.request('memory');
       return {
         metrics: [
           {
             label: `deflate: RSS, ${COMPRESSED_CONNECTIONS} conn after 4 x 16 KiB each, MB`,
             value: (after.rss - before.rss) / MB,
+            higherIsBetter: false,
+          },
+          {
+            label: `deflate: RSS per conn at rest (${DEFLATE_REST_MS / 1000} s later), KiB`,
+            value: (rest.rss - before.rss) / COMPRESSED_CONNECTIONS / 1024,
+            higherIsBetter: false,
+          },
+          {
+            label: `  added by ${COMPRESSED_CONNECTIONS} more, at rest, per conn, KiB`,
+            value: (second.rss - rest.rss) / COMPRESSED_CONNECTIONS / 1024,
+            higherIsBetter: false,
+          },
+          {
+            label: '  live JS heap + external (buffers), KiB',
+            value:
+              (rest.heapUsed + rest.external - before.heapUsed - before.external) /
+              COMPRESSED_CONNECTIONS /
+              1024,
+            higherIsBetter: false,
+          },
+          {
+            // Pages V8 keeps committed after the burst, used or not: part of the RSS above.
+            label: '  V8 heap committed (heapTotal), KiB',
+            value: (rest.heapTotal - before.heapTotal) / COMPRESSED_CONNECTIONS / 1024,
             higherIsBetter: false,
           },
         ],

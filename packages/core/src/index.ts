@@ -38,6 +38,7 @@ export {
   acceptDeflateResponse,
   createDeflateOffer,
   DEFAULT_DEFLATE_THRESHOLD,
+  DEFAULT_SERVER_WINDOW_BITS,
   type NegotiatedDeflate,
   negotiateDeflate,
   PERMESSAGE_DEFLATE,

@@ -17,7 +17,13 @@ import {
 } from '@wskit/core';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { createZlibCodec, DEFAULT_ZLIB_CONCURRENCY, zlibLimiter } from './zlib-codec.js';
+import {
+  createZlibCodec,
+  DEFAULT_ZLIB_CONCURRENCY,
+  ZLIB_IDLE_MS,
+  zlibIdleSweeper,
+  zlibLimiter,
+} from './zlib-codec.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -403,6 +409,122 @@ describe('createZlibCodec: interop with ws', () => {
       }
     },
   );
+});
+
+describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_MS)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Only the sweeper's interval is faked: zlib's own callbacks stay real. */
+  function fakeSweeperClock(): void {
+    // The sweeper's timer is created when its first codec registers: none may be left over.
+    expect(zlibIdleSweeper.size).toBe(0);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  }
+
+  test.each([8, 12, 15])(
+    'with a ws peer (%i bits, context takeover): freed when idle, later messages still refer back',
+    async (bits) => {
+      fakeSweeperClock();
+      const { ws, ours } = withWsClient({ serverMaxWindowBits: bits, clientMaxWindowBits: bits });
+      try {
+        const messages = [chatMessage(1), largeText(50_000, bits), chatMessage(2), chatMessage(1)];
+        let firstFromUs = 0;
+        let firstFromWs = 0;
+        for (const [index, message] of messages.entries()) {
+          const fromUs = await ours.compress(message);
+          expect(await wsCall(ws, 'decompress', fromUs)).toEqual(Buffer.from(message));
+          const fromWs = await wsCall(ws, 'compress', message);
+          expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(
+            Buffer.from(message),
+          );
+          if (index === 0) {
+            firstFromUs = fromUs.length;
+            firstFromWs = fromWs.length;
+          }
+          // Both streams are alive until two sweeps passed without a message.
+          expect(zlibIdleSweeper.size).toBe(1);
+          vi.advanceTimersByTime(ZLIB_IDLE_MS);
+          expect(zlibIdleSweeper.size).toBe(1);
+          vi.advanceTimersByTime(ZLIB_IDLE_MS);
+          expect(zlibIdleSweeper.size).toBe(0);
+        }
+        // The last message repeats the first, which is still in a 256-byte and larger window
+        // only if nothing came between; with 12 and 15 bits it is, two messages back.
+        if (bits >= 12) {
+          const again = await ours.compress(chatMessage(2));
+          expect(again.length).toBeLessThan(firstFromUs / 4);
+          expect(await wsCall(ws, 'decompress', again)).toEqual(Buffer.from(chatMessage(2)));
+          const fromWs = await wsCall(ws, 'compress', chatMessage(2));
+          expect(fromWs.length).toBeLessThan(firstFromWs / 4);
+          expect(Buffer.from(await ours.decompress(fromWs, Number.POSITIVE_INFINITY))).toEqual(
+            Buffer.from(chatMessage(2)),
+          );
+        }
+      } finally {
+        ws.cleanup();
+      }
+    },
+  );
+
+  test('a message compressed right after a freed stream refers back like a kept stream would', async () => {
+    fakeSweeperClock();
+    const kept = codecPair();
+    const freed = codecPair();
+    for (let index = 0; index < 5; index++) {
+      const message = chatMessage(index);
+      const fromKept = await kept.server.compress(message);
+      const fromFreed = await freed.server.compress(message);
+      vi.advanceTimersByTime(2 * ZLIB_IDLE_MS);
+      // The kept pair is used between sweeps, so only the other pair's streams are freed.
+      await kept.server.compress(new Uint8Array(0));
+      await kept.client.decompress(fromKept, Number.POSITIVE_INFINITY);
+      expect(Buffer.from(await freed.client.decompress(fromFreed, message.length))).toEqual(
+        Buffer.from(message),
+      );
+      // Same window, same settings: the same bytes, except that the kept stream also
+      // compressed an empty message (an empty stored block) in between.
+      if (index > 0) expect(Math.abs(fromFreed.length - fromKept.length)).toBeLessThan(8);
+    }
+  });
+
+  test('a stream with work queued is not freed', async () => {
+    fakeSweeperClock();
+    const { client, server } = codecPair();
+    const message = largeText(2 * MiB, 7);
+    const pending = client.compress(message);
+    vi.advanceTimersByTime(3 * ZLIB_IDLE_MS);
+    const compressed = await pending;
+    expect(zlibIdleSweeper.size).toBe(1);
+    expect(Buffer.from(await server.decompress(compressed, message.length))).toEqual(
+      Buffer.from(message),
+    );
+    vi.advanceTimersByTime(2 * ZLIB_IDLE_MS);
+    expect(zlibIdleSweeper.size).toBe(0);
+  });
+
+  test('without context takeover no stream outlives its message, so nothing is swept', async () => {
+    fakeSweeperClock();
+    const { client, server } = codecPair({
+      serverNoContextTakeover: true,
+      clientNoContextTakeover: true,
+    });
+    const message = chatMessage(4);
+    await server.decompress(await client.compress(message), message.length);
+    await client.decompress(await server.compress(message), message.length);
+    expect(zlibIdleSweeper.size).toBe(0);
+  });
+
+  test('close() unregisters the codec: no timer is left behind', async () => {
+    fakeSweeperClock();
+    const { client } = codecPair();
+    await client.compress(chatMessage(5));
+    expect(zlibIdleSweeper.size).toBe(1);
+    client.close();
+    expect(zlibIdleSweeper.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe('createZlibCodec: limits and errors', () => {

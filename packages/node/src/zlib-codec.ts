@@ -21,6 +21,8 @@ import {
   WebSocketError,
 } from '@wskit/core';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { IdleSweeper, type Sweepable } from './idle-sweeper.js';
+import { SlidingWindow } from './sliding-window.js';
 
 /** How many zlib operations run at once in the process by default, as in `ws`. */
 export const DEFAULT_ZLIB_CONCURRENCY = 10;
@@ -41,6 +43,29 @@ export const DEFAULT_ZLIB_CONCURRENCY = 10;
 export const zlibLimiter: ConcurrencyLimiter = /* @__PURE__ */ new ConcurrencyLimiter(
   DEFAULT_ZLIB_CONCURRENCY,
 );
+
+/**
+ * The compressor's `memLevel` unless configured: Python's `websockets` default, chosen there
+ * from measurements, instead of zlib's 8. It sizes the buffer of pending output symbols
+ * (4 << (memLevel + 6) bytes: 8 KiB instead of 64 KiB), at a cost of about 1% in ratio on
+ * typical JSON messages. It would also size the hash table, but the zlib bundled with Node
+ * (Chromium's) always uses 2^15 hash entries (64 KiB) on CPUs with a CRC32 instruction.
+ */
+export const DEFAULT_MEM_LEVEL = 5;
+
+/**
+ * How long a zlib stream with context takeover may sit unused before the codec frees it,
+ * keeping only a copy of its window (`SlidingWindow`). A compressor costs ≈110 KiB and a
+ * decompressor ≈40 KiB of memory even with 12-bit windows; the copy costs the window size.
+ * Streams are freed between one and two intervals after their last use. Long enough that a
+ * chatty connection (a message every few seconds) keeps its streams instead of paying for a
+ * new one (allocation, a 64 KiB hash table to clear, the dictionary to hash) per message;
+ * short enough that connections at rest, most of a big server's, hold none.
+ */
+export const ZLIB_IDLE_MS = 5000;
+
+/** The one timer that frees idle zlib streams of every codec in the process. */
+export const zlibIdleSweeper: IdleSweeper = /* @__PURE__ */ new IdleSweeper(ZLIB_IDLE_MS);
 
 /**
  * zlib settings for the compressor. `windowBits` is not among them: it is negotiated
@@ -82,16 +107,33 @@ export function createZlibCodec(
 const TRAILER = Buffer.from(DEFLATE_TRAILER);
 
 type ZlibStream = DeflateRaw | InflateRaw;
+type Direction = 'deflate' | 'inflate';
 
-class ZlibCodec implements PerMessageCodec {
+class ZlibCodec implements PerMessageCodec, Sweepable {
   readonly #config: PerMessageCodecConfig;
   readonly #deflateOptions: ZlibOptions;
   readonly #inflateOptions: ZlibOptions;
   readonly #limiter: ConcurrencyLimiter;
 
-  /** Created on first use; `undefined` again after a message without context takeover. */
+  /**
+   * Created on first use; `undefined` again after a message without context takeover, or
+   * once idle for `ZLIB_IDLE_MS` (see `sweep()`).
+   */
   #deflate: DeflateRaw | undefined;
   #inflate: InflateRaw | undefined;
+  /**
+   * With context takeover: the uncompressed bytes the peer's (or our) decompressor window
+   * holds, to preset a new stream with after an idle one was freed. `undefined` without
+   * context takeover, where each message starts with an empty window anyway.
+   */
+  readonly #deflateWindow: SlidingWindow | undefined;
+  readonly #inflateWindow: SlidingWindow | undefined;
+  /** Operations queued or running per direction: a busy stream is never freed. */
+  #deflateBusy = 0;
+  #inflateBusy = 0;
+  /** Used since the last sweep. */
+  #deflateUsed = false;
+  #inflateUsed = false;
 
   readonly #compressQueue = new SerialQueue();
   readonly #decompressQueue = new SerialQueue();
@@ -108,7 +150,7 @@ class ZlibCodec implements PerMessageCodec {
     const deflate = options.zlibDeflateOptions ?? {};
     this.#deflateOptions = {
       level: deflate.level,
-      memLevel: deflate.memLevel,
+      memLevel: deflate.memLevel ?? DEFAULT_MEM_LEVEL,
       strategy: deflate.strategy,
       chunkSize: deflate.chunkSize,
       // Already 9 when 8 was negotiated: zlib cannot compress with a 256-byte window, and
@@ -121,10 +163,18 @@ class ZlibCodec implements PerMessageCodec {
       windowBits: config.inflate.maxWindowBits,
     };
     this.#limiter = options.limiter ?? zlibLimiter;
+    // The window the peer's decompressor is guaranteed to have: the negotiated size, even
+    // where zlib compresses with 9 bits for a negotiated 8.
+    this.#deflateWindow = config.deflate.noContextTakeover
+      ? undefined
+      : new SlidingWindow(1 << config.deflate.maxWindowBits);
+    this.#inflateWindow = config.inflate.noContextTakeover
+      ? undefined
+      : new SlidingWindow(1 << config.inflate.maxWindowBits);
   }
 
   compress(data: Uint8Array): Promise<Uint8Array> {
-    return this.#schedule(this.#compressQueue, () => this.#compressNow(data));
+    return this.#schedule('deflate', this.#compressQueue, () => this.#compressNow(data));
   }
 
   decompress(data: Uint8Array, maxSize: number): Promise<Uint8Array> {
@@ -136,7 +186,9 @@ class ZlibCodec implements PerMessageCodec {
         ),
       );
     }
-    return this.#schedule(this.#decompressQueue, () => this.#decompressNow(data, maxSize));
+    return this.#schedule('inflate', this.#decompressQueue, () =>
+      this.#decompressNow(data, maxSize),
+    );
   }
 
   close(): void {
@@ -144,13 +196,38 @@ class ZlibCodec implements PerMessageCodec {
   }
 
   /**
+   * Called by `zlibIdleSweeper` once per `ZLIB_IDLE_MS`: frees a stream that was neither used
+   * since the last call nor has work queued. Only streams with context takeover live between
+   * messages, and their window survives in `#deflateWindow`/`#inflateWindow`, so the next
+   * message can refer back to the same bytes as if the stream had stayed. Returns whether a
+   * stream is left.
+   */
+  sweep(): boolean {
+    if (this.#deflate !== undefined && this.#deflateBusy === 0 && !this.#deflateUsed) {
+      this.#release('deflate');
+    }
+    if (this.#inflate !== undefined && this.#inflateBusy === 0 && !this.#inflateUsed) {
+      this.#release('inflate');
+    }
+    this.#deflateUsed = false;
+    this.#inflateUsed = false;
+    return this.#deflate !== undefined || this.#inflate !== undefined;
+  }
+
+  /**
    * One call at a time per direction, in call order, whatever the caller does: two messages
    * interleaved in one zlib stream would corrupt both. The limiter slot is only taken once
    * it is this call's turn, so a queue of messages holds one slot, not many.
    */
-  #schedule(queue: SerialQueue, operation: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  #schedule(
+    direction: Direction,
+    queue: SerialQueue,
+    operation: () => Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
     if (this.#state !== 'open') return Promise.reject(this.#unusableError());
-    return queue.run(() => {
+    this.#setBusy(direction, 1);
+    const done = (): void => this.#setBusy(direction, -1);
+    const result = queue.run(() => {
       if (this.#state !== 'open') throw this.#unusableError();
       return this.#limiter.run(async () => {
         // Closed while waiting for a slot: do not touch zlib.
@@ -165,11 +242,27 @@ class ZlibCodec implements PerMessageCodec {
         }
       });
     });
+    result.then(done, done);
+    return result;
+  }
+
+  #setBusy(direction: Direction, change: 1 | -1): void {
+    if (direction === 'deflate') {
+      this.#deflateBusy += change;
+      this.#deflateUsed = true;
+    } else {
+      this.#inflateBusy += change;
+      this.#inflateUsed = true;
+    }
   }
 
   /** RFC 7692 §7.2.1. */
   async #compressNow(data: Uint8Array): Promise<Uint8Array> {
-    this.#deflate ??= this.#createStream(createDeflateRaw, this.#deflateOptions);
+    this.#deflate ??= this.#createStream(
+      createDeflateRaw,
+      this.#deflateOptions,
+      this.#deflateWindow,
+    );
     const deflate = this.#deflate;
     // Step 1 "Compress all the octets of the payload of the message using DEFLATE", step 2
     // end on a byte boundary with an empty stored block: a sync flush does both. The empty
@@ -177,9 +270,11 @@ class ZlibCodec implements PerMessageCodec {
     // no input, so the message would come out empty instead of 0x00 (§7.2.3.6).
     const output = await this.#transform(deflate, data, undefined, Number.POSITIVE_INFINITY);
     // §7.1.1.1/§7.1.1.2: without context takeover each message starts with an empty window.
-    // Dropping the stream (rather than `reset()`) also frees its ~256 KiB of zlib state
+    // Dropping the stream (rather than `reset()`) also frees its ~110 KiB of zlib state
     // between messages, which is what peers asking for no context takeover usually want.
     if (this.#config.deflate.noContextTakeover) this.#release('deflate');
+    // With context takeover the peer's window now ends with this message.
+    else this.#deflateWindow?.append(data);
     // Step 3: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
     return stripDeflateTrailer(output);
   }
@@ -190,7 +285,11 @@ class ZlibCodec implements PerMessageCodec {
     // (§7.2.3.6), but inflating just the trailer would leave zlib inside a half-read stored
     // block header, and the next message would fail with 1007; so it never reaches zlib.
     if (data.length === 0) return Buffer.alloc(0);
-    this.#inflate ??= this.#createStream(createInflateRaw, this.#inflateOptions);
+    this.#inflate ??= this.#createStream(
+      createInflateRaw,
+      this.#inflateOptions,
+      this.#inflateWindow,
+    );
     const inflate = this.#inflate;
     const consumedBefore = inflate.bytesWritten;
     let output: Buffer;
@@ -205,14 +304,18 @@ class ZlibCodec implements PerMessageCodec {
     }
     if (
       // The peer resets its window after each message, so ours is never needed again.
-      this.#config.inflate.noContextTakeover ||
+      this.#config.inflate.noContextTakeover
+    ) {
+      this.#release('inflate');
+    } else if (inflate.bytesWritten - consumedBefore < data.length + TRAILER.length) {
       // zlib stopped before the end of the input: the message ended the DEFLATE stream with
       // a BFINAL block, which §7.2.3.4 allows. Node then ends the stream, and a kept one
       // would inflate later messages to nothing or fail; the next message gets a new one.
       // Its window is empty, so a peer that still refers back gets 1007, not wrong data.
-      inflate.bytesWritten - consumedBefore < data.length + TRAILER.length
-    ) {
       this.#release('inflate');
+      this.#inflateWindow?.clear();
+    } else {
+      this.#inflateWindow?.append(output);
     }
     return output;
   }
@@ -220,8 +323,14 @@ class ZlibCodec implements PerMessageCodec {
   #createStream<S extends ZlibStream>(
     create: (options: ZlibOptions) => S,
     options: ZlibOptions,
+    window: SlidingWindow | undefined,
   ): S {
-    const stream = create(options);
+    // After an idle stream was freed: start where it stopped. zlib copies the dictionary.
+    const dictionary = window?.contents();
+    const stream = create(dictionary === undefined ? options : { ...options, dictionary });
+    // Freed by `sweep()` once idle; a stream without context takeover is freed after each
+    // message and needs no sweeping.
+    if (window !== undefined) zlibIdleSweeper.add(this);
     // Errors are handled per operation in `#transform`; this keeps a late one (after the
     // operation gave up on the stream) from becoming an uncaught exception.
     stream.on('error', ignore);
@@ -282,7 +391,7 @@ class ZlibCodec implements PerMessageCodec {
     });
   }
 
-  #release(direction: 'deflate' | 'inflate'): void {
+  #release(direction: Direction): void {
     const stream = direction === 'deflate' ? this.#deflate : this.#inflate;
     if (direction === 'deflate') this.#deflate = undefined;
     else this.#inflate = undefined;
@@ -301,6 +410,7 @@ class ZlibCodec implements PerMessageCodec {
     this.#failure = failure;
     this.#release('deflate');
     this.#release('inflate');
+    zlibIdleSweeper.delete(this);
     for (const abort of [...this.#abortRunning]) abort(this.#unusableError());
   }
 

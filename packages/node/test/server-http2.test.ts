@@ -71,7 +71,10 @@ describe('RFC 8441 server, standalone http2: true with TLS', () => {
     const seen: NodeUpgradeRequest[] = [];
     const server = await standaloneHttp2({ perMessageDeflate: true, hooks: echoHooks(seen) });
     const ws = await open(`wss://127.0.0.1:${server.port}/echo?x=1`, { http2: 'require' });
-    expect(ws.extensions).toBe('permessage-deflate');
+    // The server's default 12-bit windows (DEFAULT_SERVER_WINDOW_BITS), as on HTTP/1.1.
+    expect(ws.extensions).toBe(
+      'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12',
+    );
     expect(seen).toHaveLength(1);
     expect(seen[0]?.httpVersion).toBe('2.0');
     expect(seen[0]?.method).toBe('CONNECT');

@@ -13,6 +13,7 @@ import {
   acceptDeflateResponse,
   createDeflateOffer,
   DEFAULT_DEFLATE_THRESHOLD,
+  DEFAULT_SERVER_WINDOW_BITS,
   type NegotiatedDeflate,
   negotiateDeflate,
   type PerMessageDeflateOptions,
@@ -59,6 +60,9 @@ const defaults = {
   serverMaxWindowBits: 15,
   clientMaxWindowBits: 15,
 };
+
+/** A server that limits no window (the defaults before `DEFAULT_SERVER_WINDOW_BITS`). */
+const unlimited = { serverMaxWindowBits: 15, clientMaxWindowBits: true } as const;
 
 describe('options', () => {
   test.each<[PerMessageDeflateOptions, string]>([
@@ -266,10 +270,42 @@ describe('RFC 7692 §5 and §7 server negotiation', () => {
     expect(negotiateDeflate([{ name: 'x-webkit-deflate-frame', params: [] }])).toBeUndefined();
   });
 
-  test('§7.1 a bare offer is accepted with an empty response', () => {
+  test('§7.1 a bare offer is accepted; by default the server states its 12-bit window', () => {
     const result = negotiateDeflate([deflate()]);
-    expect(result?.response).toEqual(deflate());
-    expect(agreed(result?.negotiated as NegotiatedDeflate)).toEqual(defaults);
+    expect(result?.response).toEqual(deflate(['server_max_window_bits', '12']));
+    expect(agreed(result?.negotiated as NegotiatedDeflate)).toEqual({
+      ...defaults,
+      serverMaxWindowBits: DEFAULT_SERVER_WINDOW_BITS,
+    });
+    const unlimitedResult = negotiateDeflate([deflate()], unlimited);
+    expect(unlimitedResult?.response).toEqual(deflate());
+    expect(agreed(unlimitedResult?.negotiated as NegotiatedDeflate)).toEqual(defaults);
+  });
+
+  test('§7.1.2 defaults: both windows 12 bits when the client offers client_max_window_bits', () => {
+    // What Chromium offers.
+    const result = negotiateDeflate([deflate(['client_max_window_bits', true])]);
+    expect(result?.response).toEqual(
+      deflate(['server_max_window_bits', '12'], ['client_max_window_bits', '12']),
+    );
+    expect(agreed(result?.negotiated as NegotiatedDeflate)).toEqual({
+      ...defaults,
+      serverMaxWindowBits: 12,
+      clientMaxWindowBits: 12,
+    });
+    // Smaller offered values are kept.
+    expect(
+      negotiateDeflate([deflate(['server_max_window_bits', '10'], ['client_max_window_bits', '9'])])
+        ?.response,
+    ).toEqual(deflate(['server_max_window_bits', '10'], ['client_max_window_bits', '9']));
+  });
+
+  test('§7.1.2.2 defaults: a client that cannot be limited keeps 15 bits and compression', () => {
+    // Firefox offers plain `permessage-deflate`. The response MUST NOT carry
+    // client_max_window_bits, and the default limit is not worth turning compression off.
+    const result = negotiateDeflate([deflate()]);
+    expect(result?.response.params).not.toContainEqual(['client_max_window_bits', '12']);
+    expect(result?.negotiated.clientMaxWindowBits).toBe(15);
   });
 
   test('§5 other extensions are skipped, the first permessage-deflate offer wins', () => {
@@ -282,19 +318,20 @@ describe('RFC 7692 §5 and §7 server negotiation', () => {
   });
 
   test('§7.1.1.1 server_no_context_takeover is accepted by echoing it', () => {
-    const result = negotiateDeflate([deflate(['server_no_context_takeover', true])]);
+    const result = negotiateDeflate([deflate(['server_no_context_takeover', true])], unlimited);
     expect(result?.response).toEqual(deflate(['server_no_context_takeover', true]));
     expect(result?.negotiated.serverNoContextTakeover).toBe(true);
   });
 
   test('§7.1.1.2 client_no_context_takeover is echoed', () => {
-    const result = negotiateDeflate([deflate(['client_no_context_takeover', true])]);
+    const result = negotiateDeflate([deflate(['client_no_context_takeover', true])], unlimited);
     expect(result?.response).toEqual(deflate(['client_no_context_takeover', true]));
     expect(result?.negotiated.clientNoContextTakeover).toBe(true);
   });
 
   test('§7.1.1 server options force no_context_takeover on both sides', () => {
     const result = negotiateDeflate([deflate(['client_max_window_bits', true])], {
+      ...unlimited,
       serverNoContextTakeover: true,
       clientNoContextTakeover: true,
     });
@@ -306,9 +343,9 @@ describe('RFC 7692 §5 and §7 server negotiation', () => {
   });
 
   test('§7.1.2.1 server_max_window_bits is answered with the same or a smaller value', () => {
-    expect(negotiateDeflate([deflate(['server_max_window_bits', '10'])])?.response).toEqual(
-      deflate(['server_max_window_bits', '10']),
-    );
+    expect(
+      negotiateDeflate([deflate(['server_max_window_bits', '10'])], unlimited)?.response,
+    ).toEqual(deflate(['server_max_window_bits', '10']));
     const limited = negotiateDeflate([deflate(['server_max_window_bits', '12'])], {
       serverMaxWindowBits: 9,
     });
@@ -329,32 +366,35 @@ describe('RFC 7692 §5 and §7 server negotiation', () => {
 
   test('§7.1.2.2 client_max_window_bits without value: the server limit or nothing', () => {
     const offer = deflate(['client_max_window_bits', true]);
-    expect(negotiateDeflate([offer])?.response).toEqual(deflate());
-    const limited = negotiateDeflate([offer], { clientMaxWindowBits: 10 });
+    expect(negotiateDeflate([offer], unlimited)?.response).toEqual(deflate());
+    const limited = negotiateDeflate([offer], { ...unlimited, clientMaxWindowBits: 10 });
     expect(limited?.response).toEqual(deflate(['client_max_window_bits', '10']));
     expect(limited?.negotiated.clientMaxWindowBits).toBe(10);
   });
 
   test('§7.1.2.2 client_max_window_bits with value: echoed, or lowered to the server limit', () => {
     const offer = deflate(['client_max_window_bits', '12']);
-    expect(negotiateDeflate([offer])?.response).toEqual(deflate(['client_max_window_bits', '12']));
-    expect(negotiateDeflate([offer], { clientMaxWindowBits: 9 })?.response).toEqual(
+    expect(negotiateDeflate([offer], unlimited)?.response).toEqual(
+      deflate(['client_max_window_bits', '12']),
+    );
+    expect(negotiateDeflate([offer], { ...unlimited, clientMaxWindowBits: 9 })?.response).toEqual(
       deflate(['client_max_window_bits', '9']),
     );
-    expect(negotiateDeflate([offer], { clientMaxWindowBits: 14 })?.response).toEqual(
+    expect(negotiateDeflate([offer], { ...unlimited, clientMaxWindowBits: 14 })?.response).toEqual(
       deflate(['client_max_window_bits', '12']),
     );
   });
 
   test('§7.1.2.2 an offer without client_max_window_bits is declined when the server limits it', () => {
-    expect(negotiateDeflate([deflate()], { clientMaxWindowBits: 10 })).toBeUndefined();
+    const limit = { ...unlimited, clientMaxWindowBits: 10 };
+    expect(negotiateDeflate([deflate()], limit)).toBeUndefined();
     // ...and a later offer that supports the parameter is accepted.
-    const result = negotiateDeflate([deflate(), deflate(['client_max_window_bits', true])], {
-      clientMaxWindowBits: 10,
-    });
+    const result = negotiateDeflate([deflate(), deflate(['client_max_window_bits', true])], limit);
     expect(result?.response).toEqual(deflate(['client_max_window_bits', '10']));
     // A limit of 15 is no limit.
-    expect(negotiateDeflate([deflate()], { clientMaxWindowBits: 15 })?.response).toEqual(deflate());
+    expect(
+      negotiateDeflate([deflate()], { ...unlimited, clientMaxWindowBits: 15 })?.response,
+    ).toEqual(deflate());
   });
 
   test('§7.1.2 quoted values arrive unquoted from the parser and are accepted', () => {
@@ -393,10 +433,10 @@ describe('RFC 7692 §5 and §7 server negotiation', () => {
     ],
   ])('§7 an offer with %s is declined and the next one accepted', (_, params) => {
     expect(negotiateDeflate([deflate(...params)])).toBeUndefined();
-    const result = negotiateDeflate([
-      deflate(...params),
-      deflate(['server_no_context_takeover', true]),
-    ]);
+    const result = negotiateDeflate(
+      [deflate(...params), deflate(['server_no_context_takeover', true])],
+      unlimited,
+    );
     expect(result?.response).toEqual(deflate(['server_no_context_takeover', true]));
   });
 

@@ -17,6 +17,14 @@ export const PERMESSAGE_DEFLATE = 'permessage-deflate';
 export const DEFAULT_DEFLATE_THRESHOLD = 1024;
 
 /**
+ * The window a server compresses with, and asks clients to compress with, unless configured
+ * otherwise: 4 KiB instead of RFC 7692's 32 KiB. Python's `websockets` picked the same default
+ * from measurements (docs/topics/compression.rst there): about 1% larger output on typical JSON
+ * messages, and each zlib window 8 times smaller, on both ends of every connection.
+ */
+export const DEFAULT_SERVER_WINDOW_BITS = 12;
+
+/**
  * What a user configures, on either side. The same names mean different things per side
  * because RFC 7692 §7.1 defines the parameters from the offer's point of view.
  */
@@ -37,8 +45,9 @@ export interface PerMessageDeflateOptions {
   /**
    * 8..15. Client: ask the server to compress with at most this window (offer
    * `server_max_window_bits=N`; a response without it or with a larger value fails the
-   * connection, §7.1.2.1). Server: never compress with a larger window, whatever the offer.
-   * Default: 15 (no limit, the parameter is not sent).
+   * connection, §7.1.2.1). Server: never compress with a larger window, whatever the offer,
+   * and say so in the response. Client default: 15 (no limit, the parameter is not sent);
+   * server default: 12 (`DEFAULT_SERVER_WINDOW_BITS`); 15 on a server sends no limit.
    *
    * Unlike `clientMaxWindowBits` there is no `true`: RFC 7692 §7.1.2.1 requires a value both
    * in an offer and in a response.
@@ -51,8 +60,11 @@ export interface PerMessageDeflateOptions {
    * window; `false` leaves the parameter out, for servers that choke on it.
    * Server: 8..15 limits the window the client may compress with, which bounds the server's
    * decompressor memory. An offer without `client_max_window_bits` cannot be limited (the
-   * response MUST NOT include it, §7.1.2.2), so the server declines such offers. `true`,
-   * `false` and absent mean no limit.
+   * response MUST NOT include it, §7.1.2.2), so a server configured with a number declines
+   * such offers. Absent (the default): limit to 12 (`DEFAULT_SERVER_WINDOW_BITS`) clients that
+   * offer `client_max_window_bits`, and accept the others with their 15 bits rather than
+   * turning compression off for them (Firefox offers plain `permessage-deflate`), as Python's
+   * `websockets` does. `true` and `false` mean no limit.
    */
   clientMaxWindowBits?: number | boolean;
   /**
@@ -391,24 +403,32 @@ function acceptOffer(
     offer.clientNoContextTakeover || options.clientNoContextTakeover === true;
 
   // §7.1.2.1: accept an offered limit "with the same or smaller value"; the server "MAY
-  // include" the parameter unasked. Our own limit of 15 is the default and is left out.
-  const ownServerLimit = options.serverMaxWindowBits;
+  // include" the parameter unasked. A limit of 15 is no limit and is left out.
+  const ownServerLimit = options.serverMaxWindowBits ?? DEFAULT_SERVER_WINDOW_BITS;
   let serverMaxWindowBits: number | undefined;
   if (offer.serverMaxWindowBits !== undefined) {
-    serverMaxWindowBits = Math.min(offer.serverMaxWindowBits, ownServerLimit ?? MAX_WINDOW_BITS);
-  } else if (ownServerLimit !== undefined && ownServerLimit < MAX_WINDOW_BITS) {
+    serverMaxWindowBits = Math.min(offer.serverMaxWindowBits, ownServerLimit);
+  } else if (ownServerLimit < MAX_WINDOW_BITS) {
     serverMaxWindowBits = ownServerLimit;
   }
 
   // §7.1.2.2: the response may carry client_max_window_bits only if the offer did.
+  const configuredClientLimit = options.clientMaxWindowBits;
   const ownClientLimit =
-    typeof options.clientMaxWindowBits === 'number' ? options.clientMaxWindowBits : undefined;
+    typeof configuredClientLimit === 'number'
+      ? configuredClientLimit
+      : configuredClientLimit === undefined
+        ? DEFAULT_SERVER_WINDOW_BITS
+        : undefined;
   let clientMaxWindowBits: number | undefined;
   if (offer.clientMaxWindowBits === undefined) {
     // The client cannot be limited. A server configured with a limit wants its decompressor
     // memory bounded, so this is a configuration it does not support (§7): decline. This is
-    // what `ws` does; Python's `websockets` accepts by default unless told otherwise.
-    if (ownClientLimit !== undefined && ownClientLimit < MAX_WINDOW_BITS) return undefined;
+    // what `ws` does. The default limit is a preference, not a requirement: accept with 15
+    // bits, as Python's `websockets` does.
+    if (typeof configuredClientLimit === 'number' && configuredClientLimit < MAX_WINDOW_BITS) {
+      return undefined;
+    }
   } else if (offer.clientMaxWindowBits === true) {
     if (ownClientLimit !== undefined && ownClientLimit < MAX_WINDOW_BITS) {
       clientMaxWindowBits = ownClientLimit;

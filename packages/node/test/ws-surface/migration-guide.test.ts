@@ -284,6 +284,30 @@ describe('deliberate differences, each refused by name with the reason', () => {
     );
   });
 
+  test('perMessageDeflate: true negotiates 12-bit windows with a ws client; 15 and true restore ws defaults', async () => {
+    const { default: RealWebSocket } = await import('ws');
+    const negotiated = async (perMessageDeflate: object | boolean): Promise<string> => {
+      const { url } = await echoServer({ perMessageDeflate });
+      const client = new RealWebSocket(url, { perMessageDeflate: true });
+      try {
+        // 'upgrade' comes right before 'open', in the same turn: listen for both first.
+        const [[response]] = await Promise.all([once(client, 'upgrade'), once(client, 'open')]);
+        client.send('x'.repeat(2000));
+        const [data] = await once(client, 'message');
+        expect(String(data)).toBe('x'.repeat(2000));
+        return response.headers['sec-websocket-extensions'];
+      } finally {
+        client.terminate();
+      }
+    };
+    expect(await negotiated(true)).toBe(
+      'permessage-deflate; server_max_window_bits=12; client_max_window_bits=12',
+    );
+    expect(
+      await negotiated({ serverMaxWindowBits: 15, clientMaxWindowBits: true, threshold: 0 }),
+    ).toBe('permessage-deflate');
+  });
+
   test('a misspelt option still throws on the ws surface', () => {
     expect(() => new WebSocketServer({ noServer: true, maxPayLoad: 5 } as never)).toThrow(
       /unknown option maxPayLoad/,
