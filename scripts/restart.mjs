@@ -319,8 +319,9 @@ back from Redis; for the chat, the messages each sender wrote, acknowledged or f
 | Chromium pages: feed items shown, lost, duplicated | ${pages.map((x) => `${x.shown.received}, ${x.shown.lost}, ${x.shown.duplicated}`).join('; ')} |
 
 How it holds: the page (and the Node clients) resubscribe with \`{ topic, after: lastSeq }\`;
-the server replays the log after that sequence number and only then sends live ones
-(apps/push/server/hooks.ts), so an outage shows as a later arrival, not a gap.
+the server replays the log after that sequence number and only then sends live ones (a
+durable topic of @wskit/redis, packages/redis/README.md), so an outage shows as a later
+arrival, not a gap.
 
 Control, same scenario with ${pushControl.config.nodeClients} clients that resubscribe
 **without** \`after\`: ${pushControl.totals.lost} notifications counted lost, ${pushControl.totals.duplicated} duplicated,
