@@ -8,10 +8,18 @@
  * packages/core/bench).
  */
 
+import { wasmMasker } from './mask-wasm.js';
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Below this size the word loop's setup costs more than it saves (measured in the bench). */
 const WORD_LOOP_THRESHOLD = 32;
+
+/**
+ * From this size on, WebAssembly SIMD (mask-wasm.ts) beats the word loop even with the copy into
+ * and out of wasm memory (measured with packages/core/bench/mask.bench.ts).
+ */
+const WASM_THRESHOLD = 1024;
 
 /**
  * XORs `data` in place with the 4-byte `mask`, starting at mask position `maskOffset`
@@ -19,6 +27,18 @@ const WORD_LOOP_THRESHOLD = 32;
  * several chunks can be unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, mask: Uint8Array, maskOffset = 0): void {
+  if (data.length >= WASM_THRESHOLD) {
+    const simd = wasmMasker();
+    if (simd !== undefined) {
+      simd.mask(data, data, mask, maskOffset);
+      return;
+    }
+  }
+  applyMaskWordLoop(data, mask, maskOffset);
+}
+
+/** `applyMask` in plain TypeScript, four bytes at a time: the fallback without WebAssembly SIMD. */
+export function applyMaskWordLoop(data: Uint8Array, mask: Uint8Array, maskOffset = 0): void {
   const length = data.length;
   const m0 = mask[maskOffset & 3] as number;
   const m1 = mask[(maskOffset + 1) & 3] as number;
@@ -91,6 +111,14 @@ export function copyMasked(
     }
     return;
   }
+  if (length >= WASM_THRESHOLD) {
+    const simd = wasmMasker();
+    if (simd !== undefined) {
+      // Straight from the source through wasm memory into the frame: no extra copy.
+      simd.mask(source, target.subarray(targetOffset, targetOffset + length), mask, 0);
+      return;
+    }
+  }
   target.set(source, targetOffset);
-  applyMask(target.subarray(targetOffset, targetOffset + length), mask, 0);
+  applyMaskWordLoop(target.subarray(targetOffset, targetOffset + length), mask, 0);
 }
