@@ -9,7 +9,7 @@
  *
  * The payload has to be copied into the module's memory and back; this is done in chunks of
  * CHUNK_SIZE so the memory stays one page and the chunk stays in the CPU cache between the
- * copy in, the XOR and the copy out (measured in packages/core/bench/mask.bench.mjs).
+ * copy in, the XOR and the copy out (measured in packages/core/bench/mask.bench.ts).
  */
 
 /** Bytes masked per round trip through wasm memory: one 64 KiB page, a multiple of 64 and 4. */
