@@ -2,8 +2,9 @@
 // plain TypeScript word loop, in place, as the frame parser unmasks a received payload.
 // TypeScript because it reaches the internal implementations, bundled by the core's own tsup:
 //
-//   cd packages/core && npx tsup bench/mask.bench.ts --format esm -d /tmp/wskit-mask-bench \
-//     && taskset -c 1 node /tmp/wskit-mask-bench/mask.bench.js
+//   cd packages/core && npx -y pnpm@12.4.2 bench:mask
+//   (pinned: npx tsup bench/mask.bench.ts --format esm -d /tmp/mask-bench \
+//            && taskset -c 1 node /tmp/mask-bench/mask.bench.js; also runs on bun and deno)
 //
 // A benchmark, not a test: it prints numbers. Each size first checks that both contenders give
 // the same bytes, so a fast wrong answer cannot look like a win. Rounds alternate between the
