@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
-import { applyMask } from './mask.js';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { applyMask, applyMaskWordLoop, copyMasked } from './mask.js';
+import { wasmMasker, wasmMaskModuleBytes } from './mask-wasm.js';
 
 function naiveMask(data: Uint8Array, mask: Uint8Array, offset: number): Uint8Array {
   return data.map((byte, i) => byte ^ (mask[(i + offset) % 4] as number));
@@ -53,5 +54,115 @@ describe('RFC 6455 §5.3 client-to-server masking', () => {
       offset += size;
     }
     expect(pieces).toEqual(whole);
+  });
+});
+
+/** Every implementation of in-place masking, checked against the byte-wise definition. */
+const implementations: Array<
+  [string, (data: Uint8Array, mask: Uint8Array, offset: number) => void]
+> = [
+  ['applyMask (dispatch)', (data, mask, offset) => applyMask(data, mask, offset)],
+  ['word loop', (data, mask, offset) => applyMaskWordLoop(data, mask, offset)],
+  [
+    'wasm SIMD',
+    (data, mask, offset) => {
+      const simd = wasmMasker();
+      if (simd === undefined) throw new Error('WebAssembly SIMD missing in this runtime');
+      simd.mask(data, data, mask, offset);
+    },
+  ],
+];
+
+describe.each(implementations)('masking implementation: %s', (_name, mask) => {
+  const key = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+  const source = Uint8Array.from({ length: 300 + 8 }, (_, i) => (i * 131 + 7) & 0xff);
+
+  test('every length 0..300 at every alignment 0..7 and mask position 0..3', () => {
+    for (let length = 0; length <= 300; length++) {
+      for (let misalign = 0; misalign < 8; misalign++) {
+        for (let offset = 0; offset < 4; offset++) {
+          const view = source.slice(0, length + misalign).subarray(misalign);
+          const expected = naiveMask(view, key, offset);
+          mask(view, key, offset);
+          expect(view).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  test('large payloads around the 64 KiB wasm chunk and 1 MiB, unaligned', () => {
+    for (const length of [1023, 1024, 1025, 65_535, 65_536, 65_537, 131_075, 1024 * 1024 + 3]) {
+      const backing = Uint8Array.from({ length: length + 3 }, (_, i) => (i * 31) ^ (i >>> 8));
+      const view = backing.subarray(3);
+      const expected = naiveMask(view, key, 2);
+      mask(view, key, 2);
+      expect(view).toEqual(expected);
+    }
+  });
+
+  test('matches the byte-wise definition for random sizes up to 70 KiB', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 70_000 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.nat(7),
+        fc.nat(3),
+        (payload, key, misalign, offset) => {
+          const backing = new Uint8Array(payload.length + misalign);
+          backing.set(payload, misalign);
+          const view = backing.subarray(misalign);
+          mask(view, key, offset);
+          expect(view).toEqual(naiveMask(payload, key, offset));
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('WebAssembly SIMD masker', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  test('the hand-assembled module is valid WebAssembly and compiles here', () => {
+    expect(WebAssembly.validate(wasmMaskModuleBytes)).toBe(true);
+    expect(wasmMasker()).toBeDefined();
+  });
+
+  test('copies source XOR mask into a separate target without touching the source', () => {
+    const source = Uint8Array.from({ length: 70_001 }, (_, i) => i * 7);
+    const before = source.slice();
+    const target = new Uint8Array(70_001 + 5);
+    copyMasked(source, target, 5, new Uint8Array([1, 2, 3, 4]));
+    expect(source).toEqual(before);
+    expect(target.subarray(5)).toEqual(naiveMask(source, new Uint8Array([1, 2, 3, 4]), 0));
+    expect(Array.from(target.subarray(0, 5))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  test.each([
+    ['missing (no WebAssembly global)', undefined],
+    [
+      'refusing to compile (CSP without wasm-unsafe-eval, or no SIMD)',
+      {
+        Module: () => {
+          throw new Error('CompileError: SIMD unsupported');
+        },
+        Instance: () => {
+          throw new Error('unreachable');
+        },
+      },
+    ],
+  ])('falls back to the word loop when WebAssembly is %s', async (_name, replacement) => {
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', replacement);
+    const fresh = await import('./mask.js');
+    const freshWasm = await import('./mask-wasm.js');
+    expect(freshWasm.wasmMasker()).toBeUndefined();
+    const data = Uint8Array.from({ length: 100_003 }, (_, i) => i);
+    const expected = naiveMask(data, new Uint8Array([9, 8, 7, 6]), 1);
+    fresh.applyMask(data, new Uint8Array([9, 8, 7, 6]), 1);
+    expect(data).toEqual(expected);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * RFC 6455 §5.3 client-to-server masking: `transformed[i] = original[i] ^ mask[i % 4]`.
  *
- * Masking is the hottest loop of a server receiving large messages, so the middle of the buffer
- * is processed four bytes at a time through a Uint32Array view; the unaligned head and the tail
- * go byte by byte. In plain TypeScript this runs at memory speed for large payloads, which is
- * what lets us match `ws` with its native `bufferutil` without a native addon (see
- * packages/core/bench).
+ * Masking is the hottest loop of a server receiving large messages. Payloads from 1 KiB go
+ * through WebAssembly SIMD (mask-wasm.ts) where the runtime allows it; otherwise, and for small
+ * payloads, the middle of the buffer is processed four bytes at a time through a Uint32Array
+ * view and the unaligned head and the tail byte by byte. Neither needs a native addon (see
+ * packages/core/bench/mask.bench.ts for the two side by side).
  */
+
+import { wasmMasker } from './mask-wasm.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -14,11 +16,31 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const WORD_LOOP_THRESHOLD = 32;
 
 /**
+ * From this size on, WebAssembly SIMD (mask-wasm.ts) beats the word loop even with the copy into
+ * and out of wasm memory (packages/core/bench/mask.bench.ts: on V8, Node and Deno, 1.6-1.9x at
+ * 1 KiB and about 3x from 16 KiB; on Bun, whose JIT runs the word loop twice as fast, even at
+ * 1 KiB and 1.1x above).
+ */
+const WASM_THRESHOLD = 1024;
+
+/**
  * XORs `data` in place with the 4-byte `mask`, starting at mask position `maskOffset`
  * (the number of payload bytes of this frame already processed), so a payload split across
  * several chunks can be unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, mask: Uint8Array, maskOffset = 0): void {
+  if (data.length >= WASM_THRESHOLD) {
+    const simd = wasmMasker();
+    if (simd !== undefined) {
+      simd.mask(data, data, mask, maskOffset);
+      return;
+    }
+  }
+  applyMaskWordLoop(data, mask, maskOffset);
+}
+
+/** `applyMask` in plain TypeScript, four bytes at a time: the fallback without WebAssembly SIMD. */
+export function applyMaskWordLoop(data: Uint8Array, mask: Uint8Array, maskOffset = 0): void {
   const length = data.length;
   const m0 = mask[maskOffset & 3] as number;
   const m1 = mask[(maskOffset + 1) & 3] as number;
@@ -91,6 +113,14 @@ export function copyMasked(
     }
     return;
   }
+  if (length >= WASM_THRESHOLD) {
+    const simd = wasmMasker();
+    if (simd !== undefined) {
+      // Straight from the source through wasm memory into the frame: no extra copy.
+      simd.mask(source, target.subarray(targetOffset, targetOffset + length), mask, 0);
+      return;
+    }
+  }
   target.set(source, targetOffset);
-  applyMask(target.subarray(targetOffset, targetOffset + length), mask, 0);
+  applyMaskWordLoop(target.subarray(targetOffset, targetOffset + length), mask, 0);
 }
