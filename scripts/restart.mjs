@@ -311,7 +311,7 @@ back from Redis; for the chat, the messages each sender wrote, acknowledged or f
 | **Duplicated** | **${p.duplicated}** |
 | **Out of order** | **${p.outOfOrder}** |
 | Closes with 1012 / with another code | ${p.closes1012} / ${p.otherCloses} |
-| Reconnects after a 1012: to the other process / to the same | ${p.movedAfter1012} / ${p.stayedAfter1012} |
+| Reconnects after a 1012: to another process (or the restarted one) / to the closing one | ${p.movedAfter1012} / ${p.stayedAfter1012} |
 | From a 1012 to the new connection: median / p95 / max | ${delays(rp)} |
 | … Node clients (all in the script's one process) | ${delays(summary.reconnect.pushNode)} |
 | … Chromium pages | ${delays(summary.reconnect.pushChromium)} |
@@ -346,7 +346,7 @@ over ${pushControl.totals.closes1012} closes with 1012. The counters do catch a 
 | Received live and again in a rejoin's replay (merged by id) | ${c.redundantReplays} |
 | Messages resent after a reconnect | ${c.resent} |
 | Closes with 1012 / with another code | ${c.closes1012} / ${c.otherCloses} |
-| Reconnects after a 1012: to the other process / to the same | ${c.movedAfter1012} / ${c.stayedAfter1012} |
+| Reconnects after a 1012: to another process (or the restarted one) / to the closing one | ${c.movedAfter1012} / ${c.stayedAfter1012} |
 | From a 1012 to the new connection: median / p95 / max | ${delays(rc)} |
 | … Node clients (all in the script's one process) | ${delays(summary.reconnect.chatNode)} |
 | … Chromium pages | ${delays(summary.reconnect.chatChromium)} |

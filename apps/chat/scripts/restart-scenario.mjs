@@ -483,7 +483,15 @@ export async function runChatRestart({
         const ended = record.closes.find((c) => c.t >= record.opens[k - 1].t);
         if (ended?.code !== 1012) continue;
         reconnectMs.push(record.opens[k].t - ended.t);
-        if (record.opens[k].on !== record.opens[k - 1].on) movedAfter1012 += 1;
+        // The same name is a new process when the old one had exited before this connection
+        // opened (a late reconnect may meet the restarted one); the process that sent the 1012
+        // must not take it, as it stops listening before it closes its peers.
+        const sameName = record.opens[k].on === record.opens[k - 1].on;
+        const exitedAt = events.find(
+          (e) => e.name.startsWith(`${record.opens[k].on} exited`) && e.t >= ended.t,
+        )?.t;
+        if (!sameName || (exitedAt !== undefined && exitedAt <= record.opens[k].t))
+          movedAfter1012 += 1;
         else stayedAfter1012 += 1;
       }
       const sent = [...record.sent.values()];

@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { runChatRestart } from '../scripts/restart-scenario.mjs';
 
 describe('chat: rolling restart behind nginx', () => {
-  test('every message is delivered once to every member or shown as failed; 1012, then the other process', async () => {
+  test('every message is delivered once to every member or shown as failed; 1012, never back to the closing process', async () => {
     const result = await runChatRestart({
       nodeClients: 8,
       browserPages: 1,

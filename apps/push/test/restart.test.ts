@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { runPushRestart } from '../scripts/restart-scenario.mjs';
 
 describe('push: rolling restart behind nginx', () => {
-  test('every subscriber gets every notification once and in order; 1012, then the other process', async () => {
+  test('every subscriber gets every notification once and in order; 1012, never back to the closing process', async () => {
     const result = await runPushRestart({ nodeClients: 12, browserPages: 1, rate: 10 });
     expect(result.restarts.map((r) => r.exitCode)).toEqual([0, 0]);
     expect(result.published.count).toBeGreaterThan(30);

@@ -40,6 +40,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
   /** The request itself, only while the handshake runs (the ws-style hooks need it). */
   #incoming: IncomingMessage | undefined;
 
+  /** @internal Made by the server for each handshake; not for applications to construct. */
   constructor(
     request: IncomingMessage | HeadRequest | Http2RequestSource,
     protocols: readonly string[],
@@ -107,7 +108,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     return this.#headers;
   }
 
-  /** Header lines as pairs, as the core's handshake validation wants them. */
+  /** @internal Header lines as pairs, as the core's handshake validation wants them. */
   static headerPairs(request: IncomingMessage | HeadRequest): Array<[string, string]> {
     if (request instanceof HeadRequest) return request.headerLines as Array<[string, string]>;
     const raw = request.rawHeaders;
