@@ -1,4 +1,6 @@
 // Types of restart-scenario.mjs, for test/restart.test.ts.
+import type { RestartRecord } from '../../../scripts/lib/restart-run.mjs';
+
 export interface MessageCounts {
   /** Messages the members wrote. */
   written: number;
@@ -49,7 +51,7 @@ export interface ChatRestartResult {
     movedAfter1012: number;
     stayedAfter1012: number;
   };
-  restarts: { process: string; exitCode: number | null; signal: string | null; stopMs: number }[];
+  restarts: RestartRecord[];
   events: { t: number; name: string }[];
   clients: ChatClientResult[];
 }

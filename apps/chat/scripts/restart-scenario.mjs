@@ -24,8 +24,12 @@ import {
   startNginx,
   startRedis,
   upstreamName,
-  waitHealthy,
 } from '../../../scripts/lib/restart-processes.mjs';
+import {
+  reconnectsAfter1012,
+  rollingRestart,
+  scenarioClock,
+} from '../../../scripts/lib/restart-run.mjs';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ROOM = 'lobby';
@@ -365,13 +369,9 @@ export async function runChatRestart({
   log = () => {},
 } = {}) {
   const cleanup = [];
-  const events = [];
   const timeline = [];
-  const t0 = Date.now();
-  const mark = (name) => {
-    events.push({ t: Date.now() - t0, name });
-    log(`${((Date.now() - t0) / 1000).toFixed(1)} s ${name}`);
-  };
+  const clock = scenarioClock(log);
+  const { t0, events, mark } = clock;
   try {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
@@ -447,20 +447,7 @@ export async function runChatRestart({
     });
     mark('writing');
     await sleep(steadyMs);
-    const restarts = [];
-    for (const app of processes) {
-      mark(`SIGTERM ${app.name}`);
-      const started = Date.now();
-      const exit = await app.stop('SIGTERM');
-      const stopMs = Date.now() - started;
-      mark(`${app.name} exited (code ${exit.code}, ${stopMs} ms)`);
-      await sleep(downMs);
-      await app.start();
-      await waitHealthy(`http://127.0.0.1:${app.port}/healthz`);
-      mark(`${app.name} healthy again`);
-      restarts.push({ process: app.name, exitCode: exit.code, signal: exit.signal, stopMs });
-      await sleep(steadyMs);
-    }
+    const restarts = await rollingRestart(processes, { clock, downMs, steadyMs });
     writing = false;
     await Promise.all(writers);
     mark('writing stopped');
@@ -474,26 +461,10 @@ export async function runChatRestart({
 
     const counts = countMessages(members);
     const clients = members.map(({ record, missing = [] }) => {
-      let movedAfter1012 = 0;
-      let stayedAfter1012 = 0;
-      /** From a 1012 to the next open connection: the backoff's jittered delay, plus attempts. */
-      const reconnectMs = [];
-      for (let k = 1; k < record.opens.length; k++) {
-        // The close that ended connection k − 1 (failed attempts may follow it).
-        const ended = record.closes.find((c) => c.t >= record.opens[k - 1].t);
-        if (ended?.code !== 1012) continue;
-        reconnectMs.push(record.opens[k].t - ended.t);
-        // The same name is a new process when the old one had exited before this connection
-        // opened (a late reconnect may meet the restarted one); the process that sent the 1012
-        // must not take it, as it stops listening before it closes its peers.
-        const sameName = record.opens[k].on === record.opens[k - 1].on;
-        const exitedAt = events.find(
-          (e) => e.name.startsWith(`${record.opens[k].on} exited`) && e.t >= ended.t,
-        )?.t;
-        if (!sameName || (exitedAt !== undefined && exitedAt <= record.opens[k].t))
-          movedAfter1012 += 1;
-        else stayedAfter1012 += 1;
-      }
+      const { movedAfter1012, stayedAfter1012, reconnectMs } = reconnectsAfter1012(
+        record,
+        restarts,
+      );
       const sent = [...record.sent.values()];
       return {
         id: record.id,

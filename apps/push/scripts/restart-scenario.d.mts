@@ -1,4 +1,6 @@
 // Types of restart-scenario.mjs, for test/restart.test.ts.
+import type { RestartRecord } from '../../../scripts/lib/restart-run.mjs';
+
 export interface ReceiptCounts {
   received: number;
   lost: number;
@@ -38,7 +40,7 @@ export interface PushRestartResult {
     movedAfter1012: number;
     stayedAfter1012: number;
   };
-  restarts: { process: string; exitCode: number | null; signal: string | null; stopMs: number }[];
+  restarts: RestartRecord[];
   events: { t: number; name: string }[];
   clients: PushClientResult[];
 }
