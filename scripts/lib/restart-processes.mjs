@@ -3,7 +3,8 @@
  * apps/chat/scripts/restart-scenario.mjs): a throwaway redis-server, app processes that can be
  * stopped with SIGTERM and started again on the same port, and nginx in front of them with
  * every app process in one upstream. Plain .mjs without dependencies, so the scripts run with
- * `node` and the apps' vitest tests import the same code.
+ * `node` and the apps' vitest tests import the same code. The Redis benchmarks
+ * (packages/redis/bench) start their redis-server with `startRedis` too.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,30 +67,39 @@ export async function stopChild(child, signal = 'SIGTERM', killAfterMs = 15_000)
   return result;
 }
 
-export async function startRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'wskit-restart-redis-'));
+/**
+ * A throwaway redis-server on a free loopback port, nothing kept on disk; with `cpu`, pinned to
+ * that CPU (`taskset`), for benchmarks that keep the load generator on another one.
+ */
+export async function startRedis({ cpu } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'wskit-redis-'));
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // No persistence: each run starts empty and leaves nothing behind.
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  // taskset execs redis-server: the child's pid is redis-server's.
+  const child =
+    cpu === undefined
+      ? spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', String(cpu), 'redis-server', ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   child.once('error', () => undefined);
   const output = capture(child);
   await waitForPort(port, child, () => `redis-server (is it installed?): ${output()}`);
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });

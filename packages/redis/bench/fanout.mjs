@@ -21,11 +21,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as net from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedis } from '../../../scripts/lib/restart-processes.mjs';
 import { lineChart } from '../../../scripts/lib/svg-chart.mjs';
 
 const here = import.meta.dirname;
@@ -167,54 +167,6 @@ class Child {
     await this.exited;
     clearTimeout(timer);
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawnPinned(
-    SERVER_CPU,
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    ['ignore', 'pipe', 'pipe'],
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited:\n${output}`);
-    const up = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) {
-      return {
-        url: `redis://127.0.0.1:${port}`,
-        pid: child.pid,
-        stop: async () => {
-          child.kill('SIGTERM');
-          if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
-        },
-      };
-    }
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not listen on ${port}:\n${output}`);
 }
 
 /** utime + stime of a process in clock ticks (100 a second on Linux); NaN without /proc. */
@@ -403,7 +355,7 @@ async function main() {
   console.error(
     `fan-out: ${SUBSCRIBERS} subscribers, rates ${RATES.join(', ')}/s, bursts of ${BURST} s, best of ${REPEAT}; ${info.pinned}`,
   );
-  const redis = await startRedis();
+  const redis = await startRedis({ cpu: pin ? SERVER_CPU : undefined });
   const started = [];
   let measured;
   try {

@@ -10,13 +10,12 @@
 //   pnpm --filter @wskit/redis bench            (builds first through turbo: pnpm bench)
 //   node bench/replay.mjs [messages] [runs]     (after pnpm --filter @wskit/redis build)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { startRedis, stopChild } from '../../../scripts/lib/restart-processes.mjs';
 import { createDurableTopics } from '../dist/index.js';
 
 const MESSAGES = Number(process.argv[2] ?? 10_000);
@@ -34,56 +33,6 @@ function hasTaskset() {
   } catch {
     return false;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** redis-server without persistence on `port`; resolves once it accepts connections. */
-async function startRedisServer(port, dir) {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
-  for (let attempt = 0; ; attempt++) {
-    const open = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return { child };
-    if (attempt > 100 || child.exitCode !== null) throw new Error('redis-server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 function median(values) {
@@ -145,11 +94,8 @@ async function catchUpInLibrary(redisUrl, pageSize, topic) {
   return elapsed;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'wskit-replay-bench-'));
-const port = await freePort();
-const redis = await startRedisServer(port, dir);
-if (pin) execFileSync('taskset', ['-cp', '0', String(redis.child.pid)], { stdio: 'ignore' });
-const redisUrl = `redis://127.0.0.1:${port}`;
+const redis = await startRedis({ cpu: pin ? 0 : undefined });
+const redisUrl = redis.url;
 try {
   const publisher = createDurableTopics({ url: redisUrl, keyPrefix: 'bench:' });
   const topic = 'replay';
@@ -194,6 +140,5 @@ try {
     );
   }
 } finally {
-  await stopChild(redis.child);
-  rmSync(dir, { recursive: true, force: true });
+  await redis.stop();
 }
