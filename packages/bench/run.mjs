@@ -17,14 +17,14 @@
 // server). They talk to this process with JSON lines on stdin/stdout. Servers take turns
 // within each test, and each throughput figure is the best of `--repeat` runs: other work on
 // the machine can only slow a run down, so the best run is the least disturbed one.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './chart.mjs';
+import { canPin, JsonLinesChild } from './child.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -37,8 +37,8 @@ const quick = args.includes('--quick');
 const profileDir = optionValue('--cpu-prof');
 const jsonFile = optionValue('--json');
 const repeat = Number(optionValue('--repeat') ?? 2);
-const chartDir =
-  optionValue('--charts') ?? resolvePath(fileURLToPath(new URL('.', import.meta.url)), 'charts');
+// The committed charts/ come from full runs: a --quick run writes charts only when asked to.
+const chartDir = optionValue('--charts') ?? (quick ? 'none' : resolvePath(here, 'charts'));
 
 const IMPLS = [
   { name: 'wskit', impl: 'wskit', env: {} },
@@ -92,94 +92,30 @@ const FANOUT_SMALL = Math.min(1000, MANY);
 const HANDSHAKE_PARALLEL = Number(optionValue('--parallel') ?? 256);
 const COMPRESSED_CONNECTIONS = quick ? 200 : 1000;
 const DEFLATE_REST_MS = 11_000;
-const REQUEST_TIMEOUT = 60_000;
-const pin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 // ---------------------------------------------------------------------------------------
 // Child processes speaking JSON lines
-
-class Child {
-  #process;
-  #lines;
-  #waiting = [];
-  #buffered = [];
-  /** Called with `{ event }` lines, which are not replies. */
-  onEvent = () => {};
-
-  constructor(cpu, script, scriptArgs, { env = {}, nodeFlags = [] } = {}) {
-    const command = [process.execPath, ...nodeFlags, resolvePath(here, script), ...scriptArgs];
-    // Raise the soft fd limit to the hard one (10,000 sockets need it), then pin to a CPU.
-    const shell = pin
-      ? 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec taskset -c "$0" "$@"'
-      : 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"';
-    this.#process = spawn('bash', ['-c', shell, String(cpu), ...command], {
-      cwd: here,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    this.#process.stdin.on('error', () => {}); // a crashed child: reported by next()
-    this.#lines = createInterface({ input: this.#process.stdout });
-    this.#lines.on('line', (line) => {
-      const value = JSON.parse(line);
-      if (value.event !== undefined) {
-        this.onEvent(value);
-        return;
-      }
-      const waiter = this.#waiting.shift();
-      if (waiter) waiter(value);
-      else this.#buffered.push(value);
-    });
-    this.pid = this.#process.pid; // bash execs taskset, which execs node: the same pid
-    this.exited = new Promise((resolve) => this.#process.once('exit', resolve));
-  }
-
-  next() {
-    if (this.#buffered.length > 0) return Promise.resolve(this.#buffered.shift());
-    return new Promise((resolve, reject) => {
-      const onExit = (code) => reject(new Error(`child exited with ${code}`));
-      this.#process.once('exit', onExit);
-      this.#waiting.push((value) => {
-        this.#process.off('exit', onExit);
-        resolve(value);
-      });
-    });
-  }
-
-  async request(command, options = {}) {
-    this.#process.stdin.write(`${JSON.stringify({ command, ...options })}\n`);
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => {
-        this.#process.kill('SIGKILL');
-        reject(new Error(`${command}: no reply in ${REQUEST_TIMEOUT / 1000} s`));
-      }, REQUEST_TIMEOUT);
-    });
-    const reply = await Promise.race([this.next(), timeout]).finally(() => clearTimeout(timer));
-    if (reply.error) throw new Error(`${command}: ${reply.error}`);
-    return reply;
-  }
-
-  async stop() {
-    this.#process.stdin.end();
-    await this.exited;
-  }
-}
 
 async function withPair(entry, serverFlags, body) {
   const nodeFlags = ['--expose-gc'];
   if (profileDir !== undefined) {
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${resolvePath(profileDir)}`);
   }
-  const server = new Child(0, 'server.mjs', ['--impl', entry.impl, ...serverFlags], {
-    env: entry.env,
-    nodeFlags,
-  });
+  const server = new JsonLinesChild(
+    0,
+    process.execPath,
+    [...nodeFlags, resolvePath(here, 'server.mjs'), '--impl', entry.impl, ...serverFlags],
+    { cwd: here, env: entry.env, stderr: 'inherit' },
+  );
   const ready = await server.next();
   if (entry.name === 'ws+bufferutil' && !ready.bufferutil) {
     throw new Error('ws did not load bufferutil: is it installed (pnpm install)?');
   }
   if (entry.name === 'ws' && ready.bufferutil) throw new Error('WS_NO_BUFFER_UTIL was ignored');
-  const load = new Child(1, 'load.mjs', []);
+  const load = new JsonLinesChild(1, process.execPath, [resolvePath(here, 'load.mjs')], {
+    cwd: here,
+    stderr: 'inherit',
+  });
   // The server's CPU share over the generator's measurement window, from /proc.
   let window;
   load.onEvent = ({ event }) => {
@@ -522,7 +458,7 @@ async function main() {
       `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0].toFixed(2)}`,
   );
   console.log(
-    pin
+    canPin
       ? 'server on CPU 0, load generator on CPU 1 (taskset)'
       : 'WARNING: not pinned (taskset or a second CPU is missing)',
   );

@@ -26,7 +26,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lineChart } from '../../scripts/lib/svg-chart.mjs';
-import { canPin, JsonLinesChild } from './runtimes/child.mjs';
+import { canPin, JsonLinesChild } from './child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

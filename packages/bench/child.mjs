@@ -1,6 +1,6 @@
 // A child process pinned to one CPU that speaks JSON lines on stdin/stdout: one command in,
-// one reply out; lines with an `event` field are notifications, not replies. Used by
-// runtimes.mjs for the Bun and Deno servers and for load.mjs.
+// one reply out; lines with an `event` field are notifications, not replies. Used by run.mjs
+// (server.mjs, load.mjs) and runtimes.mjs (the Bun and Deno servers, load.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -18,20 +18,24 @@ export class JsonLinesChild {
   /** Called with every `{ event }` line. */
   onEvent = () => {};
 
-  /** Runs `command args` on `cpu`, with the soft fd limit raised to the hard one. */
-  constructor(cpu, command, args, { cwd, env = {} } = {}) {
+  /**
+   * Runs `command args` on `cpu`, with the soft fd limit raised to the hard one (10,000 sockets
+   * need it). `stderr: 'inherit'` shows the child's stderr as it comes; by default its tail is
+   * kept for the error when the child dies.
+   */
+  constructor(cpu, command, args, { cwd, env = {}, stderr = 'capture' } = {}) {
     const shell = canPin
       ? 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec taskset -c "$0" "$@"'
       : 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"';
     this.#process = spawn('bash', ['-c', shell, String(cpu), command, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', stderr === 'inherit' ? 'inherit' : 'pipe'],
     });
     // bash execs taskset, which execs the command: the pid is the command's own.
     this.pid = this.#process.pid;
     this.#process.stdin.on('error', () => {}); // a crashed child is reported by next()
-    this.#process.stderr.on('data', (chunk) => {
+    this.#process.stderr?.on('data', (chunk) => {
       this.#stderr = (this.#stderr + chunk).slice(-4000);
     });
     createInterface({ input: this.#process.stdout }).on('line', (line) => {
