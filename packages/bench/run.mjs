@@ -9,8 +9,8 @@
 //   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
 //   node run.mjs --json FILE             also write the raw results as JSON
 //   node run.mjs --candidate A.js,B.js   also run patched builds of @wskit/node (A/B)
-//   node run.mjs --charts DIR            where the SVG charts go (default: charts/ here;
-//                                        --charts none writes none)
+//   node run.mjs --charts DIR            where the SVG charts go (default: charts/ here, none
+//                                        with --quick; --charts none writes none)
 //
 // Each measurement starts a fresh server process pinned to CPU 0 (`taskset -c 0`) and a fresh
 // load generator pinned to CPU 1 (load.mjs: raw sockets, pre-built frames, the same for every
