@@ -338,6 +338,32 @@ describe('createDurableTopics when Redis restarts', () => {
     };
   }
 
+  /**
+   * A publisher and a listener subscribed from the start (they reconnect every 100 ms), once the
+   * listener has received `count` publishes: the state before Redis goes down.
+   */
+  async function listenerThatSaw(url: string, count: number) {
+    const options = {
+      url,
+      keyPrefix: 'r:',
+      redisOptions: { retryStrategy: () => 100 },
+      onError: () => undefined,
+    };
+    const [publisher, listening] = [createDurableTopics(options), createDurableTopics(options)];
+    cleanups.push(
+      () => publisher.close(),
+      () => listening.close(),
+    );
+    const seen = recorder();
+    await listening.subscribe('s', { after: 0 }, seen.subscriber).caughtUp();
+    for (let index = 1; index <= count; index++) await publisher.publish('s', `m${index}`);
+    await eventually(
+      () => seen.messages.length === count,
+      () => `before: ${seen.messages.length}`,
+    );
+    return { publisher, seen };
+  }
+
   /** Publishes until Redis takes it (it may still be loading or reconnecting). */
   async function publishSurely(topics: DurableTopics, topic: string, data: string) {
     for (let attempt = 0; ; attempt++) {
@@ -353,24 +379,7 @@ describe('createDurableTopics when Redis restarts', () => {
   test('with persistence: a live subscriber gets the publishes made while its connection was down, once, in order', async () => {
     const own = await ownRedis(true);
     try {
-      const options = {
-        url: own.url,
-        keyPrefix: 'r:',
-        redisOptions: { retryStrategy: () => 100 },
-        onError: () => undefined,
-      };
-      const [publisher, listening] = [createDurableTopics(options), createDurableTopics(options)];
-      cleanups.push(
-        () => publisher.close(),
-        () => listening.close(),
-      );
-      const seen = recorder();
-      await listening.subscribe('s', { after: 0 }, seen.subscriber).caughtUp();
-      for (let index = 1; index <= 50; index++) await publisher.publish('s', `m${index}`);
-      await eventually(
-        () => seen.messages.length === 50,
-        () => `before: ${seen.messages.length}`,
-      );
+      const { publisher, seen } = await listenerThatSaw(own.url, 50);
       await own.kill();
       await own.restart();
       // Published as soon as Redis is back, before the listener has resubscribed: these
@@ -439,24 +448,7 @@ describe('createDurableTopics when Redis restarts', () => {
   test('without persistence: the lost log is reported as a reset, and the new one delivered', async () => {
     const own = await ownRedis(false);
     try {
-      const options = {
-        url: own.url,
-        keyPrefix: 'r:',
-        redisOptions: { retryStrategy: () => 100 },
-        onError: () => undefined,
-      };
-      const [publisher, listening] = [createDurableTopics(options), createDurableTopics(options)];
-      cleanups.push(
-        () => publisher.close(),
-        () => listening.close(),
-      );
-      const seen = recorder();
-      await listening.subscribe('s', { after: 0 }, seen.subscriber).caughtUp();
-      for (let index = 1; index <= 10; index++) await publisher.publish('s', `m${index}`);
-      await eventually(
-        () => seen.messages.length === 10,
-        () => `before: ${seen.messages.length}`,
-      );
+      const { publisher, seen } = await listenerThatSaw(own.url, 10);
       await own.kill();
       await own.restart();
       expect(await publishSurely(publisher, 's', 'fresh')).toBe(1);
