@@ -18,11 +18,12 @@
 // within each test, and each throughput figure is the best of `--repeat` runs: other work on
 // the machine can only slow a run down, so the best run is the least disturbed one.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks } from '../../scripts/lib/cpu-ticks.mjs';
 import { barChart, lineChart } from './chart.mjs';
 import { canPin, JsonLinesChild } from './child.mjs';
 
@@ -132,16 +133,6 @@ async function withPair(entry, serverFlags, body) {
   } finally {
     await load.stop();
     await server.stop();
-  }
-}
-
-/** utime + stime of a process, in clock ticks; NaN where /proc is missing. */
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
   }
 }
 

@@ -25,6 +25,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuTicks } from '../../../scripts/lib/cpu-ticks.mjs';
 import { startRedis } from '../../../scripts/lib/restart-processes.mjs';
 import { lineChart } from '../../../scripts/lib/svg-chart.mjs';
 
@@ -166,16 +167,6 @@ class Child {
     const timer = setTimeout(() => this.#process.kill('SIGKILL'), 5000);
     await this.exited;
     clearTimeout(timer);
-  }
-}
-
-/** utime + stime of a process in clock ticks (100 a second on Linux); NaN without /proc. */
-function cpuTicks(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return Number.NaN;
   }
 }
 
