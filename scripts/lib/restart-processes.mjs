@@ -2,70 +2,24 @@
  * The processes of the restart scenarios (apps/push/scripts/restart-scenario.mjs,
  * apps/chat/scripts/restart-scenario.mjs): a throwaway redis-server, app processes that can be
  * stopped with SIGTERM and started again on the same port, and nginx in front of them with
- * every app process in one upstream. Plain .mjs without dependencies, so the scripts run with
- * `node` and the apps' vitest tests import the same code. The Redis benchmarks
+ * every app process in one upstream. Plain .mjs on the apps' test helpers
+ * (apps/shared/src/test-processes.mjs), so the scripts run with `node` and the apps' vitest
+ * tests import the same code. The Redis benchmarks
  * (packages/redis/bench) start their redis-server with `startRedis` too.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  captureOutput,
+  freePort,
+  startRedisServer,
+  stopChild,
+  waitForPort,
+} from '../../apps/shared/src/test-processes.mjs';
 
-/** A port that was free on 127.0.0.1 a moment ago. */
-export async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function capture(child) {
-  let text = '';
-  const add = (chunk) => {
-    text = (text + chunk).slice(-20_000);
-  };
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  return () => text;
-}
-
-/** Resolves once `port` accepts TCP connections; rejects if `child` exits first. */
-export async function waitForPort(port, child, output, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`process exited before listening on ${port}: ${output()}`);
-    }
-    const open = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`port ${port} did not open: ${output()}`);
-}
-
-/** Sends `signal`, waits for the exit (SIGKILL after `killAfterMs`); the exit code or signal. */
-export async function stopChild(child, signal = 'SIGTERM', killAfterMs = 15_000) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return { code: child.exitCode, signal: child.signalCode };
-  }
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
-  );
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-  const result = await exited;
-  clearTimeout(timer);
-  return result;
-}
+export { freePort, stopChild };
 
 /**
  * A throwaway redis-server on a free loopback port, nothing kept on disk; with `cpu`, pinned to
@@ -74,29 +28,7 @@ export async function stopChild(child, signal = 'SIGTERM', killAfterMs = 15_000)
 export async function startRedis({ cpu } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wskit-redis-'));
   const port = await freePort();
-  // No persistence: each run starts empty and leaves nothing behind.
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ];
-  // taskset execs redis-server: the child's pid is redis-server's.
-  const child =
-    cpu === undefined
-      ? spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('taskset', ['-c', String(cpu), 'redis-server', ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-  child.once('error', () => undefined);
-  const output = capture(child);
-  await waitForPort(port, child, () => `redis-server (is it installed?): ${output()}`);
+  const { child } = await startRedisServer(port, dir, { persist: false, cpu });
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid,
@@ -123,12 +55,13 @@ export function appProcess(name, entry, port, env) {
         env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      output = capture(child);
-      await waitForPort(port, child, output);
+      output = captureOutput(child);
+      // Under load an app can take a while to listen; its shutdown up to 9 s (hard exit).
+      await waitForPort(port, child, output, 15_000);
     },
     async stop(signal = 'SIGTERM') {
       if (child === undefined) return { code: null, signal: null };
-      return stopChild(child, signal);
+      return stopChild(child, signal, 15_000);
     },
   };
 }
@@ -191,8 +124,8 @@ export async function startNginx({
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.once('error', () => undefined);
-  const output = capture(child);
-  await waitForPort(port, child, () => `nginx (is it installed?): ${output()}`);
+  const output = captureOutput(child);
+  await waitForPort(port, child, () => `nginx (is it installed?): ${output()}`, 15_000);
   return {
     port,
     output,

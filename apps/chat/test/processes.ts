@@ -46,7 +46,13 @@ export async function startChatProcess(env: Record<string, string>): Promise<Run
   });
   const output = captureOutput(child);
   await waitForPort(port, child, output);
-  return { port, output, stop: () => stopChild(child) };
+  return {
+    port,
+    output,
+    stop: async () => {
+      await stopChild(child);
+    },
+  };
 }
 
 /** nginx with apps/chat/nginx.conf, its listen port and upstream rewritten. */

@@ -12,7 +12,7 @@ import {
   openBrokerChannel,
   type RedisBroker,
 } from '../src/redis.js';
-import { freePort, startRedisServer, stopChild } from '../src/test-processes.js';
+import { freePort, startRedisServer, stopChild } from '../src/test-processes.mjs';
 
 let dir: string;
 let port: number;

@@ -95,7 +95,9 @@ export async function startServer(
     lines,
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
-    stop: (signal = 'SIGTERM') => stopChild(child, signal),
+    stop: async (signal = 'SIGTERM') => {
+      await stopChild(child, signal);
+    },
   };
 }
 
