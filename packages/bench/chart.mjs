@@ -1,17 +1,11 @@
 // The bench's SVG charts: the repository's line chart (scripts/lib/svg-chart.mjs) for figures
 // over a range (memory by connection count, fan-out by subscribers), and a bar chart on the
 // same tick rules for one figure per server.
-import { lineChart, niceTicks } from '../../scripts/lib/svg-chart.mjs';
+import { chartHead, lineChart, niceTicks, xmlText } from '../../scripts/lib/svg-chart.mjs';
 
 export { lineChart };
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#7f7f7f'];
-
-const xmlText = (text) =>
-  String(text).replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
-  );
 
 const valueText = (value) =>
   value >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
@@ -35,10 +29,7 @@ export function barChart({ title, subtitle, yLabel, bars, width = 800, height = 
   const slot = plotW / Math.max(shown.length, 1);
   const f = (n) => n.toFixed(1);
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
-    `<title>${xmlText(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
+    ...chartHead(width, height, title),
     `<text x="${width / 2}" y="38" text-anchor="middle" fill="#666">${xmlText(subtitle)}</text>`,
   ];
   for (const t of ticks) {

@@ -23,7 +23,8 @@ export function niceTicks(min, max, count = 5) {
   return ticks;
 }
 
-const xmlText = (text) =>
+/** `text` escaped for SVG text and attribute values. */
+export const xmlText = (text) =>
   String(text).replace(
     /[&<>"]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
@@ -43,6 +44,17 @@ const label = (value) => (Math.abs(value) >= 1e4 ? value.toExponential(1) : Stri
  * @param {{ y: number, name: string }[]} [chart.lines] horizontal reference lines (bounds)
  * @param {{ x: number, name: string }[]} [chart.marks] vertical reference lines (phases)
  */
+/** The opening lines of a chart: the svg element, its title, a white ground, the heading. */
+export function chartHead(width, height, title) {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    // A title element names the chart for screen readers and as a tooltip.
+    `<title>${xmlText(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
+  ];
+}
+
 export function lineChart({
   title,
   xLabel,
@@ -68,13 +80,7 @@ export function lineChart({
   const sy = (y) => margin.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
   const f = (n) => n.toFixed(1);
 
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
-    // A title element names the chart for screen readers and as a tooltip.
-    `<title>${xmlText(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${xmlText(title)}</text>`,
-  ];
+  const out = chartHead(width, height, title);
   for (const t of yTicks) {
     out.push(
       `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e5e5e5"/>`,
