@@ -4,7 +4,7 @@
  * where each client went after a 1012. Used by apps/push and apps/chat scripts/restart-scenario.mjs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitHealthy } from './restart-processes.mjs';
+import { appProcess, freePort, startNginx, startRedis, waitHealthy } from './restart-processes.mjs';
 
 /** The scenario's start, its events in ms since then, and `mark` to add (and log) one. */
 export function scenarioClock(log) {
@@ -18,6 +18,36 @@ export function scenarioClock(log) {
       log(`${((Date.now() - t0) / 1000).toFixed(1)} s ${name}`);
     },
   };
+}
+
+/**
+ * What a scenario runs on: redis-server, two processes of the app's built Node server (`A` and
+ * `B`, with `REDIS_URL` and `env`) and nginx in front with the app's own nginx.conf, whose
+ * `upstream` and `listen` lines are replaced to point at them. Everything started is pushed
+ * onto `cleanup` to stop, in the order it must be stopped when read backwards.
+ */
+export async function startAppStack({ appDir, env = {}, upstream, listen, cleanup }) {
+  const redis = await startRedis();
+  cleanup.push(() => redis.stop());
+  const entry = `${appDir}dist/server/node.js`;
+  const processEnv = { REDIS_URL: redis.url, ...env };
+  const processes = [
+    appProcess('A', entry, await freePort(), processEnv),
+    appProcess('B', entry, await freePort(), processEnv),
+  ];
+  for (const app of processes) {
+    await app.start();
+    cleanup.push(() => app.stop());
+  }
+  const nginx = await startNginx({
+    configPath: `${appDir}nginx.conf`,
+    upstream,
+    listen,
+    upstreamPorts: processes.map((p) => p.port),
+    wsLocation: 'location /ws {',
+  });
+  cleanup.push(() => nginx.stop());
+  return { processes, nginx };
 }
 
 /**

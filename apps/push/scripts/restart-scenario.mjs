@@ -17,17 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { ReconnectingWebSocket } from '@wskit/browser';
 import { chromium } from 'playwright-core';
 import { WebSocket as WsWebSocket } from 'ws';
-import {
-  appProcess,
-  freePort,
-  startNginx,
-  startRedis,
-  upstreamName,
-} from '../../../scripts/lib/restart-processes.mjs';
+import { upstreamName } from '../../../scripts/lib/restart-processes.mjs';
 import {
   reconnectsAfter1012,
   rollingRestart,
   scenarioClock,
+  startAppStack,
 } from '../../../scripts/lib/restart-run.mjs';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -261,26 +256,13 @@ export async function runPushRestart({
   const clock = scenarioClock(log);
   const { t0, events, mark } = clock;
   try {
-    const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const entry = `${APP_DIR}dist/server/node.js`;
-    const env = { REDIS_URL: redis.url, PUSH_TOKEN: TOKEN, PUSH_MAX_PER_TOPIC: '100000' };
-    const processes = [
-      appProcess('A', entry, await freePort(), env),
-      appProcess('B', entry, await freePort(), env),
-    ];
-    for (const app of processes) {
-      await app.start();
-      cleanup.push(() => app.stop());
-    }
-    const nginx = await startNginx({
-      configPath: `${APP_DIR}nginx.conf`,
+    const { processes, nginx } = await startAppStack({
+      appDir: APP_DIR,
+      env: { PUSH_TOKEN: TOKEN, PUSH_MAX_PER_TOPIC: '100000' },
       upstream: 'server 127.0.0.1:3001;',
       listen: 'listen 8080;',
-      upstreamPorts: processes.map((p) => p.port),
-      wsLocation: 'location /ws {',
+      cleanup,
     });
-    cleanup.push(() => nginx.stop());
     const base = `http://127.0.0.1:${nginx.port}`;
     mark('processes up');
 
