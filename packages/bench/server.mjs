@@ -160,25 +160,58 @@ if (impl === 'wskit') {
   clientCount = () => server.clients.size;
 } else if (impl === 'floor') {
   // Not a WebSocket server: the least any Node server holding a net.Socket per connection can
-  // use. Answers the upgrade with a fixed 101 and keeps the socket with one 'data' listener.
-  const { createServer } = await import('node:http');
+  // do. It accepts on a net.Server, answers the first chunk (the upgrade request) with a fixed
+  // 101 without parsing it, answers a close frame with a close frame and closes, and keeps the
+  // socket with one 'data' listener. With --broadcast every other chunk counts as one message,
+  // answered by writing one prebuilt 64-byte text frame to each subscribed socket (no framing,
+  // one `write` per socket, as any Node server must).
+  const { createServer } = await import('node:net');
   const sockets = new Set();
-  const server = createServer();
-  server.on('upgrade', (_request, socket) => {
-    socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
-    );
-    socket.on('data', noop);
+  const subscribers = new Set();
+  const switching = Buffer.from(
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
+  );
+  const closeFrame = Buffer.from([0x88, 0x02, 0x03, 0xe8]); // RFC 6455 §5.5.1, code 1000
+  const frame = Buffer.alloc(66, 'x');
+  frame[0] = 0x81; // FIN + text (RFC 6455 §5.2)
+  frame[1] = 64; // unmasked, 64-byte payload
+  const fanOut = () => {
+    const start = performance.now();
+    for (const subscriber of subscribers) subscriber.write(frame);
+    broadcastTimes.push(performance.now() - start);
+  };
+  const server = createServer({ noDelay: true }, (socket) => {
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      if (!upgraded) {
+        upgraded = true;
+        socket.write(switching);
+      } else if ((chunk[0] & 0x0f) === 0x8) {
+        socket.end(closeFrame);
+      } else if (broadcast) {
+        fanOut();
+      }
+    });
     socket.on('error', noop);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      subscribers.delete(socket);
+    });
     sockets.add(socket);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = server.address().port;
+  subscribeAll = (count) => {
+    let left = count;
+    for (const socket of sockets) {
+      if (left-- <= 0) break;
+      subscribers.add(socket);
+    }
+  };
   clientCount = () => sockets.size;
 } else {
-  console.error(`server.mjs: unknown --impl ${String(impl)} (expected wskit or ws)`);
+  console.error(`server.mjs: unknown --impl ${String(impl)} (expected wskit, ws or floor)`);
   process.exit(2);
 }
 
