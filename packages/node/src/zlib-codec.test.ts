@@ -21,8 +21,8 @@ import {
   createZlibCodec,
   DEFAULT_ZLIB_CONCURRENCY,
   ZLIB_IDLE_MS,
-  zlibIdleSweeper,
   zlibLimiter,
+  zlibStreamPool,
 } from './zlib-codec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -418,8 +418,8 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
 
   /** Only the sweeper's interval is faked: zlib's own callbacks stay real. */
   function fakeSweeperClock(): void {
-    // The sweeper's timer is created when its first codec registers: none may be left over.
-    expect(zlibIdleSweeper.size).toBe(0);
+    // The sweeper's timer is created when the first stream goes live: none may be left over.
+    expect(zlibStreamPool.size).toBe(0);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   }
 
@@ -444,11 +444,11 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
             firstFromWs = fromWs.length;
           }
           // Both streams are alive until two sweeps passed without a message.
-          expect(zlibIdleSweeper.size).toBe(1);
+          expect(zlibStreamPool.size).toBe(2);
           vi.advanceTimersByTime(ZLIB_IDLE_MS);
-          expect(zlibIdleSweeper.size).toBe(1);
+          expect(zlibStreamPool.size).toBe(2);
           vi.advanceTimersByTime(ZLIB_IDLE_MS);
-          expect(zlibIdleSweeper.size).toBe(0);
+          expect(zlibStreamPool.size).toBe(0);
         }
         // The last message repeats the first, which is still in a 256-byte and larger window
         // only if nothing came between; with 12 and 15 bits it is, two messages back.
@@ -496,12 +496,12 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
     const pending = client.compress(message);
     vi.advanceTimersByTime(3 * ZLIB_IDLE_MS);
     const compressed = await pending;
-    expect(zlibIdleSweeper.size).toBe(1);
+    expect(zlibStreamPool.size).toBe(1);
     expect(Buffer.from(await server.decompress(compressed, message.length))).toEqual(
       Buffer.from(message),
     );
     vi.advanceTimersByTime(2 * ZLIB_IDLE_MS);
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
   });
 
   test('without context takeover no stream outlives its message, so nothing is swept', async () => {
@@ -513,16 +513,16 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
     const message = chatMessage(4);
     await server.decompress(await client.compress(message), message.length);
     await client.decompress(await server.compress(message), message.length);
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
   });
 
   test('close() unregisters the codec: no timer is left behind', async () => {
     fakeSweeperClock();
     const { client } = codecPair();
     await client.compress(chatMessage(5));
-    expect(zlibIdleSweeper.size).toBe(1);
+    expect(zlibStreamPool.size).toBe(1);
     client.close();
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
