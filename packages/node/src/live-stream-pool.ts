@@ -29,6 +29,7 @@ export class LiveStreamPool implements Sweepable {
   /** The live streams, least recently used first: a Map iterates in insertion order. */
   readonly #live = new Map<PooledStream, Use>();
   #sweeps = 0;
+  #evicted = 0;
 
   /**
    * `capacity`: a positive integer, or `Infinity` to free streams only when idle.
@@ -60,6 +61,15 @@ export class LiveStreamPool implements Sweepable {
   }
 
   /**
+   * How many streams were freed to make room for another. Growing with nearly every message
+   * means `capacity` is below the number of busy connections' streams, and each message pays
+   * for a new stream.
+   */
+  get evicted(): number {
+    return this.#evicted;
+  }
+
+  /**
    * Call before running an operation on `stream`, whether it is alive yet or about to be
    * created: counts it as alive, most recently used and in use, and evicts the least recently
    * used streams not in use while more than `capacity` are alive.
@@ -85,6 +95,8 @@ export class LiveStreamPool implements Sweepable {
     if (use === undefined) return; // Freed by its holder meanwhile.
     use.running--;
     use.sweep = this.#sweeps;
+    // More were alive than `capacity` while all were in use: back down now.
+    if (this.#live.size > this.capacity) this.#evictLeastRecentlyUsed();
   }
 
   /** Call when the holder freed `stream` itself: it no longer counts. */
@@ -105,7 +117,10 @@ export class LiveStreamPool implements Sweepable {
   #evictLeastRecentlyUsed(): void {
     for (const [stream, use] of this.#live) {
       if (this.#live.size <= this.capacity) return;
-      if (use.running === 0) this.#evict(stream);
+      if (use.running === 0) {
+        this.#evicted++;
+        this.#evict(stream);
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { type PerMessageDeflateOptions, validateDeflateOptions } from '@wskit/core';
 import { deflateSettings, prefixedError } from '@wskit/server';
+import { LiveStreamPool } from './live-stream-pool.js';
 import type { ZlibCodecOptions } from './zlib-codec.js';
 
 export type { ConnectionOptions, HeartbeatOptions } from '@wskit/server';
@@ -17,6 +18,7 @@ const DEFLATE_KEYS = [
   'zlibDeflateOptions',
   'zlibInflateOptions',
   'limiter',
+  'streamPool',
 ] as const satisfies ReadonlyArray<keyof (PerMessageDeflateOptions & ZlibCodecOptions)>;
 
 export type NodeDeflateOptions = PerMessageDeflateOptions & ZlibCodecOptions;
@@ -38,6 +40,18 @@ export function resolveDeflateOption(
     NODE_PREFIX,
     DEFLATE_KEYS,
   );
-  if (settings !== undefined) validateDeflateOptions(settings);
+  if (settings !== undefined) {
+    validateDeflateOptions(settings);
+    // Checked here, not at the first compressed message: a wrong value would only fail then.
+    if (settings.streamPool !== undefined && !(settings.streamPool instanceof LiveStreamPool)) {
+      throw optionError(
+        `option perMessageDeflate.streamPool must be a LiveStreamPool (new LiveStreamPool(capacity, idleMs)), got ${describeValue(settings.streamPool)}`,
+      );
+    }
+  }
   return settings;
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
 }
