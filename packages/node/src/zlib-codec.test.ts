@@ -17,6 +17,7 @@ import {
 } from '@wskit/core';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { LiveStreamPool } from './live-stream-pool.js';
 import {
   createZlibCodec,
   DEFAULT_ZLIB_CONCURRENCY,
@@ -760,3 +761,48 @@ function exposeGc(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 }
+
+describe('createZlibCodec: a capped stream pool (LiveStreamPool)', () => {
+  test('8 codecs with ws peers, a pool of 1: concurrent jobs on evicted streams round-trip and keep the context', async () => {
+    const pool = new LiveStreamPool(1, 60_000);
+    const pairs = Array.from({ length: 8 }, () => {
+      const ws = new WsDeflate({ serverMaxWindowBits: 12, clientMaxWindowBits: 12 }, false, 0);
+      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
+      if (accepted === undefined) throw new Error('negotiation failed');
+      ws.accept([toWsParams(accepted.response)]);
+      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), { streamPool: pool });
+      opened.push(ours);
+      return { ws, ours };
+    });
+    try {
+      for (let round = 0; round < 4; round++) {
+        // Rounds 1 and 3 repeat rounds 0 and 2: the context has to survive the evictions.
+        const messages = pairs.map((_, index) => largeText(3000, 100 * (round >> 1) + index));
+        // Every codec runs at once (the limiter lets 10 run): more streams are in use than
+        // the pool's capacity, and none may be freed while zlib works on it.
+        const fromUs = await Promise.all(
+          pairs.map(({ ours }, index) => ours.compress(messages[index] as Uint8Array)),
+        );
+        expect(pool.size).toBe(1);
+        const fromWs = await Promise.all(
+          pairs.map(({ ws }, index) => wsCall(ws, 'compress', messages[index] as Uint8Array)),
+        );
+        const inflated = await Promise.all(
+          pairs.map(({ ours }, index) => ours.decompress(fromWs[index] as Buffer, 3000)),
+        );
+        for (const [index, { ws }] of pairs.entries()) {
+          const message = Buffer.from(messages[index] as Uint8Array);
+          expect(await wsCall(ws, 'decompress', fromUs[index] as Uint8Array)).toEqual(message);
+          expect(Buffer.from(inflated[index] as Uint8Array)).toEqual(message);
+          // About 12 back references of 258 bytes; a fresh message takes over 500 bytes.
+          const size = (fromUs[index] as Uint8Array).length;
+          if (round % 2 === 1) expect(size).toBeLessThan(100);
+          else expect(size).toBeGreaterThan(500);
+        }
+      }
+      expect(pool.evicted).toBeGreaterThanOrEqual(8 * 4);
+    } finally {
+      for (const { ws } of pairs) ws.cleanup();
+    }
+  });
+});
