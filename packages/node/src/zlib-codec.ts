@@ -67,13 +67,16 @@ export const ZLIB_IDLE_MS = 5000;
 
 /**
  * How many zlib streams (compressors and decompressors together) the process keeps alive at
- * once by default. Freeing idle streams is not enough: glibc's malloc keeps the memory of the
- * peak, when every busy connection had its streams, long after they were freed. With a cap,
- * the least recently used stream not in use is freed (its window kept) when another is
- * needed, so the peak is this many streams whatever the number of connections.
- * TODO(measure): chosen from `packages/bench`, see the README.
+ * once by default. Freeing idle streams is not enough: glibc's malloc keeps much of the memory
+ * of the peak, when every busy connection had its streams, long after they were freed. With a
+ * cap, the least recently used stream not in use is freed (its window kept) when another is
+ * needed, so zlib's share of the peak is this many streams (≈10 MiB) whatever the number of
+ * connections. 128 is both streams of 64 connections busy at once: measured in
+ * `packages/bench` (README), it keeps throughput with 64 busy connections where 64 streams
+ * cost ≈10% (every message then rebuilds a stream from its window) and halves the peak RSS
+ * of 1,000 busy connections.
  */
-export const DEFAULT_MAX_LIVE_STREAMS = 256;
+export const DEFAULT_MAX_LIVE_STREAMS = 128;
 
 /**
  * The pool every codec uses unless given another: process-wide for the same reason as
