@@ -1,6 +1,6 @@
 import { type PerMessageDeflateOptions, validateDeflateOptions } from '@wskit/core';
 import { deflateSettings, prefixedError } from '@wskit/server';
-import { LiveStreamPool } from './live-stream-pool.js';
+import type { LiveStreamPool } from './live-stream-pool.js';
 import type { ZlibCodecOptions } from './zlib-codec.js';
 
 export type { ConnectionOptions, HeartbeatOptions } from '@wskit/server';
@@ -43,13 +43,28 @@ export function resolveDeflateOption(
   if (settings !== undefined) {
     validateDeflateOptions(settings);
     // Checked here, not at the first compressed message: a wrong value would only fail then.
-    if (settings.streamPool !== undefined && !(settings.streamPool instanceof LiveStreamPool)) {
+    if (settings.streamPool !== undefined && !isStreamPool(settings.streamPool)) {
       throw optionError(
         `option perMessageDeflate.streamPool must be a LiveStreamPool (new LiveStreamPool(capacity, idleMs)), got ${describeValue(settings.streamPool)}`,
       );
     }
   }
   return settings;
+}
+
+/**
+ * By shape rather than `instanceof`: the ESM and CommonJS builds each have their own class, and
+ * a pool made with one may reach a server made with the other.
+ */
+function isStreamPool(value: unknown): value is LiveStreamPool {
+  const pool = value as Partial<LiveStreamPool> | null;
+  return (
+    typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.checkOut === 'function' &&
+    typeof pool.checkIn === 'function' &&
+    typeof pool.delete === 'function'
+  );
 }
 
 function describeValue(value: unknown): string {
