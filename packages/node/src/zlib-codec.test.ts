@@ -712,6 +712,27 @@ describe('createZlibCodec: ordering and concurrency', () => {
     expect(limiter.running).toBe(0);
   });
 
+  test('compressions waiting for the limiter go ahead of decompressions that waited longer', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const { client, server } = codecPair({}, limiter);
+    const order: string[] = [];
+    const message = largeText(5000, 3);
+    const payload = await client.compress(message);
+    // Occupy the one slot so that everything below has to wait for it.
+    let release!: () => void;
+    const blocker = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const inbound = [1, 2].map((index) =>
+      server.decompress(payload, message.length).then(() => order.push(`decompress ${index}`)),
+    );
+    const outbound = server.compress(message).then(() => order.push('compress'));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all([blocker, ...inbound, outbound]);
+    // Decompression 1 waits in the limiter (2 behind it, in its codec's own queue); the
+    // compression, asked for later, gets the slot first.
+    expect(order[0]).toBe('compress');
+  });
+
   test('by default the process-wide limiter of 10 is used', async () => {
     expect(zlibLimiter.limit).toBe(DEFAULT_ZLIB_CONCURRENCY);
     expect(DEFAULT_ZLIB_CONCURRENCY).toBe(10);
