@@ -1,6 +1,6 @@
 /**
  * Which zlib streams stay alive: at most `capacity` at once in the process, and none that sat
- * unused for an idle interval. One pool serves every codec (`zlibStreamPool` in
+ * unused for an idle interval. By default one pool serves every codec (`zlibStreamPool` in
  * `./zlib-codec.ts`), so peak zlib memory is `capacity` streams whatever the number of
  * connections.
  */
