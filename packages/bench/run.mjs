@@ -339,7 +339,8 @@ const TESTS = [
       });
       const after = await server.request('memory');
       // At rest: @wskit/node frees zlib streams idle for 5 to 10 s (ZLIB_IDLE_MS), keeping a
-      // copy of their window; every server gets the same wait.
+      // copy of their window, and never keeps more than 128 alive (zlibStreamPool); every
+      // server gets the same wait.
       await sleep(DEFLATE_REST_MS);
       const rest = await server.request('memory');
       // The same again with 1,000 more connections (the first stay open): what the second

@@ -1,6 +1,6 @@
 import { WebSocketError } from '@wskit/core';
 import { describe, expect, test } from 'vitest';
-import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { ConcurrencyLimiter, FIRST_IN_A_ROW } from './concurrency-limiter.js';
 
 /** A job that finishes when the test says so. */
 function deferred<T = void>() {
@@ -109,5 +109,57 @@ describe('ConcurrencyLimiter', () => {
     } catch (error) {
       expect((error as WebSocketError).code).toBe('WS_ERR_INVALID_ARGUMENT');
     }
+  });
+
+  test('`first` jobs start before the others waiting, in call order among themselves', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const gate = deferred();
+    const started: string[] = [];
+    const job = (name: string) => async () => {
+      started.push(name);
+    };
+    const blocker = limiter.run(() => gate.promise);
+    const all = [
+      limiter.run(job('in 1')),
+      limiter.run(job('in 2')),
+      limiter.run(job('out 1'), { first: true }),
+      limiter.run(job('out 2'), { first: true }),
+      limiter.run(job('in 3')),
+    ];
+    expect(limiter.waiting).toBe(5);
+    gate.resolve();
+    await Promise.all([blocker, ...all]);
+    expect(started).toEqual(['out 1', 'out 2', 'in 1', 'in 2', 'in 3']);
+  });
+
+  test(`a steady stream of first jobs lets one other start after every ${FIRST_IN_A_ROW}`, async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const started: string[] = [];
+    const gate = deferred();
+    const blocker = limiter.run(() => gate.promise);
+    const others = [1, 2].map((index) =>
+      limiter.run(async () => {
+        started.push(`other ${index}`);
+      }),
+    );
+    const firsts = Array.from({ length: 2 * FIRST_IN_A_ROW + 2 }, (_, index) =>
+      limiter.run(
+        async () => {
+          started.push(`first ${index}`);
+        },
+        { first: true },
+      ),
+    );
+    gate.resolve();
+    await Promise.all([blocker, ...others, ...firsts]);
+    const firstNames = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, index) => `first ${from + index}`);
+    expect(started).toEqual([
+      ...firstNames(0, FIRST_IN_A_ROW),
+      'other 1',
+      ...firstNames(FIRST_IN_A_ROW, 2 * FIRST_IN_A_ROW),
+      'other 2',
+      ...firstNames(2 * FIRST_IN_A_ROW, 2 * FIRST_IN_A_ROW + 2),
+    ]);
   });
 });

@@ -20,6 +20,7 @@ export { type ClientOptions, connect, UnexpectedResponseError } from './client.j
 export { ConcurrencyLimiter } from './concurrency-limiter.js';
 export type { DriverInit } from './driver.js';
 export type { AnyHttp2Server } from './http2-server.js';
+export { LiveStreamPool } from './live-stream-pool.js';
 export type { ConnectionOptions, HeartbeatOptions, NodeDeflateOptions } from './options.js';
 export { proxyForUrl } from './proxy.js';
 export {
@@ -40,4 +41,9 @@ export {
   type WebSocketEvents,
   type WebSocketInit,
 } from './websocket.js';
-export { createZlibCodec, type ZlibCodecOptions, zlibLimiter } from './zlib-codec.js';
+export {
+  createZlibCodec,
+  type ZlibCodecOptions,
+  zlibLimiter,
+  zlibStreamPool,
+} from './zlib-codec.js';

@@ -1,5 +1,6 @@
 import { type PerMessageDeflateOptions, validateDeflateOptions } from '@wskit/core';
 import { deflateSettings, prefixedError } from '@wskit/server';
+import type { LiveStreamPool } from './live-stream-pool.js';
 import type { ZlibCodecOptions } from './zlib-codec.js';
 
 export type { ConnectionOptions, HeartbeatOptions } from '@wskit/server';
@@ -17,6 +18,7 @@ const DEFLATE_KEYS = [
   'zlibDeflateOptions',
   'zlibInflateOptions',
   'limiter',
+  'streamPool',
 ] as const satisfies ReadonlyArray<keyof (PerMessageDeflateOptions & ZlibCodecOptions)>;
 
 export type NodeDeflateOptions = PerMessageDeflateOptions & ZlibCodecOptions;
@@ -38,6 +40,33 @@ export function resolveDeflateOption(
     NODE_PREFIX,
     DEFLATE_KEYS,
   );
-  if (settings !== undefined) validateDeflateOptions(settings);
+  if (settings !== undefined) {
+    validateDeflateOptions(settings);
+    // Checked here, not at the first compressed message: a wrong value would only fail then.
+    if (settings.streamPool !== undefined && !isStreamPool(settings.streamPool)) {
+      throw optionError(
+        `option perMessageDeflate.streamPool must be a LiveStreamPool (new LiveStreamPool(capacity, idleMs)), got ${describeValue(settings.streamPool)}`,
+      );
+    }
+  }
   return settings;
+}
+
+/**
+ * By shape rather than `instanceof`: the ESM and CommonJS builds each have their own class, and
+ * a pool made with one may reach a server made with the other.
+ */
+function isStreamPool(value: unknown): value is LiveStreamPool {
+  const pool = value as Partial<LiveStreamPool> | null;
+  return (
+    typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.checkOut === 'function' &&
+    typeof pool.checkIn === 'function' &&
+    typeof pool.delete === 'function'
+  );
+}
+
+function describeValue(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
 }

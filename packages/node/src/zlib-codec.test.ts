@@ -17,12 +17,13 @@ import {
 } from '@wskit/core';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { LiveStreamPool } from './live-stream-pool.js';
 import {
   createZlibCodec,
   DEFAULT_ZLIB_CONCURRENCY,
   ZLIB_IDLE_MS,
-  zlibIdleSweeper,
   zlibLimiter,
+  zlibStreamPool,
 } from './zlib-codec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -418,8 +419,8 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
 
   /** Only the sweeper's interval is faked: zlib's own callbacks stay real. */
   function fakeSweeperClock(): void {
-    // The sweeper's timer is created when its first codec registers: none may be left over.
-    expect(zlibIdleSweeper.size).toBe(0);
+    // The sweeper's timer is created when the first stream goes live: none may be left over.
+    expect(zlibStreamPool.size).toBe(0);
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   }
 
@@ -444,11 +445,11 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
             firstFromWs = fromWs.length;
           }
           // Both streams are alive until two sweeps passed without a message.
-          expect(zlibIdleSweeper.size).toBe(1);
+          expect(zlibStreamPool.size).toBe(2);
           vi.advanceTimersByTime(ZLIB_IDLE_MS);
-          expect(zlibIdleSweeper.size).toBe(1);
+          expect(zlibStreamPool.size).toBe(2);
           vi.advanceTimersByTime(ZLIB_IDLE_MS);
-          expect(zlibIdleSweeper.size).toBe(0);
+          expect(zlibStreamPool.size).toBe(0);
         }
         // The last message repeats the first, which is still in a 256-byte and larger window
         // only if nothing came between; with 12 and 15 bits it is, two messages back.
@@ -496,12 +497,12 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
     const pending = client.compress(message);
     vi.advanceTimersByTime(3 * ZLIB_IDLE_MS);
     const compressed = await pending;
-    expect(zlibIdleSweeper.size).toBe(1);
+    expect(zlibStreamPool.size).toBe(1);
     expect(Buffer.from(await server.decompress(compressed, message.length))).toEqual(
       Buffer.from(message),
     );
     vi.advanceTimersByTime(2 * ZLIB_IDLE_MS);
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
   });
 
   test('without context takeover no stream outlives its message, so nothing is swept', async () => {
@@ -513,16 +514,16 @@ describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_
     const message = chatMessage(4);
     await server.decompress(await client.compress(message), message.length);
     await client.decompress(await server.compress(message), message.length);
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
   });
 
   test('close() unregisters the codec: no timer is left behind', async () => {
     fakeSweeperClock();
     const { client } = codecPair();
     await client.compress(chatMessage(5));
-    expect(zlibIdleSweeper.size).toBe(1);
+    expect(zlibStreamPool.size).toBe(1);
     client.close();
-    expect(zlibIdleSweeper.size).toBe(0);
+    expect(zlibStreamPool.size).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
@@ -711,6 +712,27 @@ describe('createZlibCodec: ordering and concurrency', () => {
     expect(limiter.running).toBe(0);
   });
 
+  test('compressions waiting for the limiter go ahead of decompressions that waited longer', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const { client, server } = codecPair({}, limiter);
+    const order: string[] = [];
+    const message = largeText(5000, 3);
+    const payload = await client.compress(message);
+    // Occupy the one slot so that everything below has to wait for it.
+    let release!: () => void;
+    const blocker = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const inbound = [1, 2].map((index) =>
+      server.decompress(payload, message.length).then(() => order.push(`decompress ${index}`)),
+    );
+    const outbound = server.compress(message).then(() => order.push('compress'));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await Promise.all([blocker, ...inbound, outbound]);
+    // Decompression 1 waits in the limiter (2 behind it, in its codec's own queue); the
+    // compression, asked for later, gets the slot first.
+    expect(order[0]).toBe('compress');
+  });
+
   test('by default the process-wide limiter of 10 is used', async () => {
     expect(zlibLimiter.limit).toBe(DEFAULT_ZLIB_CONCURRENCY);
     expect(DEFAULT_ZLIB_CONCURRENCY).toBe(10);
@@ -760,3 +782,48 @@ function exposeGc(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 }
+
+describe('createZlibCodec: a capped stream pool (LiveStreamPool)', () => {
+  test('8 codecs with ws peers, a pool of 1: concurrent jobs on evicted streams round-trip and keep the context', async () => {
+    const pool = new LiveStreamPool(1, 60_000);
+    const pairs = Array.from({ length: 8 }, () => {
+      const ws = new WsDeflate({ serverMaxWindowBits: 12, clientMaxWindowBits: 12 }, false, 0);
+      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
+      if (accepted === undefined) throw new Error('negotiation failed');
+      ws.accept([toWsParams(accepted.response)]);
+      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), { streamPool: pool });
+      opened.push(ours);
+      return { ws, ours };
+    });
+    try {
+      for (let round = 0; round < 4; round++) {
+        // Rounds 1 and 3 repeat rounds 0 and 2: the context has to survive the evictions.
+        const messages = pairs.map((_, index) => largeText(3000, 100 * (round >> 1) + index));
+        // Every codec runs at once (the limiter lets 10 run): more streams are in use than
+        // the pool's capacity, and none may be freed while zlib works on it.
+        const fromUs = await Promise.all(
+          pairs.map(({ ours }, index) => ours.compress(messages[index] as Uint8Array)),
+        );
+        expect(pool.size).toBe(1);
+        const fromWs = await Promise.all(
+          pairs.map(({ ws }, index) => wsCall(ws, 'compress', messages[index] as Uint8Array)),
+        );
+        const inflated = await Promise.all(
+          pairs.map(({ ours }, index) => ours.decompress(fromWs[index] as Buffer, 3000)),
+        );
+        for (const [index, { ws }] of pairs.entries()) {
+          const message = Buffer.from(messages[index] as Uint8Array);
+          expect(await wsCall(ws, 'decompress', fromUs[index] as Uint8Array)).toEqual(message);
+          expect(Buffer.from(inflated[index] as Uint8Array)).toEqual(message);
+          // About 12 back references of 258 bytes; a fresh message takes over 500 bytes.
+          const size = (fromUs[index] as Uint8Array).length;
+          if (round % 2 === 1) expect(size).toBeLessThan(100);
+          else expect(size).toBeGreaterThan(500);
+        }
+      }
+      expect(pool.evicted).toBeGreaterThanOrEqual(8 * 4);
+    } finally {
+      for (const { ws } of pairs) ws.cleanup();
+    }
+  });
+});

@@ -21,8 +21,9 @@ import {
   WebSocketError,
 } from '@wskit/core';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { IdleSweeper, type Sweepable } from './idle-sweeper.js';
+import { LiveStreamPool } from './live-stream-pool.js';
 import { SlidingWindow } from './sliding-window.js';
+import { type ZlibStream, ZlibStreamSlot } from './zlib-stream-slot.js';
 
 /** How many zlib operations run at once in the process by default, as in `ws`. */
 export const DEFAULT_ZLIB_CONCURRENCY = 10;
@@ -54,8 +55,8 @@ export const zlibLimiter: ConcurrencyLimiter = /* @__PURE__ */ new ConcurrencyLi
 export const DEFAULT_MEM_LEVEL = 5;
 
 /**
- * How long a zlib stream with context takeover may sit unused before the codec frees it,
- * keeping only a copy of its window (`SlidingWindow`). A compressor costs ≈110 KiB and a
+ * How long a zlib stream with context takeover may sit unused before it is freed, keeping
+ * only a copy of its window (`SlidingWindow`). A compressor costs ≈110 KiB and a
  * decompressor ≈40 KiB of memory even with 12-bit windows; the copy costs the window size.
  * Streams are freed between one and two intervals after their last use. Long enough that a
  * chatty connection (a message every few seconds) keeps its streams instead of paying for a
@@ -64,8 +65,27 @@ export const DEFAULT_MEM_LEVEL = 5;
  */
 export const ZLIB_IDLE_MS = 5000;
 
-/** The one timer that frees idle zlib streams of every codec in the process. */
-export const zlibIdleSweeper: IdleSweeper = /* @__PURE__ */ new IdleSweeper(ZLIB_IDLE_MS);
+/**
+ * How many zlib streams (compressors and decompressors together) the process keeps alive at
+ * once by default. Freeing idle streams is not enough: glibc's malloc keeps much of the memory
+ * of the peak, when every busy connection had its streams, long after they were freed. With a
+ * cap, the least recently used stream not in use is freed (its window kept) when another is
+ * needed, so zlib's share of the peak is this many streams (≈10 MiB) whatever the number of
+ * connections. 128 is both streams of 64 connections busy at once: measured in
+ * `packages/bench` (README), it keeps throughput with 64 busy connections where 64 streams
+ * cost ≈10% (every message then rebuilds a stream from its window) and halves the peak RSS
+ * of 1,000 busy connections.
+ */
+export const DEFAULT_MAX_LIVE_STREAMS = 128;
+
+/**
+ * The pool every codec uses unless given another: process-wide for the same reason as
+ * `zlibLimiter`, since the memory it bounds is the process's.
+ */
+export const zlibStreamPool: LiveStreamPool = /* @__PURE__ */ new LiveStreamPool(
+  DEFAULT_MAX_LIVE_STREAMS,
+  ZLIB_IDLE_MS,
+);
 
 /**
  * zlib settings for the compressor. `windowBits` is not among them: it is negotiated
@@ -85,6 +105,8 @@ export interface ZlibCodecOptions {
   zlibInflateOptions?: ZlibInflateOptions;
   /** Defaults to `zlibLimiter`, shared by the whole process. */
   limiter?: ConcurrencyLimiter;
+  /** Which zlib streams stay alive. Defaults to `zlibStreamPool`, shared by the whole process. */
+  streamPool?: LiveStreamPool;
 }
 
 /**
@@ -106,34 +128,16 @@ export function createZlibCodec(
 /** RFC 7692 §7.2.2: written after each compressed message, so the payload is not copied. */
 const TRAILER = Buffer.from(DEFLATE_TRAILER);
 
-type ZlibStream = DeflateRaw | InflateRaw;
-type Direction = 'deflate' | 'inflate';
-
-class ZlibCodec implements PerMessageCodec, Sweepable {
+class ZlibCodec implements PerMessageCodec {
   readonly #config: PerMessageCodecConfig;
-  readonly #deflateOptions: ZlibOptions;
-  readonly #inflateOptions: ZlibOptions;
   readonly #limiter: ConcurrencyLimiter;
-
   /**
-   * Created on first use; `undefined` again after a message without context takeover, or
-   * once idle for `ZLIB_IDLE_MS` (see `sweep()`).
+   * The zlib stream of each direction, created for a message and, with context takeover,
+   * kept until the pool frees it (idle, or the least recently used when more are needed);
+   * without context takeover released after each message.
    */
-  #deflate: DeflateRaw | undefined;
-  #inflate: InflateRaw | undefined;
-  /**
-   * With context takeover: the uncompressed bytes the peer's (or our) decompressor window
-   * holds, to preset a new stream with after an idle one was freed. `undefined` without
-   * context takeover, where each message starts with an empty window anyway.
-   */
-  readonly #deflateWindow: SlidingWindow | undefined;
-  readonly #inflateWindow: SlidingWindow | undefined;
-  /** Operations queued or running per direction: a busy stream is never freed. */
-  #deflateBusy = 0;
-  #inflateBusy = 0;
-  /** Used since the last sweep. */
-  #deflateUsed = false;
-  #inflateUsed = false;
+  readonly #deflate: ZlibStreamSlot<DeflateRaw>;
+  readonly #inflate: ZlibStreamSlot<InflateRaw>;
 
   readonly #compressQueue = new SerialQueue();
   readonly #decompressQueue = new SerialQueue();
@@ -148,7 +152,7 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
     this.#config = config;
     // Copy only the allowed keys, so that untyped callers cannot override the window size.
     const deflate = options.zlibDeflateOptions ?? {};
-    this.#deflateOptions = {
+    const deflateOptions: ZlibOptions = {
       level: deflate.level,
       memLevel: deflate.memLevel ?? DEFAULT_MEM_LEVEL,
       strategy: deflate.strategy,
@@ -158,23 +162,27 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
       // (see `DeflateParams.windowBits` in @wskit/core).
       windowBits: config.deflate.windowBits,
     };
-    this.#inflateOptions = {
+    const inflateOptions: ZlibOptions = {
       chunkSize: options.zlibInflateOptions?.chunkSize,
       windowBits: config.inflate.maxWindowBits,
     };
     this.#limiter = options.limiter ?? zlibLimiter;
+    const pool = options.streamPool ?? zlibStreamPool;
     // The window the peer's decompressor is guaranteed to have: the negotiated size, even
     // where zlib compresses with 9 bits for a negotiated 8.
-    this.#deflateWindow = config.deflate.noContextTakeover
+    const deflateWindow = config.deflate.noContextTakeover
       ? undefined
       : new SlidingWindow(1 << config.deflate.maxWindowBits);
-    this.#inflateWindow = config.inflate.noContextTakeover
+    const inflateWindow = config.inflate.noContextTakeover
       ? undefined
       : new SlidingWindow(1 << config.inflate.maxWindowBits);
+    this.#deflate = new ZlibStreamSlot(createDeflateRaw, deflateOptions, deflateWindow, pool);
+    this.#inflate = new ZlibStreamSlot(createInflateRaw, inflateOptions, inflateWindow, pool);
   }
 
   compress(data: Uint8Array): Promise<Uint8Array> {
-    return this.#schedule('deflate', this.#compressQueue, () => this.#compressNow(data));
+    // First in the limiter's queue: see `#schedule`.
+    return this.#schedule(this.#compressQueue, true, () => this.#compressNow(data));
   }
 
   decompress(data: Uint8Array, maxSize: number): Promise<Uint8Array> {
@@ -186,9 +194,7 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
         ),
       );
     }
-    return this.#schedule('inflate', this.#decompressQueue, () =>
-      this.#decompressNow(data, maxSize),
-    );
+    return this.#schedule(this.#decompressQueue, false, () => this.#decompressNow(data, maxSize));
   }
 
   close(): void {
@@ -196,85 +202,66 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
   }
 
   /**
-   * Called by `zlibIdleSweeper` once per `ZLIB_IDLE_MS`: frees a stream that was neither used
-   * since the last call nor has work queued. Only streams with context takeover live between
-   * messages, and their window survives in `#deflateWindow`/`#inflateWindow`, so the next
-   * message can refer back to the same bytes as if the stream had stayed. Returns whether a
-   * stream is left.
-   */
-  sweep(): boolean {
-    if (this.#deflate !== undefined && this.#deflateBusy === 0 && !this.#deflateUsed) {
-      this.#release('deflate');
-    }
-    if (this.#inflate !== undefined && this.#inflateBusy === 0 && !this.#inflateUsed) {
-      this.#release('inflate');
-    }
-    this.#deflateUsed = false;
-    this.#inflateUsed = false;
-    return this.#deflate !== undefined || this.#inflate !== undefined;
-  }
-
-  /**
    * One call at a time per direction, in call order, whatever the caller does: two messages
    * interleaved in one zlib stream would corrupt both. The limiter slot is only taken once
    * it is this call's turn, so a queue of messages holds one slot, not many.
+   *
+   * Compression goes ahead of decompression in the limiter's queue (`first`). A burst of
+   * received messages would otherwise fill the queue with decompressions, and every reply
+   * (an echo, an answer) would wait behind all of them, holding its uncompressed payload:
+   * with 1,000 connections sending four 16 KiB messages each, about 64 MiB at once, and
+   * glibc keeps most of such a peak after it is freed. Finishing what the application already
+   * answered first bounds what is in flight, the way backpressure would.
    */
   #schedule(
-    direction: Direction,
     queue: SerialQueue,
+    first: boolean,
     operation: () => Promise<Uint8Array>,
   ): Promise<Uint8Array> {
     if (this.#state !== 'open') return Promise.reject(this.#unusableError());
-    this.#setBusy(direction, 1);
-    const done = (): void => this.#setBusy(direction, -1);
-    const result = queue.run(() => {
+    return queue.run(() => {
       if (this.#state !== 'open') throw this.#unusableError();
-      return this.#limiter.run(async () => {
-        // Closed while waiting for a slot: do not touch zlib.
-        if (this.#state !== 'open') throw this.#unusableError();
-        try {
-          return await operation();
-        } catch (error) {
-          // The codec cannot continue after an error: the zlib stream is in an unknown
-          // state, and the connection fails anyway.
-          this.#shutDown('failed', error);
-          throw error;
-        }
-      });
+      return this.#limiter.run(
+        async () => {
+          // Closed while waiting for a slot: do not touch zlib.
+          if (this.#state !== 'open') throw this.#unusableError();
+          try {
+            return await operation();
+          } catch (error) {
+            // The codec cannot continue after an error: the zlib stream is in an unknown
+            // state, and the connection fails anyway.
+            this.#shutDown('failed', error);
+            throw error;
+          }
+        },
+        { first },
+      );
     });
-    result.then(done, done);
-    return result;
-  }
-
-  #setBusy(direction: Direction, change: 1 | -1): void {
-    if (direction === 'deflate') {
-      this.#deflateBusy += change;
-      this.#deflateUsed = true;
-    } else {
-      this.#inflateBusy += change;
-      this.#inflateUsed = true;
-    }
   }
 
   /** RFC 7692 §7.2.1. */
   async #compressNow(data: Uint8Array): Promise<Uint8Array> {
-    this.#deflate ??= this.#createStream(
-      createDeflateRaw,
-      this.#deflateOptions,
-      this.#deflateWindow,
-    );
-    const deflate = this.#deflate;
     // Step 1 "Compress all the octets of the payload of the message using DEFLATE", step 2
     // end on a byte boundary with an empty stored block: a sync flush does both. The empty
     // write matters for an empty message: zlib skips a second sync flush in a row that has
     // no input, so the message would come out empty instead of 0x00 (§7.2.3.6).
-    const output = await this.#transform(deflate, data, undefined, Number.POSITIVE_INFINITY);
+    let output: Buffer;
+    try {
+      output = await this.#transform(
+        this.#deflate.begin(),
+        data,
+        undefined,
+        Number.POSITIVE_INFINITY,
+      );
+    } finally {
+      this.#deflate.end();
+    }
     // §7.1.1.1/§7.1.1.2: without context takeover each message starts with an empty window.
     // Dropping the stream (rather than `reset()`) also frees its ~110 KiB of zlib state
     // between messages, which is what peers asking for no context takeover usually want.
-    if (this.#config.deflate.noContextTakeover) this.#release('deflate');
+    if (this.#config.deflate.noContextTakeover) this.#deflate.release();
     // With context takeover the peer's window now ends with this message.
-    else this.#deflateWindow?.append(data);
+    else this.#deflate.remember(data);
     // Step 3: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
     return stripDeflateTrailer(output);
   }
@@ -285,12 +272,7 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
     // (§7.2.3.6), but inflating just the trailer would leave zlib inside a half-read stored
     // block header, and the next message would fail with 1007; so it never reaches zlib.
     if (data.length === 0) return Buffer.alloc(0);
-    this.#inflate ??= this.#createStream(
-      createInflateRaw,
-      this.#inflateOptions,
-      this.#inflateWindow,
-    );
-    const inflate = this.#inflate;
+    const inflate = this.#inflate.begin();
     const consumedBefore = inflate.bytesWritten;
     let output: Buffer;
     try {
@@ -301,40 +283,25 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
       if (error instanceof WebSocketError) throw error;
       // A zlib error: bad data, or a distance beyond the negotiated window.
       throw decompressionFailed(error);
+    } finally {
+      this.#inflate.end();
     }
     if (
       // The peer resets its window after each message, so ours is never needed again.
       this.#config.inflate.noContextTakeover
     ) {
-      this.#release('inflate');
+      this.#inflate.release();
     } else if (inflate.bytesWritten - consumedBefore < data.length + TRAILER.length) {
       // zlib stopped before the end of the input: the message ended the DEFLATE stream with
       // a BFINAL block, which §7.2.3.4 allows. Node then ends the stream, and a kept one
       // would inflate later messages to nothing or fail; the next message gets a new one.
       // Its window is empty, so a peer that still refers back gets 1007, not wrong data.
-      this.#release('inflate');
-      this.#inflateWindow?.clear();
+      this.#inflate.release();
+      this.#inflate.forget();
     } else {
-      this.#inflateWindow?.append(output);
+      this.#inflate.remember(output);
     }
     return output;
-  }
-
-  #createStream<S extends ZlibStream>(
-    create: (options: ZlibOptions) => S,
-    options: ZlibOptions,
-    window: SlidingWindow | undefined,
-  ): S {
-    // After an idle stream was freed: start where it stopped. zlib copies the dictionary.
-    const dictionary = window?.contents();
-    const stream = create(dictionary === undefined ? options : { ...options, dictionary });
-    // Freed by `sweep()` once idle; a stream without context takeover is freed after each
-    // message and needs no sweeping.
-    if (window !== undefined) zlibIdleSweeper.add(this);
-    // Errors are handled per operation in `#transform`; this keeps a late one (after the
-    // operation gave up on the stream) from becoming an uncaught exception.
-    stream.on('error', ignore);
-    return stream;
   }
 
   /**
@@ -391,14 +358,6 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
     });
   }
 
-  #release(direction: Direction): void {
-    const stream = direction === 'deflate' ? this.#deflate : this.#inflate;
-    if (direction === 'deflate') this.#deflate = undefined;
-    else this.#inflate = undefined;
-    // Safe while zlib is still busy with it: Node defers freeing until the work returns.
-    stream?.close();
-  }
-
   /**
    * Ends the codec for good: frees both zlib streams and rejects the operations still
    * running. Only the first call counts, so a failure keeps its cause and close() after
@@ -408,9 +367,8 @@ class ZlibCodec implements PerMessageCodec, Sweepable {
     if (this.#state !== 'open') return;
     this.#state = state;
     this.#failure = failure;
-    this.#release('deflate');
-    this.#release('inflate');
-    zlibIdleSweeper.delete(this);
+    this.#deflate.release();
+    this.#inflate.release();
     for (const abort of [...this.#abortRunning]) abort(this.#unusableError());
   }
 

@@ -1,0 +1,68 @@
+// Where the memory of the deflate-memory scenario goes, step by step, for one server:
+//
+//   node deflate-steps.mjs [--impl wskit|ws] [--module PATH] [--plain] [--messages 4] [--count 1000]
+//
+// Opens `count` connections (compressed unless --plain), has each send `messages` 16 KiB text
+// messages at once and waits for the echoes, waits 11 s, then does the same again on the same
+// connections; prints the server's RSS, live JS heap + external memory and ArrayBuffers per
+// connection after each step (after a full GC). `--module`: another build of @wskit/node (a
+// dist/index.js), as run.mjs --candidate. Same processes and pinning as run.mjs.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { JsonLinesChild } from './child.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const args = process.argv.slice(2);
+const optionValue = (name, fallback) => {
+  const index = args.indexOf(name);
+  return index === -1 ? fallback : args[index + 1];
+};
+const impl = optionValue('--impl', 'wskit');
+const module = optionValue('--module');
+const deflate = !args.includes('--plain');
+const messages = Number(optionValue('--messages', 4));
+const count = Number(optionValue('--count', 1000));
+const REST_MS = 11_000;
+
+const server = new JsonLinesChild(
+  0,
+  process.execPath,
+  ['--expose-gc', 'server.mjs', '--impl', impl, ...(deflate ? ['--deflate'] : [])],
+  { cwd: here, env: module === undefined ? {} : { WSKIT_MODULE: module }, stderr: 'inherit' },
+);
+const { port } = await server.next();
+const load = new JsonLinesChild(1, process.execPath, ['load.mjs'], {
+  cwd: here,
+  stderr: 'inherit',
+});
+await load.next();
+
+const base = await server.request('memory');
+const kib = (bytes) => `${(bytes / count / 1024).toFixed(1)} KiB`.padStart(10);
+async function show(step) {
+  const now = await server.request('memory');
+  console.log(
+    `${step.padEnd(16)} RSS ${kib(now.rss - base.rss)}   heap + external ${kib(
+      now.heapUsed + now.external - base.heapUsed - base.external,
+    )}   ArrayBuffers ${kib(now.arrayBuffers - base.arrayBuffers)}   per connection`,
+  );
+}
+
+console.log(
+  `${impl}${module === undefined ? '' : ` (${module})`}, ${count} ${deflate ? 'compressed' : 'uncompressed'} connections, ${messages} x 16 KiB each`,
+);
+await load.request('open', { port, count, deflate });
+await show('opened');
+if (messages > 0) {
+  const exchange = () =>
+    load.request('exchange', { messages, size: 16 * 1024, binary: false, deflate });
+  await exchange();
+  await show('after the burst');
+  await sleep(REST_MS);
+  await show('at rest');
+  await exchange();
+  await sleep(REST_MS);
+  await show('again, at rest');
+}
+await load.stop();
+await server.stop();
