@@ -20,7 +20,8 @@ export { type ClientOptions, connect, UnexpectedResponseError } from './client.j
 export { ConcurrencyLimiter } from './concurrency-limiter.js';
 export type { DriverInit } from './driver.js';
 export type { AnyHttp2Server } from './http2-server.js';
-export { LiveStreamPool } from './live-stream-pool.js';
+export type { Sweepable } from './idle-sweeper.js';
+export { LiveStreamPool, type PooledStream } from './live-stream-pool.js';
 export type { ConnectionOptions, HeartbeatOptions, NodeDeflateOptions } from './options.js';
 export { proxyForUrl } from './proxy.js';
 export {
