@@ -160,7 +160,10 @@ if (impl === 'wskit') {
   clientCount = () => server.clients.size;
 } else if (impl === 'floor') {
   // Not a WebSocket server: the least any Node server holding a net.Socket per connection can
-  // use. Answers the upgrade with a fixed 101 and keeps the socket with one 'data' listener.
+  // use. Answers the upgrade with a fixed 101 and keeps the socket with one 'data' listener,
+  // which writes every chunk back as it came (the client's masked frames, unparsed): the
+  // floor of the echo tests, what reading and writing the same bytes costs with no WebSocket
+  // code at all (load.mjs counts masked frames too).
   const { createServer } = await import('node:http');
   const sockets = new Set();
   const server = createServer();
@@ -169,7 +172,7 @@ if (impl === 'wskit') {
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
     );
-    socket.on('data', noop);
+    socket.on('data', echoBack);
     socket.on('error', noop);
     socket.on('close', () => sockets.delete(socket));
     sockets.add(socket);
@@ -183,6 +186,11 @@ if (impl === 'wskit') {
 }
 
 function noop() {}
+
+/** The floor's 'data' listener, shared (no closure per socket): `this` is the socket. */
+function echoBack(chunk) {
+  this.write(chunk);
+}
 
 async function collectGarbage() {
   for (let i = 0; i < 3; i++) {
