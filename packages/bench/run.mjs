@@ -25,7 +25,7 @@ import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './chart.mjs';
 import { canPin, JsonLinesChild } from './child.mjs';
-import { cpuSeconds } from './cpu-time.mjs';
+import { cpuSeconds, minorFaults } from './cpu-time.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -126,13 +126,21 @@ async function withPair(entry, serverFlags, body) {
   // left the server a few percent of a CPU).
   let window;
   load.onEvent = ({ event }) => {
-    if (event === 'window-start') window = { cpu: cpuSeconds(server.pid), at: performance.now() };
+    if (event === 'window-start') {
+      window = {
+        cpu: cpuSeconds(server.pid),
+        faults: minorFaults(server.pid),
+        at: performance.now(),
+      };
+    }
     if (event === 'window-end' && window !== undefined) {
       const seconds = cpuSeconds(server.pid) - window.cpu;
       window.share = (seconds * 1000) / (performance.now() - window.at);
+      window.faults = minorFaults(server.pid) - window.faults;
     }
   };
   server.windowCpu = () => window?.share;
+  server.windowFaults = () => window?.faults;
   await load.next();
   try {
     return await body(server, load, ready.port);
@@ -177,6 +185,17 @@ function echoTest(name, label, { connections, inflight, size, binary, deflate, d
             value: (serverCpu * 1e6) / perSecond,
             higherIsBetter: false,
           },
+          ...(size < 1024
+            ? []
+            : [
+                {
+                  // Fresh memory for each large message costs a page fault per 4 KiB.
+                  label: `  server page faults per message`,
+                  key: `${name} faults`,
+                  value: server.windowFaults() / result.messages,
+                  higherIsBetter: false,
+                },
+              ]),
         ],
       };
     },
