@@ -65,6 +65,14 @@ const IMPLS = [
   // No WebSocket code: a bare net.Socket writing back each chunk it reads, the floor of what
   // any Node server on net.Socket pays per message for the large echoes (kernel, libuv, streams).
   { name: 'floor', impl: 'floor', env: {}, tests: ['binary-16k', 'binary-1m'] },
+  // The same with one fresh buffer per 1 MiB frame (header included) gathered and written
+  // whole: the floor of any server that hands out whole messages.
+  {
+    name: 'floor+copy',
+    impl: 'floor',
+    env: { FLOOR_COPY_BYTES: String(1024 * 1024 + 14) },
+    tests: ['binary-1m'],
+  },
 ];
 // Patched builds of @wskit/node (a dist/index.js each) to compare with the current one; each
 // is listed under its file name without extension.

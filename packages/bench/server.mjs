@@ -31,6 +31,7 @@ let subscribeAll = (_count) => {};
 let clientCount = () => 0;
 let port;
 let bufferutilLoaded = false;
+let copyBytes = 0;
 
 if (impl === 'wskit') {
   // WSKIT_MODULE: an alternative build to compare (run.mjs --candidate PATH).
@@ -159,6 +160,10 @@ if (impl === 'wskit') {
   });
   clientCount = () => server.clients.size;
 } else if (impl === 'floor') {
+  // FLOOR_COPY_BYTES=N (the size of the test's frames): instead of writing each chunk back,
+  // gather N bytes into a fresh buffer and write that once, what any server delivering whole
+  // messages must at least do (one allocation and copy per message, one large write).
+  copyBytes = Number(process.env.FLOOR_COPY_BYTES ?? 0);
   // Not a WebSocket server: the least any Node server holding a net.Socket per connection can
   // use. Answers the upgrade with a fixed 101 and keeps the socket with one 'data' listener,
   // which writes every chunk back as it came (the client's masked frames, unparsed): the
@@ -172,7 +177,7 @@ if (impl === 'wskit') {
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
     );
-    socket.on('data', echoBack);
+    socket.on('data', copyBytes === 0 ? echoBack : echoCopied);
     socket.on('error', noop);
     socket.on('close', () => sockets.delete(socket));
     sockets.add(socket);
@@ -190,6 +195,29 @@ function noop() {}
 /** The floor's 'data' listener, shared (no closure per socket): `this` is the socket. */
 function echoBack(chunk) {
   this.write(chunk);
+}
+
+/** Gathered bytes per socket for FLOOR_COPY_BYTES. */
+const gathering = new WeakMap();
+
+/** The floor with FLOOR_COPY_BYTES: copies into a fresh buffer per N bytes, writes it whole. */
+function echoCopied(chunk) {
+  let offset = 0;
+  while (offset < chunk.length) {
+    let state = gathering.get(this);
+    if (state === undefined) {
+      state = { buffer: Buffer.allocUnsafe(copyBytes), filled: 0 };
+      gathering.set(this, state);
+    }
+    const take = Math.min(copyBytes - state.filled, chunk.length - offset);
+    chunk.copy(state.buffer, state.filled, offset, offset + take);
+    state.filled += take;
+    offset += take;
+    if (state.filled === copyBytes) {
+      gathering.delete(this);
+      this.write(state.buffer);
+    }
+  }
 }
 
 async function collectGarbage() {
