@@ -76,7 +76,8 @@ export function makePayload(size, binary, variant = 0) {
 }
 
 /**
- * Counts whole data messages in the server's (unmasked) frames without copying payloads.
+ * Counts whole data messages in the server's frames without copying payloads (unmasked; the
+ * floor server's echoed client frames are masked, the key is skipped with the header).
  * Partial headers are carried over; payload bytes are skipped.
  */
 class FrameCounter {
@@ -124,7 +125,9 @@ class FrameCounter {
     if (available < 2) return false;
     const first = bytes[offset];
     const code = bytes[offset + 1] & 0x7f;
-    const size = code === 126 ? 4 : code === 127 ? 10 : 2;
+    // Masked frames come back only from the floor server, which echoes the client's bytes.
+    const maskSize = (bytes[offset + 1] & 0x80) !== 0 ? 4 : 0;
+    const size = (code === 126 ? 4 : code === 127 ? 10 : 2) + maskSize;
     if (available < size) return false;
     const opcode = first & 0x0f;
     this.countable = (first & 0x80) !== 0 && opcode <= OPCODE_BINARY;

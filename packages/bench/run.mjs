@@ -23,9 +23,9 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuTicks } from '../../scripts/lib/cpu-ticks.mjs';
 import { barChart, lineChart } from './chart.mjs';
 import { canPin, JsonLinesChild } from './child.mjs';
+import { cpuSeconds, minorFaults } from './cpu-time.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -63,9 +63,23 @@ const IMPLS = [
   { name: 'ws', impl: 'ws', env: { WS_NO_BUFFER_UTIL: '1' } },
   { name: 'ws+bufferutil', impl: 'ws', env: {} },
   // No WebSocket at all (server.mjs --impl floor): a net.Server answering with canned bytes,
-  // one net.Socket per connection. What no Node server on net.Socket can beat: it shows how
-  // much of each figure is the kernel's and Node's, not the WebSocket library's.
-  { name: 'floor', impl: 'floor', env: {}, tests: ['handshake', 'idle-memory+publish'] },
+  // writing back each chunk it reads, one net.Socket per connection. What no Node server on
+  // net.Socket can beat: it shows how much of each figure is the kernel's and Node's (libuv,
+  // streams), not the WebSocket library's.
+  {
+    name: 'floor',
+    impl: 'floor',
+    env: {},
+    tests: ['handshake', 'idle-memory+publish', 'binary-16k', 'binary-1m'],
+  },
+  // The same with one fresh buffer per 1 MiB frame (header included) gathered and written
+  // whole: the floor of any server that hands out whole messages.
+  {
+    name: 'floor+copy',
+    impl: 'floor',
+    env: { FLOOR_COPY_BYTES: String(1024 * 1024 + 14) },
+    tests: ['binary-1m'],
+  },
 ];
 // Patched builds of @wskit/node (a dist/index.js each) to compare with the current one; each
 // is listed under its file name without extension.
@@ -120,16 +134,26 @@ async function withPair(entry, serverFlags, body) {
     cwd: here,
     stderr: 'inherit',
   });
-  // The server's CPU share over the generator's measurement window, from /proc.
+  // The server's CPU share over the generator's measurement window, from /proc (schedstat:
+  // nanoseconds; the 10 ms ticks of /proc/<pid>/stat were a handful per window when other work
+  // left the server a few percent of a CPU).
   let window;
   load.onEvent = ({ event }) => {
-    if (event === 'window-start') window = { ticks: cpuTicks(server.pid), at: performance.now() };
+    if (event === 'window-start') {
+      window = {
+        cpu: cpuSeconds(server.pid),
+        faults: minorFaults(server.pid),
+        at: performance.now(),
+      };
+    }
     if (event === 'window-end' && window !== undefined) {
-      const ticks = cpuTicks(server.pid) - window.ticks;
-      window.share = (ticks * 10) / (performance.now() - window.at); // 100 ticks per second
+      const seconds = cpuSeconds(server.pid) - window.cpu;
+      window.share = (seconds * 1000) / (performance.now() - window.at);
+      window.faults = minorFaults(server.pid) - window.faults;
     }
   };
   server.windowCpu = () => window?.share;
+  server.windowFaults = () => window?.faults;
   await load.next();
   try {
     return await body(server, load, ready.port);
@@ -174,6 +198,17 @@ function echoTest(name, label, { connections, inflight, size, binary, deflate, d
             value: (serverCpu * 1e6) / perSecond,
             higherIsBetter: false,
           },
+          ...(size < 1024
+            ? []
+            : [
+                {
+                  // Fresh memory for each large message costs a page fault per 4 KiB.
+                  label: `  server page faults per message`,
+                  key: `${name} faults`,
+                  value: server.windowFaults() / result.messages,
+                  higherIsBetter: false,
+                },
+              ]),
         ],
       };
     },
@@ -397,8 +432,9 @@ const TESTS = [
 
 const TARGETS = {
   'echo 64 B text': { against: 'ws', ratio: 1.5 },
-  'echo 16 KiB binary': { against: 'ws+bufferutil', ratio: 1 },
-  'echo 1 MiB binary': { against: 'ws+bufferutil', ratio: 1 },
+  // Issue 17 target 5: large messages at 1.5x ws+bufferutil.
+  'echo 16 KiB binary': { against: 'ws+bufferutil', ratio: 1.5 },
+  'echo 1 MiB binary': { against: 'ws+bufferutil', ratio: 1.5 },
   // Issue 17: at least twice ws's handshakes, at most 0.7x its idle memory, half its fan-out.
   'handshakes/s': { against: 'ws', ratio: 2 },
   'RSS per idle': { against: 'ws', ratio: 0.7 },
@@ -555,6 +591,7 @@ async function main() {
       `runs of ${WINDOW / 1000} s after ${WARMUP / 1000} s warmup; times and memory: lower is ` +
       `better. ${((performance.now() - started) / 1000).toFixed(0)} s in all.`,
   );
+  printEchoFloors(rows);
   if (impls.some((entry) => entry.name === 'floor')) {
     console.log(
       'floor: no WebSocket code, a net.Server answering with canned bytes and one write of a ' +
@@ -567,6 +604,29 @@ async function main() {
     writeFileSync(
       jsonFile,
       `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`,
+    );
+  }
+}
+
+/**
+ * For the large echoes: how much of ws+bufferutil's CPU per message the bare socket already
+ * costs, and whether 1.5x ws+bufferutil (CPU per message at most 1/1.5 of its) is above it.
+ */
+function printEchoFloors(rows) {
+  for (const [key, { values }] of rows) {
+    if (!key.endsWith(' cpu') || values.floor === undefined) continue;
+    const reference = values['ws+bufferutil'];
+    if (reference === undefined) continue;
+    const needed = reference / 1.5;
+    console.log(
+      `${key.replace(/ cpu$/, '')}: the bare socket takes ${formatValue(values.floor)} µs per ` +
+        `message, ${((values.floor / reference) * 100).toFixed(0)}% of ws+bufferutil's ` +
+        `${formatValue(reference)}; 1.5x ws+bufferutil needs at most ${formatValue(needed)} µs` +
+        (values.floor > needed ? ': below the floor, out of reach on net.Socket.' : '.') +
+        (values.wskit === undefined
+          ? ''
+          : ` Above the floor: wskit ${formatValue(values.wskit - values.floor)} µs, ` +
+            `ws+bufferutil ${formatValue(reference - values.floor)} µs.`),
     );
   }
 }

@@ -20,13 +20,14 @@
 // process as for run.mjs) pinned to CPU 1. Within a scenario the servers take turns, raw and
 // adapter alternating which goes first, and each figure is the best of --repeat runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lineChart } from '../../scripts/lib/svg-chart.mjs';
 import { canPin, JsonLinesChild } from './child.mjs';
+import { cpuSeconds } from './cpu-time.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -177,23 +178,6 @@ async function withPair(server, mode, body) {
   } finally {
     await Promise.all([load.stop(), child.stop()]);
   }
-}
-
-/**
- * CPU time of a process so far, all its threads, in seconds: the sum of each thread's
- * schedstat run time (nanoseconds), finer than /proc/<pid>/stat's 10 ms ticks, which matters
- * when other work leaves the server a few hundred ms of CPU per window.
- */
-function cpuSeconds(pid) {
-  let nanoseconds = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      nanoseconds += Number(readProc(pid, `task/${task}/schedstat`).split(' ')[0]);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return nanoseconds / 1e9;
 }
 
 /** Resident set size of a process, in bytes (VmRSS). */

@@ -31,6 +31,7 @@ let subscribeAll = (_count) => {};
 let clientCount = () => 0;
 let port;
 let bufferutilLoaded = false;
+let copyBytes = 0;
 
 if (impl === 'wskit') {
   // WSKIT_MODULE: an alternative build to compare (run.mjs --candidate PATH).
@@ -160,11 +161,17 @@ if (impl === 'wskit') {
   clientCount = () => server.clients.size;
 } else if (impl === 'floor') {
   // Not a WebSocket server: the least any Node server holding a net.Socket per connection can
-  // do. It accepts on a net.Server, answers the first chunk (the upgrade request) with a fixed
-  // 101 without parsing it, answers a close frame with a close frame and closes, and keeps the
-  // socket with one 'data' listener. With --broadcast every other chunk counts as one message,
-  // answered by writing one prebuilt 64-byte text frame to each subscribed socket (no framing,
-  // one `write` per socket, as any Node server must).
+  // do. It accepts on a net.Server and answers the first chunk (the upgrade request) with a
+  // fixed 101 without parsing it. After that a whole close frame is answered with a close frame
+  // and the socket closed (the handshake loops); with --broadcast every other chunk counts as
+  // one message, answered by writing one prebuilt 64-byte text frame to each subscribed socket
+  // (no framing, one `write` per socket, as any Node server must); otherwise every chunk is
+  // written back as it came (the client's masked frames, unparsed: the floor of the echo tests,
+  // what reading and writing the same bytes costs; load.mjs counts masked frames too).
+  // FLOOR_COPY_BYTES=N (the size of the test's frames): instead of writing each chunk back,
+  // gather N bytes into a fresh buffer and write that once, what any server delivering whole
+  // messages must at least do (one allocation and copy per message, one large write).
+  copyBytes = Number(process.env.FLOOR_COPY_BYTES ?? 0);
   const { createServer } = await import('node:net');
   const sockets = new Set();
   const subscribers = new Set();
@@ -176,28 +183,33 @@ if (impl === 'wskit') {
   const frame = Buffer.alloc(66, 'x');
   frame[0] = 0x81; // FIN + text (RFC 6455 §5.2)
   frame[1] = 64; // unmasked, 64-byte payload
-  const fanOut = () => {
-    const start = performance.now();
-    for (const subscriber of subscribers) subscriber.write(frame);
-    broadcastTimes.push(performance.now() - start);
-  };
+  const echo = copyBytes === 0 ? echoBack : echoCopied;
+  // Shared listeners (`this` is the socket): no closure per connection.
+  function onFrames(chunk) {
+    // Exactly one masked close frame: FIN + opcode 8, then the mask bit and a length that
+    // accounts for the whole chunk (RFC 6455 §5.2); a chunk of an echoed message never is.
+    if (chunk[0] === 0x88 && chunk.length === 6 + (chunk[1] & 0x7f) && chunk[1] & 0x80) {
+      this.end(closeFrame);
+    } else if (broadcast) {
+      const start = performance.now();
+      for (const subscriber of subscribers) subscriber.write(frame);
+      broadcastTimes.push(performance.now() - start);
+    } else {
+      echo.call(this, chunk);
+    }
+  }
+  function onUpgrade() {
+    this.write(switching);
+    this.on('data', onFrames);
+  }
+  function onClose() {
+    sockets.delete(this);
+    subscribers.delete(this);
+  }
   const server = createServer({ noDelay: true }, (socket) => {
-    let upgraded = false;
-    socket.on('data', (chunk) => {
-      if (!upgraded) {
-        upgraded = true;
-        socket.write(switching);
-      } else if ((chunk[0] & 0x0f) === 0x8) {
-        socket.end(closeFrame);
-      } else if (broadcast) {
-        fanOut();
-      }
-    });
+    socket.once('data', onUpgrade);
     socket.on('error', noop);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      subscribers.delete(socket);
-    });
+    socket.on('close', onClose);
     sockets.add(socket);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -216,6 +228,34 @@ if (impl === 'wskit') {
 }
 
 function noop() {}
+
+/** The floor's 'data' listener, shared (no closure per socket): `this` is the socket. */
+function echoBack(chunk) {
+  this.write(chunk);
+}
+
+/** Gathered bytes per socket for FLOOR_COPY_BYTES. */
+const gathering = new WeakMap();
+
+/** The floor with FLOOR_COPY_BYTES: copies into a fresh buffer per N bytes, writes it whole. */
+function echoCopied(chunk) {
+  let offset = 0;
+  while (offset < chunk.length) {
+    let state = gathering.get(this);
+    if (state === undefined) {
+      state = { buffer: Buffer.allocUnsafe(copyBytes), filled: 0 };
+      gathering.set(this, state);
+    }
+    const take = Math.min(copyBytes - state.filled, chunk.length - offset);
+    chunk.copy(state.buffer, state.filled, offset, offset + take);
+    state.filled += take;
+    offset += take;
+    if (state.filled === copyBytes) {
+      gathering.delete(this);
+      this.write(state.buffer);
+    }
+  }
+}
 
 async function collectGarbage() {
   for (let i = 0; i < 3; i++) {

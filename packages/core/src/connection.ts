@@ -13,6 +13,7 @@ import {
   encodeTextFrameInto,
 } from './frames/frame-encoder.js';
 import { FrameParser, type FrameSink } from './frames/frame-parser.js';
+import { applyMask, maskInto } from './frames/mask.js';
 import { MAX_CONTROL_PAYLOAD, Opcode } from './frames/opcodes.js';
 import { GrowableBuffer } from './messages/growable-buffer.js';
 import { MaskSource } from './messages/mask-source.js';
@@ -352,12 +353,40 @@ export class Connection implements FrameSink {
       this.#failWith(invalidUtf8Error());
       return;
     }
+    this.#reassemblyBuffer().append(piece);
+  }
+
+  /** The message buffer, sized up front when the frame is a whole message just starting. */
+  #reassemblyBuffer(): GrowableBuffer {
     this.#messageBuffer ??= new GrowableBuffer(this.maxMessageSize, this.#allocate);
     const buffer = this.#messageBuffer;
     if (this.#frameIsWholeMessage && buffer.length === 0) {
       buffer.reserve(Math.min(this.#frameLength, RESERVE_MAX));
     }
-    buffer.append(piece);
+    return buffer;
+  }
+
+  /**
+   * FrameSink: called by the parser only, never by a driver. A masked piece (server side): a
+   * whole message in one piece and control frames are unmasked in place; a piece of a message
+   * being reassembled is unmasked straight into the message buffer (§5.3), one pass instead of
+   * unmasking the socket's chunk and then copying it.
+   */
+  frameMaskedPayload(piece: Uint8Array, mask: Uint8Array, maskOffset: number): void {
+    if (
+      this.#frameOpcode >= Opcode.CLOSE ||
+      (this.#frameIsWholeMessage && piece.length === this.#frameLength)
+    ) {
+      applyMask(piece, mask, maskOffset);
+      this.framePayload(piece);
+      return;
+    }
+    const target = this.#reassemblyBuffer().extend(piece.length);
+    maskInto(piece, target, mask, maskOffset);
+    if (this.#validateText && !this.#validatePiece(target)) {
+      // §8.1 and Autobahn 6.4: fail at the first invalid byte, not at the end of the message.
+      this.#failWith(invalidUtf8Error());
+    }
   }
 
   #validatePiece(piece: Uint8Array): boolean {

@@ -14,6 +14,13 @@ export interface FrameSink {
   frameStart(fin: boolean, rsv1: boolean, opcode: number, length: number): void;
   /** A piece of the current frame's payload, already unmasked. */
   framePayload(piece: Uint8Array): void;
+  /**
+   * Optional: when present, a masked frame's payload pieces come here still masked instead of
+   * to `framePayload`, with the frame's masking key and the position in the mask cycle
+   * (`applyMask`'s `maskOffset`), so a sink that copies them anyway unmasks on the way (§5.3)
+   * in one pass. The piece is the sink's to modify; `mask` is reused for the next frame.
+   */
+  frameMaskedPayload?(piece: Uint8Array, mask: Uint8Array, maskOffset: number): void;
   /** The current frame's payload is complete. */
   frameEnd(): void;
   /** The input violates the protocol (RFC 6455 §5); `error` says how. */
@@ -47,6 +54,8 @@ export class FrameParser {
   readonly #expectMask: boolean;
   readonly #rsv1Allowed: boolean;
   readonly #maxFrameSize: number;
+  /** The sink unmasks payload pieces itself (`FrameSink.frameMaskedPayload`). */
+  readonly #sinkUnmasks: boolean;
 
   #state = READ_HEADER;
   #stopped = false;
@@ -68,6 +77,7 @@ export class FrameParser {
     this.#expectMask = options.role === 'server';
     this.#rsv1Allowed = options.rsv1Allowed;
     this.#maxFrameSize = options.maxFrameSize;
+    this.#sinkUnmasks = typeof sink.frameMaskedPayload === 'function';
   }
 
   /** Stops parsing for good: the rest of this chunk and every later one is discarded. */
@@ -296,10 +306,21 @@ export class FrameParser {
   #readPayload(chunk: Uint8Array, offset: number): number {
     const take = Math.min(this.#payloadRemaining, chunk.length - offset);
     const piece = chunk.subarray(offset, offset + take);
-    if (this.#masked) applyMask(piece, this.#mask as Uint8Array, this.#payloadOffset);
+    const maskOffset = this.#payloadOffset;
     this.#payloadOffset += take;
     this.#payloadRemaining -= take;
-    this.#sink.framePayload(piece);
+    if (!this.#masked) {
+      this.#sink.framePayload(piece);
+    } else if (this.#sinkUnmasks) {
+      (this.#sink as Required<FrameSink>).frameMaskedPayload(
+        piece,
+        this.#mask as Uint8Array,
+        maskOffset,
+      );
+    } else {
+      applyMask(piece, this.#mask as Uint8Array, maskOffset);
+      this.#sink.framePayload(piece);
+    }
     if (this.#payloadRemaining === 0 && !this.#stopped) {
       this.#state = READ_HEADER;
       this.#sink.frameEnd();

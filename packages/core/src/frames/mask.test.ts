@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { applyMask, applyMaskWordLoop, copyMasked } from './mask.js';
+import { applyMask, applyMaskWordLoop, copyMasked, maskInto } from './mask.js';
 import { wasmMasker, wasmMaskModuleBytes } from './mask-wasm.js';
 
 function naiveMask(data: Uint8Array, mask: Uint8Array, offset: number): Uint8Array {
@@ -120,6 +120,64 @@ describe.each(implementations)('masking implementation: %s', (_name, mask) => {
   });
 });
 
+describe('maskInto: unmasking on the way into another buffer (reassembly)', () => {
+  const key = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+
+  test('every length 0..300 (word loop) and around the wasm threshold and 64 KiB chunk, at every mask position and alignment of both sides', () => {
+    const lengths = [
+      ...Array.from({ length: 301 }, (_, i) => i),
+      1023,
+      1024,
+      1025,
+      4099,
+      65_535,
+      65_536,
+      65_537,
+      131_075,
+    ];
+    for (const length of lengths) {
+      const source = Uint8Array.from({ length: length + 3 }, (_, i) => (i * 131 + 7) & 0xff);
+      for (const [sourceMisalign, targetMisalign] of [
+        [0, 0],
+        [1, 3],
+        [3, 2],
+        [2, 0],
+      ] as const) {
+        for (let offset = 0; offset < 4; offset++) {
+          const input = source.subarray(sourceMisalign, sourceMisalign + length);
+          const before = input.slice();
+          const target = new Uint8Array(length + targetMisalign).subarray(targetMisalign);
+          maskInto(input, target, key, offset);
+          expect(target).toEqual(naiveMask(before, key, offset));
+          expect(input).toEqual(before); // the source is left as it was
+        }
+      }
+    }
+  });
+
+  test('a payload unmasked into pieces of a buffer equals the byte-wise definition, any split', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.array(fc.nat(5000), { maxLength: 6 }),
+        (payload, cuts) => {
+          const target = new Uint8Array(payload.length);
+          const points = [...new Set(cuts.map((c) => c % (payload.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          let start = 0;
+          for (const end of [...points, payload.length]) {
+            maskInto(payload.subarray(start, end), target.subarray(start, end), key, start);
+            start = end;
+          }
+          expect(target).toEqual(naiveMask(payload, key, 0));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('WebAssembly SIMD masker', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -162,6 +220,9 @@ describe('WebAssembly SIMD masker', () => {
     expect(freshWasm.wasmMasker()).toBeUndefined();
     const data = Uint8Array.from({ length: 100_003 }, (_, i) => i);
     const expected = naiveMask(data, new Uint8Array([9, 8, 7, 6]), 1);
+    const into = new Uint8Array(data.length);
+    fresh.maskInto(data, into, new Uint8Array([9, 8, 7, 6]), 1);
+    expect(into).toEqual(expected);
     fresh.applyMask(data, new Uint8Array([9, 8, 7, 6]), 1);
     expect(data).toEqual(expected);
   });

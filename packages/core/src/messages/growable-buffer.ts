@@ -37,14 +37,29 @@ export class GrowableBuffer {
   }
 
   append(piece: Uint8Array): void {
-    const needed = this.#length + piece.length;
-    let buffer = this.#buffer;
-    if (buffer === undefined || needed > buffer.length) {
-      const doubled = Math.max(GrowableBuffer.INITIAL_CAPACITY, (buffer?.length ?? 0) * 2);
-      buffer = this.#resize(Math.max(needed, Math.min(doubled, this.#maxCapacity)));
-    }
-    buffer.set(piece, this.#length);
-    this.#length = needed;
+    const start = this.#length;
+    this.#ensure(start + piece.length).set(piece, start);
+    this.#length = start + piece.length;
+  }
+
+  /**
+   * Grows the content by `size` bytes and returns them as a view the caller must fill at once
+   * (they are uninitialised with an unsafe allocator): lets a piece be transformed on its way
+   * in, such as unmasked, instead of copied in and transformed there.
+   */
+  extend(size: number): Uint8Array {
+    const start = this.#length;
+    const buffer = this.#ensure(start + size);
+    this.#length = start + size;
+    return buffer.subarray(start, start + size);
+  }
+
+  /** The buffer, grown (doubling, up to the maximum) to hold at least `needed` bytes. */
+  #ensure(needed: number): Uint8Array {
+    const buffer = this.#buffer;
+    if (buffer !== undefined && needed <= buffer.length) return buffer;
+    const doubled = Math.max(GrowableBuffer.INITIAL_CAPACITY, (buffer?.length ?? 0) * 2);
+    return this.#resize(Math.max(needed, Math.min(doubled, this.#maxCapacity)));
   }
 
   #resize(capacity: number): Uint8Array {
