@@ -27,13 +27,20 @@ import {
   peerIdSource,
   TopicRegistry,
   toPayload,
+  type UpgradePolicy,
 } from '@wskit/server';
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import { type AdapterOptions, type ResolvedOptions, resolveOptions } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import {
+  decideRequestUpgrade,
+  isWebSocketRequest,
+  type RequestDecision,
+  upgradePolicy,
+  upgradeRequired,
+} from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Bun's API this file uses, declared here so the published types need no
@@ -120,7 +127,10 @@ export interface BunAdapter<Data = unknown> extends AdapterControls<Data> {
    * Call from your `fetch` for WebSocket requests and return its result: `undefined` once
    * Bun took over the connection (Bun wants no Response then), or the rejection Response.
    */
-  handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined>;
+  handleUpgrade(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined>;
 }
 
 /**
@@ -152,12 +162,15 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   readonly #nextId = peerIdSource();
   /** The server of the latest upgrade: Bun's server-wide publish needs it. */
   #server: BunServer | undefined;
+  readonly #policy: UpgradePolicy<Data>;
   #accepting = true;
+  readonly #isAccepting = () => this.#accepting;
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
     this.monitor = new LivenessMonitor(options, defaultLivenessScheduler);
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
+    this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
       dispatcher,
       topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload, {
@@ -220,16 +233,25 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     };
   }
 
-  async handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined> {
+  handleUpgrade(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined> {
     // Read the address before any await: it belongs to the request's socket.
     const remoteAddress = server.requestIP(request)?.address;
-    const decision = await decideRequestUpgrade(
-      request,
-      remoteAddress,
-      this.options,
-      this.context.dispatcher,
-      () => this.#accepting,
-    );
+    const decision = decideRequestUpgrade(request, remoteAddress, this.#policy, this.#isAccepting);
+    // Without an upgrade hook the decision is already made: upgrade in this call, no promise.
+    return decision instanceof Promise
+      ? decision.then((decided) => this.#answer(request, server, decided))
+      : this.#answer(request, server, decision);
+  }
+
+  /** The decision made: the refusal, or Bun's upgrade with the peer's data. */
+  #answer(
+    request: Request,
+    server: BunServer,
+    decision: RequestDecision<Data>,
+  ): Response | undefined {
     if (!decision.accepted) return decision.response;
     // decision.headers is already a copy of its own: extend it, and make none when there is
     // nothing to add (the common case: one native Headers less per handshake).

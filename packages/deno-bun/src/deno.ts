@@ -22,6 +22,7 @@ import {
   peerIdSource,
   TopicRegistry,
   toPayload,
+  type UpgradePolicy,
 } from '@wskit/server';
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import {
@@ -33,7 +34,13 @@ import {
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import {
+  decideRequestUpgrade,
+  isWebSocketRequest,
+  type RequestDecision,
+  upgradePolicy,
+  upgradeRequired,
+} from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Deno's API this file uses, declared here so the published types need no
@@ -143,7 +150,7 @@ export interface DenoAdapter<Data = unknown> extends AdapterControls<Data> {
    * Call from your `Deno.serve` handler for WebSocket requests and return its Response: the
    * 101 that starts the connection, or the rejection.
    */
-  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response>;
+  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Response | Promise<Response>;
 }
 
 /**
@@ -168,11 +175,14 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
   /** Deno has no pub/sub: topics live in the registry, and a publish converts its payload once. */
   readonly context: AdapterContext<Data, string | Uint8Array>;
   readonly #nextId = peerIdSource();
+  readonly #policy: UpgradePolicy<Data>;
   #accepting = true;
+  readonly #isAccepting = () => this.#accepting;
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
+    this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
       dispatcher,
       topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload, {
@@ -182,20 +192,22 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     };
   }
 
-  async handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response> {
+  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Response | Promise<Response> {
     // Read the address first: after the upgrade Deno closes the request, and reading
     // info.remoteAddr then throws "Request closed".
     let remoteAddress: string | undefined;
     try {
       remoteAddress = info?.remoteAddr.hostname;
     } catch {}
-    const decision = await decideRequestUpgrade(
-      request,
-      remoteAddress,
-      this.options,
-      this.context.dispatcher,
-      () => this.#accepting,
-    );
+    const decision = decideRequestUpgrade(request, remoteAddress, this.#policy, this.#isAccepting);
+    // Without an upgrade hook the decision is already made: answer in this call, no promise.
+    return decision instanceof Promise
+      ? decision.then((decided) => this.#answer(request, decided))
+      : this.#answer(request, decision);
+  }
+
+  /** The decision made: the refusal, or the 101 from Deno and the peer behind it. */
+  #answer(request: Request, decision: RequestDecision<Data>): Response {
     if (!decision.accepted) return decision.response;
     let upgrade: ReturnType<DenoGlobal['upgradeWebSocket']>;
     try {

@@ -2,7 +2,7 @@ import { consoleReporter, HookDispatcher } from '@wskit/server';
 import { describe, expect, test, vi } from 'vitest';
 import { PREFIX } from './errors.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { decideRequestUpgrade, isWebSocketRequest } from './upgrade.js';
+import { decideRequestUpgrade, isWebSocketRequest, upgradePolicy } from './upgrade.js';
 
 /** The adapters' path: the shared decision behind a WHATWG Request. */
 function decideUpgrade<Data>(
@@ -12,7 +12,12 @@ function decideUpgrade<Data>(
   accepting: () => boolean,
 ) {
   const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
-  return decideRequestUpgrade(request, remoteAddress, options, dispatcher, accepting);
+  return decideRequestUpgrade(
+    request,
+    remoteAddress,
+    upgradePolicy(options, dispatcher),
+    accepting,
+  );
 }
 
 function upgradeRequest(
@@ -185,5 +190,43 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
       () => false,
     );
     expect(!closing.accepted && closing.response.status).toBe(503);
+  });
+});
+
+describe('decideRequestUpgrade answers at once when there is no upgrade hook', () => {
+  test('no hook: the decision itself, accepted or refused, not a promise', () => {
+    const accepted = decideUpgrade(
+      upgradeRequest({ 'sec-websocket-protocol': 'a, b' }),
+      undefined,
+      resolveOptions({ selectProtocol: (offered) => offered[1] }, { runtime: 'Deno' }),
+      () => true,
+    );
+    expect(accepted).not.toBeInstanceOf(Promise);
+    expect(accepted).toMatchObject({ accepted: true, protocol: 'b' });
+    const options = resolveOptions(
+      { allowedOrigins: ['https://good.example'] },
+      { runtime: 'Bun' },
+    );
+    const refused = decideUpgrade(upgradeRequest(), undefined, options, () => true);
+    expect(refused).not.toBeInstanceOf(Promise);
+    expect(!('then' in refused) && !refused.accepted && refused.response.status).toBe(403);
+    const closing = decideUpgrade(
+      upgradeRequest({ origin: 'https://good.example' }),
+      undefined,
+      options,
+      () => false,
+    );
+    expect(!('then' in closing) && !closing.accepted && closing.response.status).toBe(503);
+  });
+
+  test('with a hook: a promise, even when the hook itself is synchronous', async () => {
+    const decision = decideUpgrade(
+      upgradeRequest(),
+      undefined,
+      resolveOptions({ hooks: { upgrade: () => ({ data: 7 }) } }, { runtime: 'Bun' }),
+      () => true,
+    );
+    expect(decision).toBeInstanceOf(Promise);
+    expect(await decision).toMatchObject({ accepted: true, data: 7 });
   });
 });

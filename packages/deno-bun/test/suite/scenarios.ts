@@ -246,6 +246,22 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       return client;
     };
 
+    test('without an upgrade hook: the Origin policy refuses with 403, selectProtocol picks from the offer', async () => {
+      const bare = getTarget().bare;
+      const refused = (await connect('', { origin: 'https://evil.example' }, bare).catch(
+        (error: unknown) => error,
+      )) as Rejected;
+      expect(refused).toBeInstanceOf(Rejected);
+      expect(refused.status).toBe(403);
+      const chosen = await connect('', { protocols: ['bare.v1', 'bare.v2'] }, bare);
+      expect(chosen.protocol).toBe('bare.v2');
+      chosen.send('hello');
+      expect((await chosen.next()).data).toBe('ok');
+      // RFC 6455 §4.2.2: nothing chosen, no Sec-WebSocket-Protocol in the 101, which ws
+      // refuses when it offered some.
+      await expect(connect('', { protocols: ['bare.v1'] }, bare)).rejects.toThrow(/no subprotocol/);
+    });
+
     test('the upgrade hook adds response headers; peer.request has the request headers', async () => {
       const client = await connect('?user=h', { headers: { 'x-test': 'yes' } });
       expect(client.headers?.['x-wskit-hello']).toBe('world');
