@@ -265,8 +265,9 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       // allows it), so the offer is removed from the request Bun reads.
       request.headers.delete('sec-websocket-protocol');
     }
+    // From the request itself: the snapshot builds its Headers only when a hook asks for them.
     const offersDeflate = /permessage-deflate/i.test(
-      decision.request.headers.get('sec-websocket-extensions') ?? '',
+      request.headers.get('sec-websocket-extensions') ?? '',
     );
     const init: ConnectionData['init'] = {
       id: this.#nextId(),

@@ -2,7 +2,12 @@ import { consoleReporter, HookDispatcher } from '@wskit/server';
 import { describe, expect, test, vi } from 'vitest';
 import { PREFIX } from './errors.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { decideRequestUpgrade, isWebSocketRequest, upgradePolicy } from './upgrade.js';
+import {
+  decideRequestUpgrade,
+  isWebSocketRequest,
+  SnapshotUpgradeRequest,
+  upgradePolicy,
+} from './upgrade.js';
 
 /** The adapters' path: the shared decision behind a WHATWG Request. */
 function decideUpgrade<Data>(
@@ -228,5 +233,45 @@ describe('decideRequestUpgrade answers at once when there is no upgrade hook', (
     );
     expect(decision).toBeInstanceOf(Promise);
     expect(await decision).toMatchObject({ accepted: true, data: 7 });
+  });
+});
+
+describe('SnapshotUpgradeRequest: the request as the peer keeps it', () => {
+  test('headers: the same names and values as the request, built once, independent of it', () => {
+    const request = upgradeRequest({
+      'sec-websocket-protocol': 'a, b',
+      origin: 'https://site.example',
+      cookie: 'a=1; b=2',
+      'x-empty': '',
+      'x-colon': 'one: two',
+    });
+    request.headers.append('x-twice', 'first');
+    request.headers.append('x-twice', 'second');
+    const snapshot = new SnapshotUpgradeRequest(request, '10.0.0.1');
+    expect(snapshot).toMatchObject({
+      method: 'GET',
+      url: 'ws://127.0.0.1:8080/chat?room=1',
+      protocols: ['a', 'b'],
+      origin: 'https://site.example',
+      remoteAddress: '10.0.0.1',
+    });
+    // What the request had before: the runtime may invalidate or change it afterwards.
+    const before = [...request.headers];
+    request.headers.set('cookie', 'changed');
+    expect(snapshot.headers).toBeInstanceOf(Headers);
+    expect([...snapshot.headers]).toEqual(before);
+    expect(snapshot.headers.get('x-twice')).toBe('first, second');
+    expect(snapshot.headers.get('x-colon')).toBe('one: two');
+    expect(snapshot.headers.get('x-empty')).toBe('');
+    // One object, so a hook's change to it stays, as with any Headers.
+    snapshot.headers.set('x-added', 'yes');
+    expect(snapshot.headers.get('x-added')).toBe('yes');
+  });
+
+  test('a request without headers has empty headers', () => {
+    const snapshot = new SnapshotUpgradeRequest(new Request('http://x/'), undefined);
+    expect([...snapshot.headers]).toEqual([]);
+    expect(snapshot.protocols).toEqual([]);
+    expect(snapshot.origin).toBeUndefined();
   });
 });
