@@ -56,13 +56,22 @@ interface DenoWebSocket {
   binaryType: string;
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open', listener: () => void): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  addEventListener(
-    type: 'close',
-    listener: (event: { code: number; reason: string; wasClean: boolean }) => void,
-  ): void;
-  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  addEventListener(type: DenoEventType, listener: { handleEvent(event: DenoEvent): void }): void;
+}
+
+type DenoEventType = 'open' | 'message' | 'error' | 'close';
+
+/** The events of Deno's WebSocket, as much of each as the adapter reads. */
+interface DenoEvent {
+  readonly type: string;
+  /** message */
+  readonly data?: unknown;
+  /** error */
+  readonly message?: string;
+  /** close */
+  readonly code?: number;
+  readonly reason?: string;
+  readonly wasClean?: boolean;
 }
 
 export interface DenoHttpServer {
@@ -243,18 +252,11 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
       socket,
       this,
     );
-    socket.addEventListener('open', () => {
-      this.peers.add(peer);
-      peer.dispatchOpen();
-    });
-    socket.addEventListener('message', (event) => peer.onMessage(event.data));
-    socket.addEventListener('error', (event) => peer.onError(event.message));
-    socket.addEventListener('close', (event) => {
-      const opened = this.peers.delete(peer);
-      // A connection that failed before it opened never reached the hooks.
-      if (opened)
-        peer.dispatchClose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
-    });
+    // The peer is the listener of all four events (handleEvent): no closures per connection.
+    socket.addEventListener('open', peer);
+    socket.addEventListener('message', peer);
+    socket.addEventListener('error', peer);
+    socket.addEventListener('close', peer);
     return response;
   }
 
@@ -344,6 +346,35 @@ class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> imple
 
   publish(topic: string, data: SendData, _options?: SendOptions): void {
     this.context.topics.publish(topic, data, this);
+  }
+
+  /**
+   * @internal The socket's listener for its four events (the DOM's EventListener object): one
+   * object per connection for all of them, where four closures would be kept besides.
+   */
+  handleEvent(event: DenoEvent): void {
+    switch (event.type) {
+      case 'message':
+        this.onMessage(event.data);
+        return;
+      case 'open':
+        this.#adapter.peers.add(this);
+        this.dispatchOpen();
+        return;
+      case 'error':
+        this.onError(event.message);
+        return;
+      case 'close':
+        // A connection that failed before it opened never reached the hooks.
+        if (this.#adapter.peers.delete(this)) {
+          this.dispatchClose({
+            code: event.code as number,
+            reason: event.reason as string,
+            wasClean: event.wasClean as boolean,
+          });
+        }
+        return;
+    }
   }
 
   /** @internal */
