@@ -35,7 +35,7 @@ import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
 import {
-  decideRequestUpgrade,
+  decideWebSocketUpgrade,
   isWebSocketRequest,
   type RequestDecision,
   upgradePolicy,
@@ -236,9 +236,23 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     request: Request,
     server: BunServer,
   ): Response | undefined | Promise<Response | undefined> {
+    if (!isWebSocketRequest(request)) return upgradeRequired();
+    return this.upgradeWebSocketRequest(request, server);
+  }
+
+  /** @internal handleUpgrade for a request already known to ask for a WebSocket (serve()). */
+  upgradeWebSocketRequest(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined> {
     // Read the address before any await: it belongs to the request's socket.
     const remoteAddress = server.requestIP(request)?.address;
-    const decision = decideRequestUpgrade(request, remoteAddress, this.#policy, this.#isAccepting);
+    const decision = decideWebSocketUpgrade(
+      request,
+      remoteAddress,
+      this.#policy,
+      this.#isAccepting,
+    );
     // Without an upgrade hook the decision is already made: upgrade in this call, no promise.
     return decision instanceof Promise
       ? decision.then((decided) => this.#answer(request, server, decided))
@@ -258,22 +272,19 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     if (decision.protocol !== '') {
       headers ??= new Headers();
       headers.set('sec-websocket-protocol', decision.protocol);
-    } else {
+    } else if (decision.request.protocols.length > 0) {
       // With no Sec-WebSocket-Protocol in the response headers Bun echoes the client's first
       // offer (oven-sh/bun#18243). The shared API selects none by default (RFC 6455 §4.2.2
       // allows it), so the offer is removed from the request Bun reads.
       request.headers.delete('sec-websocket-protocol');
     }
-    // From the request itself: the snapshot builds its Headers only when a hook asks for them.
-    const offersDeflate = /permessage-deflate/i.test(
-      request.headers.get('sec-websocket-extensions') ?? '',
-    );
     const init: ConnectionData['init'] = {
       id: this.#nextId(),
       data: decision.data,
       request: decision.request,
       protocol: decision.protocol,
-      extensions: this.options.deflate !== undefined && offersDeflate ? BUN_DEFLATE_RESPONSE : '',
+      extensions:
+        this.options.deflate !== undefined && offersDeflate(request) ? BUN_DEFLATE_RESPONSE : '',
     };
     this.#server = server;
     const data: ConnectionData = { init, peer: undefined };
@@ -310,6 +321,11 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     if (deflate === undefined) return false;
     return options?.compress ?? payloadLength(payload) >= deflate.threshold;
   }
+}
+
+/** The client offers permessage-deflate (RFC 7692 §5); read only when deflate is on. */
+function offersDeflate(request: Request): boolean {
+  return /permessage-deflate/i.test(request.headers.get('sec-websocket-extensions') ?? '');
 }
 
 // --- Peer ----------------------------------------------------------------------------------
@@ -492,14 +508,16 @@ export interface BunServerHandle<Data = unknown> extends ServerHandle<Data> {
 export function serve<Data = unknown>(options: BunServeOptions<Data>): BunServerHandle<Data> {
   assertRuntime('Bun', '@wskit/deno-bun/bun serve()');
   const { listen, adapterOptions } = splitServeOptions(options, '(request, server) => Response');
-  const adapter = createAdapter<Data>(adapterOptions);
+  // The class itself rather than createAdapter's interface: its WebSocket requests are
+  // checked once, here, not again in handleUpgrade.
+  const adapter = new BunAdapterImpl<Data>(resolveOptions(adapterOptions, { runtime: 'Bun' }));
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
   const fetch = listen.fetch;
   const server = bun.serve({
     port: listen.port ?? 0,
     hostname: listen.hostname,
     fetch(request, server) {
-      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, server);
+      if (isWebSocketRequest(request)) return adapter.upgradeWebSocketRequest(request, server);
       return fetch !== undefined ? fetch(request, server) : upgradeRequired();
     },
     websocket: adapter.websocket,

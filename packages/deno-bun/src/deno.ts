@@ -35,7 +35,7 @@ import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
 import {
-  decideRequestUpgrade,
+  decideWebSocketUpgrade,
   isWebSocketRequest,
   type RequestDecision,
   upgradePolicy,
@@ -202,13 +202,27 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
   }
 
   handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Response | Promise<Response> {
+    if (!isWebSocketRequest(request)) return upgradeRequired();
+    return this.upgradeWebSocketRequest(request, info);
+  }
+
+  /** @internal handleUpgrade for a request already known to ask for a WebSocket (serve()). */
+  upgradeWebSocketRequest(
+    request: Request,
+    info?: DenoServeHandlerInfo,
+  ): Response | Promise<Response> {
     // Read the address first: after the upgrade Deno closes the request, and reading
     // info.remoteAddr then throws "Request closed".
     let remoteAddress: string | undefined;
     try {
       remoteAddress = info?.remoteAddr.hostname;
     } catch {}
-    const decision = decideRequestUpgrade(request, remoteAddress, this.#policy, this.#isAccepting);
+    const decision = decideWebSocketUpgrade(
+      request,
+      remoteAddress,
+      this.#policy,
+      this.#isAccepting,
+    );
     // Without an upgrade hook the decision is already made: answer in this call, no promise.
     return decision instanceof Promise
       ? decision.then((decided) => this.#answer(request, decided))
@@ -451,13 +465,15 @@ export interface DenoServerHandle<Data = unknown> extends ServerHandle<Data> {
 export function serve<Data = unknown>(options: DenoServeOptions<Data>): DenoServerHandle<Data> {
   assertRuntime('Deno', '@wskit/deno-bun/deno serve()');
   const { listen, adapterOptions } = splitServeOptions(options, '(request, info) => Response');
-  const adapter = createAdapter<Data>(adapterOptions);
+  // The class itself rather than createAdapter's interface: its WebSocket requests are
+  // checked once, here, not again in handleUpgrade.
+  const adapter = new DenoAdapterImpl<Data>(resolveDenoOptions(adapterOptions));
   const fetch = listen.fetch;
   const server = denoGlobal().serve(
     // onListen replaces Deno's default "Listening on ..." line: a library prints nothing.
     { port: listen.port ?? 0, hostname: listen.hostname, onListen() {} },
     (request, info) => {
-      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, info);
+      if (isWebSocketRequest(request)) return adapter.upgradeWebSocketRequest(request, info);
       return fetch !== undefined ? fetch(request, info) : upgradeRequired();
     },
   );

@@ -3,10 +3,11 @@ import { describe, expect, test, vi } from 'vitest';
 import { PREFIX } from './errors.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import {
-  decideRequestUpgrade,
+  decideWebSocketUpgrade,
   isWebSocketRequest,
   SnapshotUpgradeRequest,
   upgradePolicy,
+  upgradeRequired,
 } from './upgrade.js';
 
 /** The adapters' path: the shared decision behind a WHATWG Request. */
@@ -17,7 +18,7 @@ function decideUpgrade<Data>(
   accepting: () => boolean,
 ) {
   const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
-  return decideRequestUpgrade(
+  return decideWebSocketUpgrade(
     request,
     remoteAddress,
     upgradePolicy(options, dispatcher),
@@ -44,14 +45,9 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
   test('a plain HTTP request is not a WebSocket request and gets 426', async () => {
     expect(isWebSocketRequest(new Request('http://x/'))).toBe(false);
     expect(isWebSocketRequest(upgradeRequest({ upgrade: 'h2c, WebSocket' }))).toBe(true);
-    const decision = await decideUpgrade(
-      new Request('http://x/'),
-      undefined,
-      resolveOptions({}, { runtime: 'Bun' }),
-      () => true,
-    );
-    expect(decision.accepted).toBe(false);
-    if (!decision.accepted) expect(decision.response.status).toBe(426);
+    const response = upgradeRequired();
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
   });
 
   test('the Upgrade header: one token in any case, or one of a comma-separated list', () => {
@@ -198,7 +194,7 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
   });
 });
 
-describe('decideRequestUpgrade answers at once when there is no upgrade hook', () => {
+describe('decideWebSocketUpgrade answers at once when there is no upgrade hook', () => {
   test('no hook: the decision itself, accepted or refused, not a promise', () => {
     const accepted = decideUpgrade(
       upgradeRequest({ 'sec-websocket-protocol': 'a, b' }),

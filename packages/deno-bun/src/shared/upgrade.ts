@@ -111,7 +111,7 @@ export function upgradePolicy<Data>(
 }
 
 /**
- * The shared upgrade decision (@wskit/server) for a WHATWG `Request`: the runtime validates
+ * The shared upgrade decision (@wskit/server) for a WHATWG `Request` that asks for a WebSocket (`isWebSocketRequest`): the runtime validates
  * the handshake itself (key, version) when it upgrades; everything else is decided once, in
  * the shared layer, and a refusal comes back as a Response.
  *
@@ -119,13 +119,12 @@ export function upgradePolicy<Data>(
  * handler that answers at once is cheaper on both runtimes (on Deno an `async` handler alone
  * cost about 40 µs per handshake). With a hook it is a promise, as the hook may be async.
  */
-export function decideRequestUpgrade<Data>(
+export function decideWebSocketUpgrade<Data>(
   request: Request,
   remoteAddress: string | undefined,
   policy: UpgradePolicy<Data>,
   accepting: () => boolean,
 ): RequestDecision<Data> | Promise<RequestDecision<Data>> {
-  if (!isWebSocketRequest(request)) return { accepted: false, response: upgradeRequired() };
   const snapshot = new SnapshotUpgradeRequest(request, remoteAddress);
   const now = decideUpgradeNow(snapshot, policy, accepting);
   if (now !== undefined) return requestDecision(snapshot, now);

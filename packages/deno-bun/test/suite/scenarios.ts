@@ -358,6 +358,14 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       expect(await health.text()).toBe(`ok ${capabilities.runtime}`);
       const mountedHttp = target.mounted.replace(/^ws/, 'http');
       expect(await (await fetch(mountedHttp)).text()).toBe('another route');
+      // RFC 7231 §6.5.15: a plain GET where only WebSockets are served gets 426 naming the
+      // protocol, from serve() and, on Bun and Deno, from handleUpgrade.
+      const plain = await fetch(target.bare.replace(/^ws/, 'http'));
+      expect(plain.status).toBe(426);
+      expect(plain.headers.get('upgrade')).toBe('websocket');
+      if (capabilities.runtime !== 'node') {
+        expect((await fetch(`${mountedHttp}ws`)).status).toBe(426);
+      }
       const client = await connect('ws?user=mounted', undefined, target.mounted);
       client.send(JSON.stringify({ cmd: 'whoami' }));
       expect(await client.nextJson()).toMatchObject({
