@@ -32,6 +32,7 @@ import {
   resolveOptions,
 } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
+import { type Linked, PeerList } from './shared/peer-list.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
 import {
@@ -179,7 +180,8 @@ export function createAdapter<Data = unknown>(
 }
 
 class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
-  readonly peers = new Set<DenoPeer<Data>>();
+  /** A linked list, not a Set: see PeerList. */
+  readonly peers = new PeerList<DenoPeer<Data>>();
   readonly options: ResolvedOptions<Data>;
   /** Deno has no pub/sub: topics live in the registry, and a publish converts its payload once. */
   readonly context: AdapterContext<Data, string | Uint8Array>;
@@ -292,8 +294,17 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
 
 // --- Peer ----------------------------------------------------------------------------------
 
-class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> implements Peer<Data> {
+class DenoPeer<Data = unknown>
+  extends BasePeer<Data, string | Uint8Array>
+  implements Peer<Data>, Linked<DenoPeer<Data>>
+{
   readonly #socket: DenoWebSocket;
+  /** @internal The adapter's PeerList. */
+  listPrev: DenoPeer<Data> | undefined = undefined;
+  /** @internal */
+  listNext: DenoPeer<Data> | undefined = undefined;
+  /** @internal */
+  listOwner: object | undefined = undefined;
   readonly #adapter: DenoAdapterImpl<Data>;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
 
