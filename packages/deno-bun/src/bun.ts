@@ -27,13 +27,20 @@ import {
   peerIdSource,
   TopicRegistry,
   toPayload,
+  type UpgradePolicy,
 } from '@wskit/server';
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import { type AdapterOptions, type ResolvedOptions, resolveOptions } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import {
+  decideWebSocketUpgrade,
+  isWebSocketRequest,
+  type RequestDecision,
+  upgradePolicy,
+  upgradeRequired,
+} from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Bun's API this file uses, declared here so the published types need no
@@ -120,7 +127,10 @@ export interface BunAdapter<Data = unknown> extends AdapterControls<Data> {
    * Call from your `fetch` for WebSocket requests and return its result: `undefined` once
    * Bun took over the connection (Bun wants no Response then), or the rejection Response.
    */
-  handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined>;
+  handleUpgrade(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined>;
 }
 
 /**
@@ -152,12 +162,15 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   readonly #nextId = peerIdSource();
   /** The server of the latest upgrade: Bun's server-wide publish needs it. */
   #server: BunServer | undefined;
+  readonly #policy: UpgradePolicy<Data>;
   #accepting = true;
+  readonly #isAccepting = () => this.#accepting;
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
     this.monitor = new LivenessMonitor(options, defaultLivenessScheduler);
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
+    this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
       dispatcher,
       topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload, {
@@ -172,7 +185,6 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     };
     const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
       ws.data.peer as unknown as BunPeer<Data>;
-    const monitored = this.monitor.enabled;
     this.websocket = {
       // Bun's limit closes an oversized message with 1009 before we see it.
       maxPayloadLength: Math.min(options.maxMessageSize, BUN_MAX_LIMIT),
@@ -198,16 +210,16 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       },
       message: (ws, message) => {
         const peer = peerOf(ws);
-        if (monitored) peer.lastReceivedAt = Date.now();
+        peer.received = true;
         // Bun hands text as a string and binary as a Buffer (a Uint8Array).
         peer.dispatchMessage(messageFrom(message, typeof message !== 'string'));
       },
       // Bun answers pings itself; both control frames only prove the peer alive.
       ping: (ws) => {
-        peerOf(ws).lastReceivedAt = Date.now();
+        peerOf(ws).received = true;
       },
       pong: (ws) => {
-        peerOf(ws).lastReceivedAt = Date.now();
+        peerOf(ws).received = true;
       },
       drain: (ws) => peerOf(ws).onDrain(),
       close: (ws, code, reason) => {
@@ -220,16 +232,39 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     };
   }
 
-  async handleUpgrade(request: Request, server: BunServer): Promise<Response | undefined> {
+  handleUpgrade(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined> {
+    if (!isWebSocketRequest(request)) return upgradeRequired();
+    return this.upgradeWebSocketRequest(request, server);
+  }
+
+  /** @internal handleUpgrade for a request already known to ask for a WebSocket (serve()). */
+  upgradeWebSocketRequest(
+    request: Request,
+    server: BunServer,
+  ): Response | undefined | Promise<Response | undefined> {
     // Read the address before any await: it belongs to the request's socket.
     const remoteAddress = server.requestIP(request)?.address;
-    const decision = await decideRequestUpgrade(
+    const decision = decideWebSocketUpgrade(
       request,
       remoteAddress,
-      this.options,
-      this.context.dispatcher,
-      () => this.#accepting,
+      this.#policy,
+      this.#isAccepting,
     );
+    // Without an upgrade hook the decision is already made: upgrade in this call, no promise.
+    return decision instanceof Promise
+      ? decision.then((decided) => this.#answer(request, server, decided))
+      : this.#answer(request, server, decision);
+  }
+
+  /** The decision made: the refusal, or Bun's upgrade with the peer's data. */
+  #answer(
+    request: Request,
+    server: BunServer,
+    decision: RequestDecision<Data>,
+  ): Response | undefined {
     if (!decision.accepted) return decision.response;
     // decision.headers is already a copy of its own: extend it, and make none when there is
     // nothing to add (the common case: one native Headers less per handshake).
@@ -237,21 +272,19 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     if (decision.protocol !== '') {
       headers ??= new Headers();
       headers.set('sec-websocket-protocol', decision.protocol);
-    } else {
+    } else if (decision.request.protocols.length > 0) {
       // With no Sec-WebSocket-Protocol in the response headers Bun echoes the client's first
       // offer (oven-sh/bun#18243). The shared API selects none by default (RFC 6455 §4.2.2
       // allows it), so the offer is removed from the request Bun reads.
       request.headers.delete('sec-websocket-protocol');
     }
-    const offersDeflate = /permessage-deflate/i.test(
-      decision.request.headers.get('sec-websocket-extensions') ?? '',
-    );
     const init: ConnectionData['init'] = {
       id: this.#nextId(),
       data: decision.data,
       request: decision.request,
       protocol: decision.protocol,
-      extensions: this.options.deflate !== undefined && offersDeflate ? BUN_DEFLATE_RESPONSE : '',
+      extensions:
+        this.options.deflate !== undefined && offersDeflate(request) ? BUN_DEFLATE_RESPONSE : '',
     };
     this.#server = server;
     const data: ConnectionData = { init, peer: undefined };
@@ -290,6 +323,11 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   }
 }
 
+/** The client offers permessage-deflate (RFC 7692 §5); read only when deflate is on. */
+function offersDeflate(request: Request): boolean {
+  return /permessage-deflate/i.test(request.headers.get('sec-websocket-extensions') ?? '');
+}
+
 // --- Peer ----------------------------------------------------------------------------------
 
 class BunPeer<Data = unknown>
@@ -302,6 +340,14 @@ class BunPeer<Data = unknown>
   /** Set when we dropped the peer, so the close hook can say why. */
   #dropReason: WebSocketError | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Liveness (Monitored). A frame sets `received`, a field write: a clock read per message
+   * cost as much as the rest of the adapter's echo path (Date.now() took 0.1 µs here). The
+   * monitor's sweep turns the flag into a time when it reads `lastReceivedAt`.
+   */
+  received = false;
+  #lastReceivedAt = Date.now();
+  pingSentAt = 0;
 
   constructor(
     init: PeerInit<Data>,
@@ -373,6 +419,20 @@ class BunPeer<Data = unknown>
   }
 
   // Monitored: heartbeat and idle timeout (see the comment on idleTimeout above).
+
+  /**
+   * Read by the monitor's sweep only. A frame since the last read counts as received now, at
+   * the sweep: the time is late by at most one tick, never early, so a silent peer is caught
+   * within two ticks instead of one, an active peer never, and a pong received after a ping
+   * always counts as its answer (RFC 6455 §5.5.3).
+   */
+  get lastReceivedAt(): number {
+    if (this.received) {
+      this.received = false;
+      this.#lastReceivedAt = Date.now();
+    }
+    return this.#lastReceivedAt;
+  }
 
   sendHeartbeatPing(): void {
     if (this.state === PeerState.OPEN) this.#ws.ping();
@@ -448,14 +508,16 @@ export interface BunServerHandle<Data = unknown> extends ServerHandle<Data> {
 export function serve<Data = unknown>(options: BunServeOptions<Data>): BunServerHandle<Data> {
   assertRuntime('Bun', '@wskit/deno-bun/bun serve()');
   const { listen, adapterOptions } = splitServeOptions(options, '(request, server) => Response');
-  const adapter = createAdapter<Data>(adapterOptions);
+  // The class itself rather than createAdapter's interface: its WebSocket requests are
+  // checked once, here, not again in handleUpgrade.
+  const adapter = new BunAdapterImpl<Data>(resolveOptions(adapterOptions, { runtime: 'Bun' }));
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
   const fetch = listen.fetch;
   const server = bun.serve({
     port: listen.port ?? 0,
     hostname: listen.hostname,
     fetch(request, server) {
-      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, server);
+      if (isWebSocketRequest(request)) return adapter.upgradeWebSocketRequest(request, server);
       return fetch !== undefined ? fetch(request, server) : upgradeRequired();
     },
     websocket: adapter.websocket,

@@ -22,6 +22,7 @@ import {
   peerIdSource,
   TopicRegistry,
   toPayload,
+  type UpgradePolicy,
 } from '@wskit/server';
 import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
 import {
@@ -31,9 +32,16 @@ import {
   resolveOptions,
 } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
+import { type Linked, PeerList } from './shared/peer-list.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
 import type { AdapterControls, ServerHandle } from './shared/types.js';
-import { decideRequestUpgrade, isWebSocketRequest, upgradeRequired } from './shared/upgrade.js';
+import {
+  decideWebSocketUpgrade,
+  isWebSocketRequest,
+  type RequestDecision,
+  upgradePolicy,
+  upgradeRequired,
+} from './shared/upgrade.js';
 
 // --- Native shapes -----------------------------------------------------------------------
 // The few members of Deno's API this file uses, declared here so the published types need no
@@ -49,13 +57,22 @@ interface DenoWebSocket {
   binaryType: string;
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'open', listener: () => void): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  addEventListener(
-    type: 'close',
-    listener: (event: { code: number; reason: string; wasClean: boolean }) => void,
-  ): void;
-  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  addEventListener(type: DenoEventType, listener: { handleEvent(event: DenoEvent): void }): void;
+}
+
+type DenoEventType = 'open' | 'message' | 'error' | 'close';
+
+/** The events of Deno's WebSocket, as much of each as the adapter reads. */
+interface DenoEvent {
+  readonly type: string;
+  /** message */
+  readonly data?: unknown;
+  /** error */
+  readonly message?: string;
+  /** close */
+  readonly code?: number;
+  readonly reason?: string;
+  readonly wasClean?: boolean;
 }
 
 export interface DenoHttpServer {
@@ -143,7 +160,7 @@ export interface DenoAdapter<Data = unknown> extends AdapterControls<Data> {
    * Call from your `Deno.serve` handler for WebSocket requests and return its Response: the
    * 101 that starts the connection, or the rejection.
    */
-  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response>;
+  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Response | Promise<Response>;
 }
 
 /**
@@ -163,16 +180,20 @@ export function createAdapter<Data = unknown>(
 }
 
 class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
-  readonly peers = new Set<DenoPeer<Data>>();
+  /** A linked list, not a Set: see PeerList. */
+  readonly peers = new PeerList<DenoPeer<Data>>();
   readonly options: ResolvedOptions<Data>;
   /** Deno has no pub/sub: topics live in the registry, and a publish converts its payload once. */
   readonly context: AdapterContext<Data, string | Uint8Array>;
   readonly #nextId = peerIdSource();
+  readonly #policy: UpgradePolicy<Data>;
   #accepting = true;
+  readonly #isAccepting = () => this.#accepting;
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
+    this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
       dispatcher,
       topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload, {
@@ -182,20 +203,36 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     };
   }
 
-  async handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Promise<Response> {
+  handleUpgrade(request: Request, info?: DenoServeHandlerInfo): Response | Promise<Response> {
+    if (!isWebSocketRequest(request)) return upgradeRequired();
+    return this.upgradeWebSocketRequest(request, info);
+  }
+
+  /** @internal handleUpgrade for a request already known to ask for a WebSocket (serve()). */
+  upgradeWebSocketRequest(
+    request: Request,
+    info?: DenoServeHandlerInfo,
+  ): Response | Promise<Response> {
     // Read the address first: after the upgrade Deno closes the request, and reading
     // info.remoteAddr then throws "Request closed".
     let remoteAddress: string | undefined;
     try {
       remoteAddress = info?.remoteAddr.hostname;
     } catch {}
-    const decision = await decideRequestUpgrade(
+    const decision = decideWebSocketUpgrade(
       request,
       remoteAddress,
-      this.options,
-      this.context.dispatcher,
-      () => this.#accepting,
+      this.#policy,
+      this.#isAccepting,
     );
+    // Without an upgrade hook the decision is already made: answer in this call, no promise.
+    return decision instanceof Promise
+      ? decision.then((decided) => this.#answer(request, decided))
+      : this.#answer(request, decision);
+  }
+
+  /** The decision made: the refusal, or the 101 from Deno and the peer behind it. */
+  #answer(request: Request, decision: RequestDecision<Data>): Response {
     if (!decision.accepted) return decision.response;
     let upgrade: ReturnType<DenoGlobal['upgradeWebSocket']>;
     try {
@@ -231,18 +268,11 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
       socket,
       this,
     );
-    socket.addEventListener('open', () => {
-      this.peers.add(peer);
-      peer.dispatchOpen();
-    });
-    socket.addEventListener('message', (event) => peer.onMessage(event.data));
-    socket.addEventListener('error', (event) => peer.onError(event.message));
-    socket.addEventListener('close', (event) => {
-      const opened = this.peers.delete(peer);
-      // A connection that failed before it opened never reached the hooks.
-      if (opened)
-        peer.dispatchClose({ code: event.code, reason: event.reason, wasClean: event.wasClean });
-    });
+    // The peer is the listener of all four events (handleEvent): no closures per connection.
+    socket.addEventListener('open', peer);
+    socket.addEventListener('message', peer);
+    socket.addEventListener('error', peer);
+    socket.addEventListener('close', peer);
     return response;
   }
 
@@ -264,8 +294,17 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
 
 // --- Peer ----------------------------------------------------------------------------------
 
-class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> implements Peer<Data> {
+class DenoPeer<Data = unknown>
+  extends BasePeer<Data, string | Uint8Array>
+  implements Peer<Data>, Linked<DenoPeer<Data>>
+{
   readonly #socket: DenoWebSocket;
+  /** @internal The adapter's PeerList. */
+  listPrev: DenoPeer<Data> | undefined = undefined;
+  /** @internal */
+  listNext: DenoPeer<Data> | undefined = undefined;
+  /** @internal */
+  listOwner: object | undefined = undefined;
   readonly #adapter: DenoAdapterImpl<Data>;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -332,6 +371,35 @@ class DenoPeer<Data = unknown> extends BasePeer<Data, string | Uint8Array> imple
 
   publish(topic: string, data: SendData, _options?: SendOptions): void {
     this.context.topics.publish(topic, data, this);
+  }
+
+  /**
+   * @internal The socket's listener for its four events (the DOM's EventListener object): one
+   * object per connection for all of them, where four closures would be kept besides.
+   */
+  handleEvent(event: DenoEvent): void {
+    switch (event.type) {
+      case 'message':
+        this.onMessage(event.data);
+        return;
+      case 'open':
+        this.#adapter.peers.add(this);
+        this.dispatchOpen();
+        return;
+      case 'error':
+        this.onError(event.message);
+        return;
+      case 'close':
+        // A connection that failed before it opened never reached the hooks.
+        if (this.#adapter.peers.delete(this)) {
+          this.dispatchClose({
+            code: event.code as number,
+            reason: event.reason as string,
+            wasClean: event.wasClean as boolean,
+          });
+        }
+        return;
+    }
   }
 
   /** @internal */
@@ -408,13 +476,15 @@ export interface DenoServerHandle<Data = unknown> extends ServerHandle<Data> {
 export function serve<Data = unknown>(options: DenoServeOptions<Data>): DenoServerHandle<Data> {
   assertRuntime('Deno', '@wskit/deno-bun/deno serve()');
   const { listen, adapterOptions } = splitServeOptions(options, '(request, info) => Response');
-  const adapter = createAdapter<Data>(adapterOptions);
+  // The class itself rather than createAdapter's interface: its WebSocket requests are
+  // checked once, here, not again in handleUpgrade.
+  const adapter = new DenoAdapterImpl<Data>(resolveDenoOptions(adapterOptions));
   const fetch = listen.fetch;
   const server = denoGlobal().serve(
     // onListen replaces Deno's default "Listening on ..." line: a library prints nothing.
     { port: listen.port ?? 0, hostname: listen.hostname, onListen() {} },
     (request, info) => {
-      if (isWebSocketRequest(request)) return adapter.handleUpgrade(request, info);
+      if (isWebSocketRequest(request)) return adapter.upgradeWebSocketRequest(request, info);
       return fetch !== undefined ? fetch(request, info) : upgradeRequired();
     },
   );

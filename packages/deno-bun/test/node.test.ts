@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from '@wskit/node';
 import { afterAll, beforeAll } from 'vitest';
 import { MOUNTED_OPTIONS } from './fixtures/common.ts';
-import { createBareHooks, createSuiteHooks, type SuiteData } from './suite/handler.js';
+import {
+  BARE_OPTIONS,
+  createBareHooks,
+  createSuiteHooks,
+  type SuiteData,
+} from './suite/handler.js';
 import { runOptionParity } from './suite/option-parity.js';
 import { defineSuite, type Target } from './suite/scenarios.js';
 
@@ -59,7 +64,12 @@ beforeAll(async () => {
     heartbeat: false,
     hooks: createSuiteHooks({ publish: () => 0 }),
   });
-  const bare = new WebSocketServer({ port: 0, host: HOST, hooks: createBareHooks() });
+  const bare = new WebSocketServer({
+    port: 0,
+    host: HOST,
+    ...BARE_OPTIONS,
+    hooks: createBareHooks(),
+  });
   const [mainPort, mountedPort] = await Promise.all([
     listen(main),
     listen(mountedServer),

@@ -43,9 +43,6 @@ export abstract class BasePeer<Data = unknown, Prepared = unknown>
   readonly extensions: string;
   protected readonly context: AdapterContext<Data, Prepared>;
   protected state: PeerStateValue = PeerState.OPEN;
-  /** Liveness bookkeeping (heartbeat and idle timeout), where the adapter runs them. */
-  lastReceivedAt = Date.now();
-  pingSentAt = 0;
   /**
    * Resolves once the close hook has been called. Made on first use (a graceful shutdown):
    * a promise and its resolver on every idle connection would cost memory for nothing.

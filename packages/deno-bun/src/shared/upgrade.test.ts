@@ -2,7 +2,13 @@ import { consoleReporter, HookDispatcher } from '@wskit/server';
 import { describe, expect, test, vi } from 'vitest';
 import { PREFIX } from './errors.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
-import { decideRequestUpgrade, isWebSocketRequest } from './upgrade.js';
+import {
+  decideWebSocketUpgrade,
+  isWebSocketRequest,
+  SnapshotUpgradeRequest,
+  upgradePolicy,
+  upgradeRequired,
+} from './upgrade.js';
 
 /** The adapters' path: the shared decision behind a WHATWG Request. */
 function decideUpgrade<Data>(
@@ -12,7 +18,12 @@ function decideUpgrade<Data>(
   accepting: () => boolean,
 ) {
   const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
-  return decideRequestUpgrade(request, remoteAddress, options, dispatcher, accepting);
+  return decideWebSocketUpgrade(
+    request,
+    remoteAddress,
+    upgradePolicy(options, dispatcher),
+    accepting,
+  );
 }
 
 function upgradeRequest(
@@ -34,14 +45,9 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
   test('a plain HTTP request is not a WebSocket request and gets 426', async () => {
     expect(isWebSocketRequest(new Request('http://x/'))).toBe(false);
     expect(isWebSocketRequest(upgradeRequest({ upgrade: 'h2c, WebSocket' }))).toBe(true);
-    const decision = await decideUpgrade(
-      new Request('http://x/'),
-      undefined,
-      resolveOptions({}, { runtime: 'Bun' }),
-      () => true,
-    );
-    expect(decision.accepted).toBe(false);
-    if (!decision.accepted) expect(decision.response.status).toBe(426);
+    const response = upgradeRequired();
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
   });
 
   test('the Upgrade header: one token in any case, or one of a comma-separated list', () => {
@@ -185,5 +191,83 @@ describe('decideUpgrade: the runtime-neutral half of RFC 6455 §4.2', () => {
       () => false,
     );
     expect(!closing.accepted && closing.response.status).toBe(503);
+  });
+});
+
+describe('decideWebSocketUpgrade answers at once when there is no upgrade hook', () => {
+  test('no hook: the decision itself, accepted or refused, not a promise', () => {
+    const accepted = decideUpgrade(
+      upgradeRequest({ 'sec-websocket-protocol': 'a, b' }),
+      undefined,
+      resolveOptions({ selectProtocol: (offered) => offered[1] }, { runtime: 'Deno' }),
+      () => true,
+    );
+    expect(accepted).not.toBeInstanceOf(Promise);
+    expect(accepted).toMatchObject({ accepted: true, protocol: 'b' });
+    const options = resolveOptions(
+      { allowedOrigins: ['https://good.example'] },
+      { runtime: 'Bun' },
+    );
+    const refused = decideUpgrade(upgradeRequest(), undefined, options, () => true);
+    expect(refused).not.toBeInstanceOf(Promise);
+    expect(!('then' in refused) && !refused.accepted && refused.response.status).toBe(403);
+    const closing = decideUpgrade(
+      upgradeRequest({ origin: 'https://good.example' }),
+      undefined,
+      options,
+      () => false,
+    );
+    expect(!('then' in closing) && !closing.accepted && closing.response.status).toBe(503);
+  });
+
+  test('with a hook: a promise, even when the hook itself is synchronous', async () => {
+    const decision = decideUpgrade(
+      upgradeRequest(),
+      undefined,
+      resolveOptions({ hooks: { upgrade: () => ({ data: 7 }) } }, { runtime: 'Bun' }),
+      () => true,
+    );
+    expect(decision).toBeInstanceOf(Promise);
+    expect(await decision).toMatchObject({ accepted: true, data: 7 });
+  });
+});
+
+describe('SnapshotUpgradeRequest: the request as the peer keeps it', () => {
+  test('headers: the same names and values as the request, built once, independent of it', () => {
+    const request = upgradeRequest({
+      'sec-websocket-protocol': 'a, b',
+      origin: 'https://site.example',
+      cookie: 'a=1; b=2',
+      'x-empty': '',
+      'x-colon': 'one: two',
+    });
+    request.headers.append('x-twice', 'first');
+    request.headers.append('x-twice', 'second');
+    const snapshot = new SnapshotUpgradeRequest(request, '10.0.0.1');
+    expect(snapshot).toMatchObject({
+      method: 'GET',
+      url: 'ws://127.0.0.1:8080/chat?room=1',
+      protocols: ['a', 'b'],
+      origin: 'https://site.example',
+      remoteAddress: '10.0.0.1',
+    });
+    // What the request had before: the runtime may invalidate or change it afterwards.
+    const before = [...request.headers];
+    request.headers.set('cookie', 'changed');
+    expect(snapshot.headers).toBeInstanceOf(Headers);
+    expect([...snapshot.headers]).toEqual(before);
+    expect(snapshot.headers.get('x-twice')).toBe('first, second');
+    expect(snapshot.headers.get('x-colon')).toBe('one: two');
+    expect(snapshot.headers.get('x-empty')).toBe('');
+    // One object, so a hook's change to it stays, as with any Headers.
+    snapshot.headers.set('x-added', 'yes');
+    expect(snapshot.headers.get('x-added')).toBe('yes');
+  });
+
+  test('a request without headers has empty headers', () => {
+    const snapshot = new SnapshotUpgradeRequest(new Request('http://x/'), undefined);
+    expect([...snapshot.headers]).toEqual([]);
+    expect(snapshot.protocols).toEqual([]);
+    expect(snapshot.origin).toBeUndefined();
   });
 });

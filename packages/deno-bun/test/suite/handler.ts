@@ -221,6 +221,16 @@ export const BARE_HOOK_FAILURE = 'bare hook failed on purpose';
  * Hooks with no error hook: 'boom' makes the message hook throw, anything else is answered
  * 'ok'. The failure must be logged (console.error) and the peer must live on.
  */
+/**
+ * The bare server's options: an Origin policy and a subprotocol choice without an upgrade
+ * hook, the path every adapter decides in the same call as the request.
+ */
+export const BARE_OPTIONS = {
+  allowedOrigins: (origin: string | undefined) => origin !== 'https://evil.example',
+  selectProtocol: (offered: readonly string[]) =>
+    offered.includes('bare.v2') ? 'bare.v2' : undefined,
+};
+
 export function createBareHooks(): Hooks<unknown> {
   return defineHooks({
     message(peer, message) {

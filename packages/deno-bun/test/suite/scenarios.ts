@@ -246,6 +246,22 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       return client;
     };
 
+    test('without an upgrade hook: the Origin policy refuses with 403, selectProtocol picks from the offer', async () => {
+      const bare = getTarget().bare;
+      const refused = (await connect('', { origin: 'https://evil.example' }, bare).catch(
+        (error: unknown) => error,
+      )) as Rejected;
+      expect(refused).toBeInstanceOf(Rejected);
+      expect(refused.status).toBe(403);
+      const chosen = await connect('', { protocols: ['bare.v1', 'bare.v2'] }, bare);
+      expect(chosen.protocol).toBe('bare.v2');
+      chosen.send('hello');
+      expect((await chosen.next()).data).toBe('ok');
+      // RFC 6455 §4.2.2: nothing chosen, no Sec-WebSocket-Protocol in the 101, which ws
+      // refuses when it offered some.
+      await expect(connect('', { protocols: ['bare.v1'] }, bare)).rejects.toThrow(/no subprotocol/);
+    });
+
     test('the upgrade hook adds response headers; peer.request has the request headers', async () => {
       const client = await connect('?user=h', { headers: { 'x-test': 'yes' } });
       expect(client.headers?.['x-wskit-hello']).toBe('world');
@@ -342,6 +358,14 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       expect(await health.text()).toBe(`ok ${capabilities.runtime}`);
       const mountedHttp = target.mounted.replace(/^ws/, 'http');
       expect(await (await fetch(mountedHttp)).text()).toBe('another route');
+      // RFC 7231 §6.5.15: a plain GET where only WebSockets are served gets 426 naming the
+      // protocol, from serve() and, on Bun and Deno, from handleUpgrade.
+      const plain = await fetch(target.bare.replace(/^ws/, 'http'));
+      expect(plain.status).toBe(426);
+      expect(plain.headers.get('upgrade')).toBe('websocket');
+      if (capabilities.runtime !== 'node') {
+        expect((await fetch(`${mountedHttp}ws`)).status).toBe(426);
+      }
       const client = await connect('ws?user=mounted', undefined, target.mounted);
       client.send(JSON.stringify({ cmd: 'whoami' }));
       expect(await client.nextJson()).toMatchObject({
