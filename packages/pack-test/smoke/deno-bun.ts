@@ -29,7 +29,11 @@ const hooks: Hooks<{ user: string }> = defineHooks<{ user: string }>({
 });
 const options: ServeOptions<{ user: string }> = { port: 0, hooks, heartbeat: { interval: 10_000 } };
 export const start = (): ServerHandle<{ user: string }> => serve(options);
-export const mount = (request: Request, server: BunServer): Promise<Response | undefined> => {
+// Answered in the same call without an upgrade hook, a promise with one (what Bun's fetch takes).
+export const mount = (
+  request: Request,
+  server: BunServer,
+): Response | undefined | Promise<Response | undefined> => {
   const adapter: BunAdapter<{ user: string }> = createBunAdapter({ hooks });
   return adapter.handleUpgrade(request, server);
 };
