@@ -591,7 +591,7 @@ async function main() {
       `runs of ${WINDOW / 1000} s after ${WARMUP / 1000} s warmup; times and memory: lower is ` +
       `better. ${((performance.now() - started) / 1000).toFixed(0)} s in all.`,
   );
-  printEchoFloors(rows);
+  printFloors(rows);
   if (impls.some((entry) => entry.name === 'floor')) {
     console.log(
       'floor: no WebSocket code, a net.Server answering with canned bytes and one write of a ' +
@@ -609,24 +609,29 @@ async function main() {
 }
 
 /**
- * For the large echoes: how much of ws+bufferutil's CPU per message the bare socket already
- * costs, and whether 1.5x ws+bufferutil (CPU per message at most 1/1.5 of its) is above it.
+ * For the rows judged on the server's CPU per operation (the large echoes against 1.5x
+ * ws+bufferutil, handshakes against 2x ws): how much of the reference's CPU the bare socket
+ * already costs, and whether the target lies above that floor at all.
  */
-function printEchoFloors(rows) {
+function printFloors(rows) {
   for (const [key, { values }] of rows) {
     if (!key.endsWith(' cpu') || values.floor === undefined) continue;
-    const reference = values['ws+bufferutil'];
+    const handshake = key === 'handshake cpu';
+    const against = handshake ? 'ws' : 'ws+bufferutil';
+    const ratio = handshake ? 2 : 1.5;
+    const reference = values[against];
     if (reference === undefined) continue;
-    const needed = reference / 1.5;
+    const needed = reference / ratio;
+    const unit = handshake ? 'handshake' : 'message';
     console.log(
       `${key.replace(/ cpu$/, '')}: the bare socket takes ${formatValue(values.floor)} µs per ` +
-        `message, ${((values.floor / reference) * 100).toFixed(0)}% of ws+bufferutil's ` +
-        `${formatValue(reference)}; 1.5x ws+bufferutil needs at most ${formatValue(needed)} µs` +
+        `${unit}, ${((values.floor / reference) * 100).toFixed(0)}% of ${against}'s ` +
+        `${formatValue(reference)}; ${ratio}x ${against} needs at most ${formatValue(needed)} µs` +
         (values.floor > needed ? ': below the floor, out of reach on net.Socket.' : '.') +
         (values.wskit === undefined
           ? ''
           : ` Above the floor: wskit ${formatValue(values.wskit - values.floor)} µs, ` +
-            `ws+bufferutil ${formatValue(reference - values.floor)} µs.`),
+            `${against} ${formatValue(reference - values.floor)} µs.`),
     );
   }
 }
