@@ -16,6 +16,7 @@ export {
   type TopicBroker,
 } from './broker.js';
 export { prefixedError } from './errors.js';
+export { packHeaderLines, unpackHeaderLines } from './header-lines.js';
 export {
   asError,
   consoleReporter,

@@ -3,15 +3,14 @@ import {
   decideUpgrade,
   decideUpgradeNow,
   type HookDispatcher,
+  packHeaderLines,
   rejectionAsResponse,
   UPGRADE_REQUIRED,
   type UpgradeDecision,
   type UpgradePolicy,
+  unpackHeaderLines,
 } from '@wskit/server';
 import type { ResolvedOptions } from './options.js';
-
-/** Joins header names and values; HTTP forbids a bare LF in both, so it separates them. */
-const SEPARATOR = '\n';
 
 /**
  * The shared API's view of an upgrade request, copied out of the WHATWG `Request` up front:
@@ -39,8 +38,7 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
     headers.forEach((value, name) => {
       lines.push(name, value);
     });
-    // join: one flat string, where += would keep a rope of every piece.
-    this.#headerLines = lines.join(SEPARATOR);
+    this.#headerLines = packHeaderLines(lines);
     this.protocols = parseProtocols(headers.get('sec-websocket-protocol'));
     this.origin = headers.get('origin') ?? undefined;
     this.remoteAddress = remoteAddress;
@@ -49,13 +47,8 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
   /** The request's headers (names in lower case, as WHATWG `Headers` has them). */
   get headers(): Headers {
     if (this.#headers === undefined) {
-      const headers = new Headers();
-      const lines = (this.#headerLines ?? '').split(SEPARATOR);
+      this.#headers = unpackHeaderLines(this.#headerLines ?? '');
       this.#headerLines = undefined;
-      for (let i = 0; i + 1 < lines.length; i += 2) {
-        headers.append(lines[i] as string, lines[i + 1] as string);
-      }
-      this.#headers = headers;
     }
     return this.#headers;
   }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { packHeaderLines, unpackHeaderLines } from './header-lines.js';
+
+describe('packed header lines', () => {
+  it('round-trips names and values, repeated names and empty values included', () => {
+    const packed = packHeaderLines([
+      'Host',
+      'example.com',
+      'X-Forwarded-For',
+      '192.0.2.1',
+      'x-forwarded-for',
+      '192.0.2.2',
+      'X-Empty',
+      '',
+      'Sec-WebSocket-Protocol',
+      'chat, superchat',
+    ]);
+    expect(typeof packed).toBe('string');
+    const headers = unpackHeaderLines(packed);
+    expect([...headers]).toEqual([
+      ['host', 'example.com'],
+      ['sec-websocket-protocol', 'chat, superchat'],
+      ['x-empty', ''],
+      ['x-forwarded-for', '192.0.2.1, 192.0.2.2'],
+    ]);
+  });
+
+  it('gives an empty Headers for no lines', () => {
+    expect([...unpackHeaderLines(packHeaderLines([]))]).toEqual([]);
+  });
+
+  it('leaves out HTTP/2 pseudo-headers, which are not header fields', () => {
+    const headers = unpackHeaderLines(
+      packHeaderLines([':method', 'CONNECT', ':protocol', 'websocket', 'origin', 'https://a.test']),
+    );
+    expect([...headers]).toEqual([['origin', 'https://a.test']]);
+  });
+
+  it('leaves out a line WHATWG Headers rejects instead of throwing at the reader', () => {
+    // A name with a space is not a token: `new Headers().append` throws a TypeError for it.
+    expect(() => new Headers().append('bad name', 'x')).toThrow(TypeError);
+    const headers = unpackHeaderLines(packHeaderLines(['bad name', 'x', 'good', 'y']));
+    expect([...headers]).toEqual([['good', 'y']]);
+  });
+});
