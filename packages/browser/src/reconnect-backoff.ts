@@ -22,6 +22,12 @@ export interface BackoffOptions {
 
 export type ResolvedBackoff = Required<BackoffOptions>;
 
+/**
+ * The longest delay a timer can wait: setTimeout counts in a signed 32-bit integer, and a
+ * longer delay fires at once (HTML timers; Node does the same) — a retry storm for a backoff.
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 export const DEFAULT_BACKOFF: ResolvedBackoff = {
   initialDelay: 1000,
   maxDelay: 30_000,
@@ -39,7 +45,8 @@ export function resolveBackoff(options: BackoffOptions): ResolvedBackoff {
 /**
  * The delay before retry number `attempt` (1 for the first retry):
  * `min(maxDelay, initialDelay × factor^(attempt − 1)) × (1 − jitter × random())`, rounded to
- * whole milliseconds. `random` returns a number in [0, 1), like `Math.random`.
+ * whole milliseconds, and never above MAX_TIMER_DELAY (about 24.8 days). `random` returns a
+ * number in [0, 1), like `Math.random`.
  */
 export function backoffDelay(
   attempt: number,
@@ -49,7 +56,7 @@ export function backoffDelay(
   // factor^(attempt − 1) overflows to Infinity quickly: the cap takes it, but 0 × Infinity is
   // NaN, which means 0 here.
   const grown = backoff.initialDelay * backoff.factor ** Math.max(attempt - 1, 0) || 0;
-  const base = Math.min(backoff.maxDelay, grown);
+  const base = Math.min(backoff.maxDelay, grown, MAX_TIMER_DELAY);
   const spread = backoff.jitter * Math.min(Math.max(random(), 0), 1);
   return Math.round(base * (1 - spread));
 }

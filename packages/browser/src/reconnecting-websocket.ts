@@ -5,6 +5,7 @@ import {
   backoffDelay,
   DEFAULT_BACKOFF,
   type ResolvedBackoff,
+  MAX_TIMER_DELAY,
   resolveBackoff,
 } from './reconnect-backoff.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
@@ -90,8 +91,8 @@ export interface ReconnectingWebSocketOptions extends BackoffOptions {
   /** Time (ms) a connection must stay open to reset the retry count and backoff. Default 5000. */
   minUptime?: number;
   /**
-   * A handshake not completed after this many ms is abandoned and retried. Default 10000; 0
-   * disables it.
+   * A handshake not completed after this many ms is abandoned and retried. Default 10000; 0 or
+   * Infinity disables it.
    */
   connectTimeout?: number;
   /** Bounds and overflow policy of the queue that holds sends made while disconnected. */
@@ -363,7 +364,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
       ]);
       for (const name of ['interval', 'timeout'] as const) {
         // Timers count whole milliseconds up to 2^31 - 1; a longer delay fires at once.
-        numberOption(`${owner}: heartbeat`, name, heartbeat[name], undefined, 1, 2 ** 31 - 1);
+        numberOption(`${owner}: heartbeat`, name, heartbeat[name], undefined, 1, MAX_TIMER_DELAY);
       }
     }
     this.#config = {
@@ -574,8 +575,9 @@ export class ReconnectingWebSocket extends EventTargetBase {
           }),
       );
     }
-    if (connectTimeout > 0) {
-      this.#timer = setTimeout(this.#onConnectTimeout, connectTimeout);
+    // Infinity means no timeout; a finite delay past what a timer can wait is as good as one.
+    if (connectTimeout > 0 && connectTimeout < Infinity) {
+      this.#timer = setTimeout(this.#onConnectTimeout, Math.min(connectTimeout, MAX_TIMER_DELAY));
     }
   }
 

@@ -114,6 +114,42 @@ describe('backoff: min(maxDelay, initialDelay × factor^(n−1)) × (1 − jitte
     }
     socket.close();
   });
+
+  test('no delay is longer than a timer can wait: an endless backoff is not a retry storm', () => {
+    // A timer asked for more than 2^31 − 1 ms fires at once (the fake timers do the same).
+    const backoff = resolveBackoff({ maxDelay: Infinity });
+    expect(backoffDelay(40, backoff, () => 0)).toBe(2 ** 31 - 1);
+    const { socket, reconnecting } = make({ maxDelay: Infinity, initialDelay: 2 ** 32 });
+    FakeWebSocket.last.fail();
+    expect(reconnecting).toEqual([[1, 2 ** 31 - 1]]);
+    vi.advanceTimersByTime(1000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    vi.advanceTimersByTime(2 ** 31 - 1 - 1000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    socket.close();
+  });
+});
+
+describe('connect timeout', () => {
+  test('Infinity turns it off: a hanging handshake is left to the socket', () => {
+    const { socket, log } = make({ connectTimeout: Infinity });
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual([]);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    FakeWebSocket.last.open();
+    expect(log).toEqual(['open']);
+    socket.close();
+  });
+
+  test('a finite timeout beyond what a timer can wait does not fire at once', () => {
+    const { socket, log } = make({ connectTimeout: 2 ** 33 });
+    vi.advanceTimersByTime(60_000);
+    expect(log).toEqual([]);
+    vi.advanceTimersByTime(2 ** 31);
+    expect(log).toEqual(['close 1006 retry', 'reconnecting 1 1000']);
+    socket.close();
+  });
 });
 
 describe('retry limit', () => {
