@@ -27,11 +27,6 @@ export interface NodeChat {
   close(options?: { code?: number; reason?: string; timeout?: number }): Promise<void>;
 }
 
-/** 1012 "Service Restart", from the IANA close code registry (RFC 6455 §11.7): reconnect now. */
-export const SERVICE_RESTART = { code: 1012, reason: 'service restart' } as const;
-/** How long SIGTERM waits for closing handshakes and requests in flight before it exits anyway. */
-export const SHUTDOWN_TIMEOUT_MS = 3_000;
-
 export const WEBSOCKET_PATH = '/ws';
 /** Ping after 25 s of silence, drop after 10 s more: nginx.conf's proxy_read_timeout exceeds both. */
 export const HEARTBEAT = { interval: 25_000, timeout: 10_000 } as const;

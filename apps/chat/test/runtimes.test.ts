@@ -2,6 +2,7 @@
 // and the same chat hooks (built entries in dist/server); without Redis, history is journaled
 // to CHAT_DATA_DIR and survives a restart.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +77,16 @@ describe.each(['node', 'bun', 'deno'])('start --runtime %s', (runtime) => {
         await client.close();
       }
 
-      // A restart without Redis: the acknowledged message is still in the lobby's history.
-      await stop(child);
+      // SIGTERM: a connected page is told 1012 "service restart" (reconnect now) and the
+      // process exits 0. A restart without Redis: the acknowledged message is still in the
+      // lobby's history.
+      const watcher = await ChatClient.connect(`${url.replace('http', 'ws')}ws`);
+      const closed = once(watcher.socket, 'close');
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code, reason] = await closed;
+      expect([code, String(reason)]).toEqual([1012, 'service restart']);
+      expect(await exited).toEqual([0, null]);
       ({ child, url } = await launch(runtime, dataDir));
       const again = await ChatClient.connect(`${url.replace('http', 'ws')}ws`);
       try {

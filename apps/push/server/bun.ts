@@ -1,4 +1,5 @@
 /** The Bun entry: the same app through @wskit/deno-bun's serve(). */
+import { stopOnSignals } from '@wskit/app-shared/shutdown';
 import { serve } from '@wskit/deno-bun';
 import { banner, openBackends, readConfig } from './config.js';
 import { createPushApp, type PeerState } from './hooks.js';
@@ -20,3 +21,9 @@ const server = serve<PeerState>({
   fetch: (request) => app.fetch(request),
 });
 console.log(banner(`Bun`, server.url.replace(/^ws/, 'http').replace(/\/$/, ''), config));
+
+// As on Node (node.ts): peers first, then the store and the broker.
+stopOnSignals('push', async (close) => {
+  await server.close(close);
+  await app.close();
+});

@@ -2,6 +2,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { stopOnSignals } from '@wskit/app-shared/shutdown';
 import { WebSocketServer } from '@wskit/node';
 import { banner, openBackends, readConfig } from './config.js';
 import { createPushApp, type PeerState, type PushAppOptions } from './hooks.js';
@@ -17,11 +18,6 @@ export interface NodePushServer {
    */
   close(options?: { code?: number; reason?: string; timeout?: number }): Promise<void>;
 }
-
-/** 1012 "Service Restart", from the IANA close code registry (RFC 6455 §11.7): reconnect now. */
-export const SERVICE_RESTART = { code: 1012, reason: 'service restart' } as const;
-/** How long SIGTERM waits for closing handshakes and requests in flight before it exits anyway. */
-export const SHUTDOWN_TIMEOUT_MS = 3_000;
 
 export interface StartOptions extends PushAppOptions {
   port?: number;
@@ -136,22 +132,7 @@ async function main(): Promise<void> {
     host: process.env.HOST ?? '127.0.0.1',
   });
   console.log(banner(`Node.js ${process.version}`, server.url, config));
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    // Bounded: whatever hangs (a store that does not answer), the process exits.
-    setTimeout(() => process.exit(1), 3 * SHUTDOWN_TIMEOUT_MS).unref();
-    server.close({ ...SERVICE_RESTART, timeout: SHUTDOWN_TIMEOUT_MS }).then(
-      () => process.exit(0),
-      (error) => {
-        console.error('push: shutdown failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals('push', (close) => server.close(close));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,6 +1,7 @@
 // The same app on Bun and Deno (server/bun.ts, server/deno.ts through @wskit/deno-bun), started
 // by the launcher as `start --runtime bun|deno` does, from the built dist/server.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   await buildServer();
 });
 
-async function launch(runtime: string): Promise<string> {
+async function launch(runtime: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const dataDir = tempDir('push-runtime-');
   const child: ChildProcess = spawn(process.execPath, [launcher, '--runtime', runtime], {
@@ -50,12 +51,12 @@ async function launch(runtime: string): Promise<string> {
     child.once('exit', (code) => reject(new Error(`${runtime} exited with ${code}: ${output}`)));
   });
   expect(output).toContain(`http://127.0.0.1:${port}`);
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 describe.each(['bun', 'deno'])('%s', (runtime) => {
   test('serves the page, accepts a notification and delivers it over the WebSocket', async () => {
-    const url = await launch(runtime);
+    const { url, child } = await launch(runtime);
     expect((await fetch(`${url}/`)).status).toBe(200);
     const client = await Client.connect(`${url.replace('http', 'ws')}/ws`);
     cleanup.push(() => client.close());
@@ -79,5 +80,13 @@ describe.each(['bun', 'deno'])('%s', (runtime) => {
       ['subscribed', '1'],
       ['notification', '2'],
     ]);
+
+    // SIGTERM: the peer is told 1012 "service restart" (reconnect now) and the process exits 0.
+    const closed = once(client.socket, 'close');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code, reason] = await closed;
+    expect([code, String(reason)]).toEqual([1012, 'service restart']);
+    expect(await exited).toEqual([0, null]);
   });
 });
