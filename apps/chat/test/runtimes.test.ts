@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from '@wskit/app-shared/test-processes';
 import { describe, expect, test } from 'vitest';
 import { ChatClient } from './clients.js';
 import { APP_DIR, freePort } from './processes.js';
@@ -82,11 +83,8 @@ describe.each(['node', 'bun', 'deno'])('start --runtime %s', (runtime) => {
       // lobby's history.
       const watcher = await ChatClient.connect(`${url.replace('http', 'ws')}ws`);
       const closed = once(watcher.socket, 'close');
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const [code, reason] = await closed;
-      expect([code, String(reason)]).toEqual([1012, 'service restart']);
-      expect(await exited).toEqual([0, null]);
+      expect(await stopChild(child)).toEqual({ code: 0, signal: null });
+      expect((await closed).map(String)).toEqual(['1012', 'service restart']);
       ({ child, url } = await launch(runtime, dataDir));
       const again = await ChatClient.connect(`${url.replace('http', 'ws')}ws`);
       try {

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '@wskit/app-shared/test-processes';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildServer } from '../scripts/build.mjs';
 import { Client, notify, readEvents, TOKEN, tempDir } from './helpers.js';
@@ -83,10 +84,7 @@ describe.each(['bun', 'deno'])('%s', (runtime) => {
 
     // SIGTERM: the peer is told 1012 "service restart" (reconnect now) and the process exits 0.
     const closed = once(client.socket, 'close');
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const [code, reason] = await closed;
-    expect([code, String(reason)]).toEqual([1012, 'service restart']);
-    expect(await exited).toEqual([0, null]);
+    expect(await stopChild(child)).toEqual({ code: 0, signal: null });
+    expect((await closed).map(String)).toEqual(['1012', 'service restart']);
   });
 });
