@@ -1,31 +1,6 @@
-/** Entry for Deno: `deno run -A dist/server/deno.js`. The page and /ws share one port. */
+/** Entry for Deno: `deno run -A dist/server/deno.js` (PORT, HOST, REDIS_URL, ALLOWED_ORIGINS). */
 declare const Deno: { env: { get(name: string): string | undefined } };
 
-import { stopOnSignals } from '@wskit/app-shared/shutdown';
-import { serve } from '@wskit/deno-bun';
-import { createBroker, readConfig } from './config.js';
-import { pageHandler } from './fetch.js';
-import { createChat } from './hooks.js';
-import { defaultDataDir, defaultWebDir } from './static.js';
+import { startChat } from './deno-bun.js';
 
-const config = readConfig({ get: (name) => Deno.env.get(name) });
-const broker = await createBroker(
-  config.redisUrl,
-  config.dataDir ?? defaultDataDir(import.meta.url),
-);
-const chat = createChat({ broker, allowedOrigins: config.allowedOrigins });
-const server = serve({
-  port: config.port,
-  hostname: config.host,
-  hooks: chat.hooks,
-  maxMessageSize: 64 * 1024,
-  fetch: pageHandler(defaultWebDir(import.meta.url)),
-});
-console.log(`chat (deno) ready: open http://${config.host}:${server.port}/`);
-
-// As on Node (node-server.ts): peers first, then the rooms they leave, then the broker.
-stopOnSignals('chat', async (close) => {
-  await server.close(close);
-  await chat.shutdown();
-  await broker.close();
-});
+await startChat('deno', Deno.env);
