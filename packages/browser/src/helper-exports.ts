@@ -1,8 +1,14 @@
 /**
- * What both entries re-export from ReconnectingWebSocket and WebSocketStream besides the two
- * classes themselves, which each entry binds to its own WebSocket class (see native.ts and
- * node.ts). Runtime-neutral.
+ * What both entries re-export besides the WebSocket class and the two classes built on it,
+ * which each entry binds to its own WebSocket class (see native.ts and node.ts): CloseEvent,
+ * the WebSocket-like types, and what ReconnectingWebSocket and WebSocketStream come with.
+ * Runtime-neutral.
  */
+export {
+  CloseEvent,
+  type CloseEventConstructor,
+  type CloseEventInit,
+} from './close-event.js';
 export type { BackoffOptions } from './reconnect-backoff.js';
 export {
   ReconnectedEvent,
@@ -26,6 +32,15 @@ export {
   type ReconnectingWebSocketEventMap,
   type ReconnectingWebSocketOptions,
 } from './reconnecting-websocket.js';
+export type {
+  BinaryType,
+  WebSocketEventListener,
+  WebSocketLike,
+  WebSocketLikeConstructor,
+  WebSocketLikeEventMap,
+  WebSocketListenerOptions,
+  WebSocketSendData,
+} from './websocket-like.js';
 export {
   WebSocketCloseError,
   type WebSocketCloseInfo,

@@ -63,24 +63,10 @@ export const WebSocket: WebSocketLikeConstructor =
     : /* @__PURE__ */ missingWebSocket();
 export type WebSocket = WebSocketLike;
 
-export {
-  CloseEvent,
-  type CloseEventConstructor,
-  type CloseEventInit,
-} from './close-event.js';
 export * from './helper-exports.js';
 // ReconnectingWebSocket and WebSocketStream as they are: with no `defaultWebSocket` they use
 // `globalThis.WebSocket`, the class above without its wrapper (they never pass a third
 // argument), or say there is none. Not bound here, so a bundle that imports only them carries
 // neither the wrapper nor the stand-in.
 export { ReconnectingWebSocket } from './reconnecting-websocket.js';
-export type {
-  BinaryType,
-  WebSocketEventListener,
-  WebSocketLike,
-  WebSocketLikeConstructor,
-  WebSocketLikeEventMap,
-  WebSocketListenerOptions,
-  WebSocketSendData,
-} from './websocket-like.js';
 export { WebSocketStream } from './websocket-stream.js';

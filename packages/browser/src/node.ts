@@ -18,19 +18,5 @@ export class WebSocketStream extends WebSocketStreamBase {
   static override defaultWebSocket: WebSocketLikeConstructor | undefined = WebSocket;
 }
 
-export {
-  CloseEvent,
-  type CloseEventConstructor,
-  type CloseEventInit,
-} from './close-event.js';
 export * from './helper-exports.js';
 export { WebSocket, type WebSocketOptions } from './websocket.js';
-export type {
-  BinaryType,
-  WebSocketEventListener,
-  WebSocketLike,
-  WebSocketLikeConstructor,
-  WebSocketLikeEventMap,
-  WebSocketListenerOptions,
-  WebSocketSendData,
-} from './websocket-like.js';

@@ -4,8 +4,8 @@ import {
   type BackoffOptions,
   backoffDelay,
   DEFAULT_BACKOFF,
-  type ResolvedBackoff,
   MAX_TIMER_DELAY,
+  type ResolvedBackoff,
   resolveBackoff,
 } from './reconnect-backoff.js';
 import { checkCloseArguments } from './reconnect-close-arguments.js';
