@@ -10,6 +10,7 @@
 import { handshakeError, invalidArgument } from '../errors.js';
 import type { ExtensionElement } from '../extensions/extension.js';
 import {
+  type ClientRequestOptions,
   HandshakeResponseError,
   type NegotiatedHandshake,
   negotiatedFromResponse,
@@ -196,19 +197,11 @@ export function toH2RejectResponse(response: RejectResponse): H2RejectResponse {
   return { status: response.status, headers, body: response.body };
 }
 
-/** What a client puts in its extended CONNECT: the URL, subprotocols, Origin, extensions. */
-export interface H2ClientRequestOptions {
-  /** `ws:` or `wss:` (`http:` and `https:` are mapped to them). */
-  readonly url: URL | string;
-  /** Subprotocols to offer, most preferred first. */
-  readonly protocols?: string | readonly string[];
-  /** Extensions to offer, e.g. from the permessage-deflate module. */
-  readonly extensions?: readonly ExtensionElement[];
-  /** The `origin` header, sent by browser-like clients. */
-  readonly origin?: string;
-  /** More headers (cookies, authorization...). They may not replace handshake headers. */
-  readonly headers?: OutgoingHeaders;
-}
+/**
+ * What a client puts in its extended CONNECT: the URL, subprotocols, Origin, extensions and
+ * more headers, as for HTTP/1.1. No key: RFC 8441 §5 has no `Sec-WebSocket-Key`.
+ */
+export type H2ClientRequestOptions = Omit<ClientRequestOptions, 'randomBytes'>;
 
 /** An extended CONNECT request (RFC 8441 §4) as headers, ready for `session.request()`. */
 export interface H2ClientRequest {
