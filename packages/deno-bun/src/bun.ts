@@ -86,11 +86,13 @@ export interface BunWebSocketHandler {
   perMessageDeflate: boolean;
 }
 
-/** What `server.upgrade` stores in `ws.data`: the handshake's outcome, then the peer. */
-export interface ConnectionData {
-  /** @internal */ readonly init: PeerInit<unknown>;
-  /** @internal The peer, once Bun opened the connection. */ peer: Peer<unknown> | undefined;
-}
+/**
+ * What `server.upgrade` stores in `ws.data`: the adapter's peer itself, made when the upgrade
+ * is accepted and attached to its socket when Bun opens it. Opaque to applications. One object
+ * per connection rather than a holder of the handshake's outcome and then of the peer: at
+ * 10,000 idle connections every object counts (packages/bench, runtimes.mjs, idle memory).
+ */
+export type ConnectionData = object;
 
 interface BunGlobal {
   serve(options: {
@@ -183,8 +185,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
           this.#server?.publish(topic, payload, this.shouldCompress(payload, undefined)),
       }),
     };
-    const peerOf = (ws: BunServerWebSocket<ConnectionData>) =>
-      ws.data.peer as unknown as BunPeer<Data>;
+    const peerOf = (ws: BunServerWebSocket<ConnectionData>) => ws.data as BunPeer<Data>;
     this.websocket = {
       // Bun's limit closes an oversized message with 1009 before we see it.
       maxPayloadLength: Math.min(options.maxMessageSize, BUN_MAX_LIMIT),
@@ -202,8 +203,8 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       publishToSelf: false,
       perMessageDeflate: options.deflate !== undefined,
       open: (ws) => {
-        const peer = new BunPeer<Data>(ws.data.init as PeerInit<Data>, ws, this);
-        ws.data.peer = peer as unknown as Peer<unknown>;
+        const peer = peerOf(ws);
+        peer.attach(ws);
         this.peers.add(peer);
         this.monitor.add(peer);
         peer.dispatchOpen();
@@ -224,8 +225,8 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       drain: (ws) => peerOf(ws).onDrain(),
       close: (ws, code, reason) => {
         const peer = peerOf(ws);
-        if (peer === undefined) return;
-        this.peers.delete(peer);
+        // Only a peer Bun opened is known here (and has a socket to report on).
+        if (!this.peers.delete(peer)) return;
         this.monitor.delete(peer);
         peer.onClose(code, reason);
       },
@@ -278,17 +279,19 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
       // allows it), so the offer is removed from the request Bun reads.
       request.headers.delete('sec-websocket-protocol');
     }
-    const init: ConnectionData['init'] = {
-      id: this.#nextId(),
-      data: decision.data,
-      request: decision.request,
-      protocol: decision.protocol,
-      extensions:
-        this.options.deflate !== undefined && offersDeflate(request) ? BUN_DEFLATE_RESPONSE : '',
-    };
+    const peer = new BunPeer<Data>(
+      {
+        id: this.#nextId(),
+        data: decision.data,
+        request: decision.request,
+        protocol: decision.protocol,
+        extensions:
+          this.options.deflate !== undefined && offersDeflate(request) ? BUN_DEFLATE_RESPONSE : '',
+      },
+      this,
+    );
     this.#server = server;
-    const data: ConnectionData = { init, peer: undefined };
-    if (server.upgrade(request, { data, headers })) return undefined;
+    if (server.upgrade(request, { data: peer, headers })) return undefined;
     // Bun refused the handshake itself (a bad Sec-WebSocket-Key or version, say).
     return new Response('Bad WebSocket handshake', { status: 400 });
   }
@@ -334,7 +337,8 @@ class BunPeer<Data = unknown>
   extends BasePeer<Data, string | Uint8Array>
   implements Peer<Data>, Monitored
 {
-  readonly #ws: BunServerWebSocket<ConnectionData>;
+  /** Set by attach() when Bun opens the socket, before the application sees the peer. */
+  #ws!: BunServerWebSocket<ConnectionData>;
   readonly #adapter: BunAdapterImpl<Data>;
   #backpressured = false;
   /** Set when we dropped the peer, so the close hook can say why. */
@@ -349,14 +353,14 @@ class BunPeer<Data = unknown>
   #lastReceivedAt = Date.now();
   pingSentAt = 0;
 
-  constructor(
-    init: PeerInit<Data>,
-    ws: BunServerWebSocket<ConnectionData>,
-    adapter: BunAdapterImpl<Data>,
-  ) {
+  constructor(init: PeerInit<Data>, adapter: BunAdapterImpl<Data>) {
     super(init, adapter.context);
-    this.#ws = ws;
     this.#adapter = adapter;
+  }
+
+  /** @internal Bun opened the socket this peer was made for. */
+  attach(ws: BunServerWebSocket<ConnectionData>): void {
+    this.#ws = ws;
   }
 
   get bufferedAmount(): number {
