@@ -9,6 +9,8 @@ export interface SuiteData {
   user: string;
   /** Set while a `flood` command waits for the drain hook. */
   flooding: boolean;
+  /** `request.remoteAddress` as the upgrade hook read it, after an await. */
+  addressInUpgrade: string | null;
 }
 
 /** What the fixture provides to the hooks: the server-wide publish of its runtime. */
@@ -26,7 +28,13 @@ interface Command {
 }
 
 export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
-  const closes: Array<{ user: string; code: number; reason: string; wasClean: boolean }> = [];
+  const closes: Array<{
+    user: string;
+    code: number;
+    reason: string;
+    wasClean: boolean;
+    remoteAddress: string | null;
+  }> = [];
   const errors: Array<{ user: string; code: string; message: string }> = [];
   /** `late`: what each method did when called after the peer left, per user. */
   const lateOutcomes: Record<string, Record<string, string>> = {};
@@ -40,6 +48,7 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
     url: peer.request.url,
     origin: peer.request.origin ?? null,
     remoteAddress: peer.request.remoteAddress ?? null,
+    addressInUpgrade: peer.data.addressInUpgrade,
     testHeader: peer.request.headers.get('x-test'),
     protocols: peer.request.protocols,
     topics: [...peer.topics],
@@ -73,7 +82,11 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
       // An await before deciding: hooks may be async on every runtime.
       await Promise.resolve();
       return {
-        data: { user: query.get('user') ?? 'anonymous', flooding: false },
+        data: {
+          user: query.get('user') ?? 'anonymous',
+          flooding: false,
+          addressInUpgrade: request.remoteAddress ?? null,
+        },
         protocol: request.protocols.includes('chat.v2') ? 'chat.v2' : undefined,
         headers: { 'x-wskit-hello': 'world' },
       };
@@ -182,6 +195,7 @@ export function createSuiteHooks(server: SuiteServer): Hooks<SuiteData> {
         code: details.code,
         reason: details.reason,
         wasClean: details.wasClean,
+        remoteAddress: peer.request.remoteAddress ?? null,
       });
     },
   });

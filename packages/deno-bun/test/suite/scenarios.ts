@@ -106,6 +106,8 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
         protocols: ['chat.v1', 'chat.v2'],
         url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/\?user=ada&greet$/),
       });
+      // Read by the hook while the upgrade was pending, and from the open socket.
+      expect(peer.addressInUpgrade).toMatch(/127\.0\.0\.1/);
       expect(peer.remoteAddress).toMatch(/127\.0\.0\.1/);
       expect(typeof peer.id).toBe('string');
     });
@@ -209,6 +211,7 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
         code: 4001,
         reason: 'bye ✓',
         wasClean: true,
+        remoteAddress: expect.stringMatching(/127\.0\.0\.1/),
       });
 
       const closed = await connect();
