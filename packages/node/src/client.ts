@@ -27,6 +27,7 @@ import {
   nonNegative,
   type ResolvedConnectionOptions,
   resolveConnectionOptions,
+  timeoutOption,
 } from '@wskit/server';
 import { attemptHttp2Handshake } from './http2-client.js';
 import { NODE_PREFIX, type NodeDeflateOptions, resolveDeflateOption } from './options.js';
@@ -43,7 +44,7 @@ export interface ClientOptions extends ConnectionOptions {
   origin?: string;
   /** permessage-deflate (RFC 7692): offered by default, as browsers do. `false` to disable. */
   perMessageDeflate?: boolean | NodeDeflateOptions;
-  /** Time allowed for TCP, TLS, proxy and the HTTP upgrade together. 10 s. */
+  /** Time allowed for TCP, TLS, proxy and the HTTP upgrade together. 10 s; 0 or `Infinity`: no limit. */
   handshakeTimeout?: number;
   /** Cancels the connection attempt. */
   signal?: AbortSignal;
@@ -225,7 +226,7 @@ export async function openHandshake(
       maxBufferedAmount: DEFAULTS.clientMaxBufferedAmount,
     }),
     deflate: resolveDeflateOption(options.perMessageDeflate, true),
-    handshakeTimeout: nonNegative(
+    handshakeTimeout: timeoutOption(
       NODE_PREFIX,
       'handshakeTimeout',
       options.handshakeTimeout,

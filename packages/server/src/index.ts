@@ -40,6 +40,7 @@ export {
   deflateSettings,
   type HeartbeatOptions,
   HOOK_NAMES,
+  MAX_TIMER_DELAY,
   nonNegative,
   type OptionSpec,
   type OriginPolicy,
@@ -49,6 +50,7 @@ export {
   resolveServerOptions,
   SERVER_OPTION_NAMES,
   type ServerOptions,
+  timeoutOption,
 } from './options.js';
 export { byteLengthOver, checkTopic, payloadLength, toPayload } from './payload.js';
 export { type ClosablePeer, type CloseServerOptions, closeAllPeers } from './shutdown.js';

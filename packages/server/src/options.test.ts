@@ -5,6 +5,7 @@ import {
   checkOptionNames,
   DEFAULTS,
   deflateSettings,
+  MAX_TIMER_DELAY,
   type OptionSpec,
   resolveConnectionOptions,
   resolveServerOptions,
@@ -39,6 +40,30 @@ describe('resolveServerOptions: one definition of the server options for every a
     expect(DEFAULTS.maxMessageSize).toBe(DEFAULT_MAX_MESSAGE_SIZE);
     expect(resolveServerOptions(undefined, SPEC).maxBufferedAmount).toBe(
       DEFAULTS.maxBufferedAmount,
+    );
+  });
+
+  test('time options: Infinity and huge values wait as long as a timer can, never fire at once', () => {
+    // A timer asked for more than 2^31 − 1 ms fires after 1 ms on every runtime.
+    expect(MAX_TIMER_DELAY).toBe(2 ** 31 - 1);
+    const resolved = resolveServerOptions(
+      {
+        handshakeTimeout: Infinity,
+        closeTimeout: 2 ** 40,
+        idleTimeout: Infinity,
+        heartbeat: { interval: Infinity, timeout: Infinity },
+      },
+      SPEC,
+    );
+    expect(resolved).toMatchObject({
+      handshakeTimeout: MAX_TIMER_DELAY,
+      closeTimeout: MAX_TIMER_DELAY,
+      idleTimeout: MAX_TIMER_DELAY,
+      heartbeat: { interval: MAX_TIMER_DELAY, timeout: MAX_TIMER_DELAY },
+    });
+    expect(resolveServerOptions({ closeTimeout: 250 }, SPEC).closeTimeout).toBe(250);
+    expect(thrown(() => resolveServerOptions({ closeTimeout: -1 }, SPEC)).message).toMatch(
+      /closeTimeout must be a non-negative number/,
     );
   });
 

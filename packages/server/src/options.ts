@@ -40,7 +40,7 @@ export interface ConnectionOptions {
    * 16 MiB on a client (one connection, its own sender). `Infinity` disables.
    */
   maxBufferedAmount?: number;
-  /** How long to wait for the peer to finish the closing handshake, in ms. 5,000. */
+  /** How long to wait for the peer to finish the closing handshake, in ms. 5,000. `Infinity`: no limit. */
   closeTimeout?: number;
   /** Ping the peer after this many ms without traffic and drop it if no pong follows. */
   heartbeat?: HeartbeatOptions | false;
@@ -62,7 +62,10 @@ export interface ServerOptions<Data = unknown> extends ConnectionOptions {
    * against Cross-Site WebSocket Hijacking (RFC 6455 §10.2). Default: any origin.
    */
   allowedOrigins?: OriginPolicy;
-  /** Time allowed from the upgrade request to the 101, including the upgrade hook. 10 s. */
+  /**
+   * Time allowed from the upgrade request to the 101, including the upgrade hook. 10 s.
+   * 0 or `Infinity`: no limit of ours.
+   */
   handshakeTimeout?: number;
   /** Keep the set of connected peers. Default true. */
   clientTracking?: boolean;
@@ -272,7 +275,7 @@ export function resolveServerOptions<Data>(
     hooks,
     selectProtocol: options.selectProtocol,
     allowedOrigins: origins,
-    handshakeTimeout: nonNegative(
+    handshakeTimeout: timeoutOption(
       prefix,
       'handshakeTimeout',
       options.handshakeTimeout,
@@ -308,13 +311,13 @@ export function resolveConnectionOptions(
     checkOptionNames(heartbeatOption, ['interval', 'timeout'], prefix, 'heartbeat.');
     const fallback = heartbeatDefault === false ? DEFAULTS.heartbeat : heartbeatDefault;
     heartbeat = {
-      interval: positive(
+      interval: positiveTimeout(
         prefix,
         'heartbeat.interval',
         heartbeatOption.interval,
         fallback.interval ?? DEFAULTS.heartbeat.interval,
       ),
-      timeout: positive(
+      timeout: positiveTimeout(
         prefix,
         'heartbeat.timeout',
         heartbeatOption.timeout,
@@ -331,14 +334,39 @@ export function resolveConnectionOptions(
       options.maxBufferedAmount,
       defaults.maxBufferedAmount,
     ),
-    closeTimeout: nonNegative(prefix, 'closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
+    closeTimeout: timeoutOption(
+      prefix,
+      'closeTimeout',
+      options.closeTimeout,
+      DEFAULTS.closeTimeout,
+    ),
     heartbeat,
-    idleTimeout: nonNegative(prefix, 'idleTimeout', options.idleTimeout, DEFAULTS.idleTimeout),
+    idleTimeout: timeoutOption(prefix, 'idleTimeout', options.idleTimeout, DEFAULTS.idleTimeout),
   };
 }
 
 /** The connection option names, for adapters (a client) that accept only these. */
 export const CONNECTION_OPTIONS: readonly string[] = CONNECTION_OPTION_NAMES;
+
+/**
+ * The longest delay a timer can wait: runtimes count it in a signed 32-bit integer of ms and
+ * fire a longer one at once (Node warns TimeoutOverflowWarning and waits 1 ms).
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * A time option in ms: a number >= 0 (`Infinity` for no limit), or `fallback` when absent;
+ * throws naming it. Capped at MAX_TIMER_DELAY (24.8 days, which never comes in practice), so
+ * that `Infinity` or a huge value waits instead of firing at once.
+ */
+export function timeoutOption(
+  prefix: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+): number {
+  return Math.min(nonNegative(prefix, name, value, fallback), MAX_TIMER_DELAY);
+}
 
 /** An option that must be a number >= 0, or `fallback` when absent; throws naming it. */
 export function nonNegative(
@@ -357,8 +385,9 @@ export function nonNegative(
   return value;
 }
 
-function positive(prefix: string, name: string, value: unknown, fallback: number): number {
-  const result = nonNegative(prefix, name, value, fallback);
+/** A time option (see timeoutOption) that must be greater than 0. */
+function positiveTimeout(prefix: string, name: string, value: unknown, fallback: number): number {
+  const result = timeoutOption(prefix, name, value, fallback);
   if (result === 0) throw prefixedError(prefix, `option ${name} must be greater than 0`);
   return result;
 }

@@ -1,4 +1,5 @@
 import { CloseCode, PeerState } from '@wskit/core';
+import { MAX_TIMER_DELAY } from './options.js';
 
 /** How a server shuts down: the close code and reason sent, and how long to wait. */
 export interface CloseServerOptions {
@@ -52,7 +53,8 @@ export async function closeAllPeers<Peer extends ClosablePeer>(
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    // A timeout of Infinity (or past what a timer can count) waits instead of firing at once.
+    timer = setTimeout(() => resolve(false), Math.min(ms, MAX_TIMER_DELAY));
   });
   try {
     return await Promise.race([promise.then(() => true as const), timedOut]);
