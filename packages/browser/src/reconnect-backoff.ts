@@ -5,6 +5,7 @@
 
 import { numberOptions } from './option-names.js';
 
+/** How long `ReconnectingWebSocket` waits before each retry (all in ms). */
 export interface BackoffOptions {
   /** Base delay before the first retry, in ms. Default 1000. */
   initialDelay?: number;

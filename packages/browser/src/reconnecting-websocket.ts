@@ -77,6 +77,11 @@ export interface ReconnectCloseInfo {
   readonly error: unknown;
 }
 
+/**
+ * Options of `ReconnectingWebSocket`: the backoff between attempts, when to give up, the
+ * connect timeout, the queue of sends made while disconnected, the heartbeat. Unknown names
+ * throw a TypeError naming them.
+ */
 export interface ReconnectingWebSocketOptions extends BackoffOptions {
   /**
    * The WebSocket class to use. Default: the class's static `defaultWebSocket` (bound by the
