@@ -526,5 +526,9 @@ export function serve<Data = unknown>(options: BunServeOptions<Data>): BunServer
     },
     websocket: adapter.websocket,
   });
-  return serverHandle(server, server, adapter, () => server.stop(true));
+  return serverHandle(server, server, adapter, {
+    // stop(false) stops listening and leaves open connections (WebSockets included) alone.
+    stopListening: () => server.stop(false),
+    finish: () => server.stop(true),
+  });
 }

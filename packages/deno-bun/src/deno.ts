@@ -488,5 +488,12 @@ export function serve<Data = unknown>(options: DenoServeOptions<Data>): DenoServ
       return fetch !== undefined ? fetch(request, info) : upgradeRequired();
     },
   );
-  return serverHandle(server, server.addr, adapter, () => server.shutdown());
+  return serverHandle(server, server.addr, adapter, {
+    // Deno has no way to stop listening alone: shutdown() also closes every WebSocket itself
+    // (1001, without waiting for the peer), which would replace our close code and cut the
+    // closing handshakes. So Deno listens until its peers have closed; meanwhile an upgrade
+    // is refused (503) and other requests still reach `fetch`.
+    stopListening: () => undefined,
+    finish: () => server.shutdown(),
+  });
 }

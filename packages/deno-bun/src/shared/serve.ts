@@ -31,15 +31,28 @@ export function splitServeOptions<Options extends ListenOptions<unknown>>(
   return { listen: { port, hostname, fetch: fetch as Options['fetch'] }, adapterOptions };
 }
 
+/** How serve() stops its runtime's server: listening first, then everything. */
+export interface ServerStop {
+  /**
+   * Stops accepting connections and lets open ones go on; the promise settles once the
+   * server is fully stopped (or at once if `finish` does that).
+   */
+  stopListening(): Promise<void> | void;
+  /** Stops what is left, after every peer closed or was cut off. */
+  finish(): Promise<void> | void;
+}
+
 /**
  * The handle serve() returns on every runtime: the address, the adapter's controls, and a
- * close that shuts the WebSocket side down gracefully before stopping the HTTP server.
+ * close that first stops listening (as @wskit/node does: a page reconnecting during a rolling
+ * restart must reach another process, not be refused by this one), then shuts the WebSocket
+ * side down gracefully, then stops the HTTP server.
  */
 export function serverHandle<Data, Server>(
   server: Server,
   address: { port: number; hostname: string },
   adapter: AdapterControls<Data>,
-  stopServer: () => Promise<void> | void,
+  stop: ServerStop,
 ): ServerHandle<Data> & { readonly server: Server } {
   const { port, hostname } = address;
   let closing: Promise<void> | undefined;
@@ -53,8 +66,10 @@ export function serverHandle<Data, Server>(
     subscriberCount: (topic) => adapter.subscriberCount(topic),
     close(closeOptions) {
       closing ??= (async () => {
+        const stopped = stop.stopListening();
         await adapter.close(closeOptions);
-        await stopServer();
+        await stop.finish();
+        await stopped;
       })();
       return closing;
     },
