@@ -1,15 +1,21 @@
 // Where the memory of the deflate-memory scenario goes, step by step, for one server:
 //
 //   node deflate-steps.mjs [--impl wskit|ws] [--module PATH] [--plain] [--messages 4] [--count 1000]
+//                          [--server-env NAME=VALUE]...
 //
 // Opens `count` connections (compressed unless --plain), has each send `messages` 16 KiB text
 // messages at once and waits for the echoes, waits 11 s, then does the same again on the same
 // connections; prints the server's RSS, live JS heap + external memory and ArrayBuffers per
 // connection after each step (after a full GC). `--module`: another build of @wskit/node (a
-// dist/index.js), as run.mjs --candidate. Same processes and pinning as run.mjs.
+// dist/index.js), as run.mjs --candidate. `--server-env`: an environment variable for the
+// server process only (repeatable), e.g. MALLOC_ARENA_MAX=1 to try glibc tunables. Also prints
+// where the RSS lies (smaps.mjs): glibc's main arena, its thread arenas (zlib runs on libuv's
+// thread pool), other anonymous memory (V8's heap among it). Same processes and pinning as
+// run.mjs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesChild } from './child.mjs';
+import { residentByKind } from './smaps.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -23,12 +29,20 @@ const deflate = !args.includes('--plain');
 const messages = Number(optionValue('--messages', 4));
 const count = Number(optionValue('--count', 1000));
 const REST_MS = 11_000;
+const serverEnv = {};
+for (const [index, arg] of args.entries()) {
+  if (arg !== '--server-env') continue;
+  const [name, ...value] = (args[index + 1] ?? '').split('=');
+  if (name === '' || value.length === 0) throw new Error('--server-env needs NAME=VALUE');
+  serverEnv[name] = value.join('=');
+}
+if (module !== undefined) serverEnv.WSKIT_MODULE = module;
 
 const server = new JsonLinesChild(
   0,
   process.execPath,
   ['--expose-gc', 'server.mjs', '--impl', impl, ...(deflate ? ['--deflate'] : [])],
-  { cwd: here, env: module === undefined ? {} : { WSKIT_MODULE: module }, stderr: 'inherit' },
+  { cwd: here, env: serverEnv, stderr: 'inherit' },
 );
 const { port } = await server.next();
 const load = new JsonLinesChild(1, process.execPath, ['load.mjs'], {
@@ -38,18 +52,30 @@ const load = new JsonLinesChild(1, process.execPath, ['load.mjs'], {
 await load.next();
 
 const base = await server.request('memory');
+const baseKinds = residentByKind(server.pid);
 const kib = (bytes) => `${(bytes / count / 1024).toFixed(1)} KiB`.padStart(10);
 async function show(step) {
   const now = await server.request('memory');
+  const kinds = residentByKind(server.pid);
+  const where =
+    kinds === undefined || baseKinds === undefined
+      ? ''
+      : `   (main arena ${kib(kinds.mainArena - baseKinds.mainArena)}, thread arenas ${kib(
+          kinds.threadArenas - baseKinds.threadArenas,
+        )}, other anonymous ${kib(kinds.otherAnonymous - baseKinds.otherAnonymous)})`;
   console.log(
     `${step.padEnd(16)} RSS ${kib(now.rss - base.rss)}   heap + external ${kib(
       now.heapUsed + now.external - base.heapUsed - base.external,
-    )}   ArrayBuffers ${kib(now.arrayBuffers - base.arrayBuffers)}   per connection`,
+    )}   ArrayBuffers ${kib(now.arrayBuffers - base.arrayBuffers)}   per connection${where}`,
   );
 }
 
+const envNote = Object.entries(serverEnv)
+  .filter(([name]) => name !== 'WSKIT_MODULE')
+  .map(([name, value]) => ` ${name}=${value}`)
+  .join('');
 console.log(
-  `${impl}${module === undefined ? '' : ` (${module})`}, ${count} ${deflate ? 'compressed' : 'uncompressed'} connections, ${messages} x 16 KiB each`,
+  `${impl}${module === undefined ? '' : ` (${module})`}${envNote}, ${count} ${deflate ? 'compressed' : 'uncompressed'} connections, ${messages} x 16 KiB each`,
 );
 await load.request('open', { port, count, deflate });
 await show('opened');

@@ -9,6 +9,8 @@
 //   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
 //   node run.mjs --json FILE             also write the raw results as JSON
 //   node run.mjs --candidate A.js,B.js   also run patched builds of @wskit/node (A/B)
+//   node run.mjs --server-env NAME=VALUE an environment variable for every server process
+//                                        (repeatable; e.g. MALLOC_ARENA_MAX=1, glibc tunables)
 //   node run.mjs --charts DIR            where the SVG charts go (default: charts/ here, none
 //                                        with --quick; --charts none writes none)
 //
@@ -90,6 +92,14 @@ for (const file of optionValue('--candidate')?.split(',') ?? []) {
     env: { WSKIT_MODULE: resolvePath(file) },
   });
 }
+/** --server-env NAME=VALUE, for the server processes only (never the load generator). */
+const serverEnv = {};
+for (const [index, arg] of args.entries()) {
+  if (arg !== '--server-env') continue;
+  const [name, ...value] = (args[index + 1] ?? '').split('=');
+  if (name === '' || value.length === 0) throw new Error('--server-env needs NAME=VALUE');
+  serverEnv[name] = value.join('=');
+}
 const selectedImpls = optionValue('--impl')?.split(',') ?? IMPLS.map((entry) => entry.name);
 const impls = IMPLS.filter((entry) => selectedImpls.includes(entry.name));
 
@@ -123,7 +133,7 @@ async function withPair(entry, serverFlags, body) {
     0,
     process.execPath,
     [...nodeFlags, resolvePath(here, 'server.mjs'), '--impl', entry.impl, ...serverFlags],
-    { cwd: here, env: entry.env, stderr: 'inherit' },
+    { cwd: here, env: { ...serverEnv, ...entry.env }, stderr: 'inherit' },
   );
   const ready = await server.next();
   if (entry.name === 'ws+bufferutil' && !ready.bufferutil) {

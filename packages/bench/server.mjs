@@ -39,12 +39,9 @@ if (impl === 'wskit') {
   // 'hooks' (the shared hooks API) or 'ws' (the ws-shaped surface, @wskit/node/ws).
   const modulePath = process.env.WSKIT_MODULE;
   const api = process.env.WSKIT_API ?? 'events';
+  const moduleUrl = modulePath !== undefined ? pathToFileURL(modulePath).href : '@wskit/node';
   const { WebSocketServer } = await import(
-    modulePath !== undefined
-      ? pathToFileURL(modulePath).href
-      : api === 'ws'
-        ? '@wskit/node/ws'
-        : '@wskit/node'
+    modulePath === undefined && api === 'ws' ? '@wskit/node/ws' : moduleUrl
   );
   const hooks =
     api !== 'hooks'
@@ -65,7 +62,10 @@ if (impl === 'wskit') {
   // WSKIT_MODE: 'standalone' (the default: { port }, our own accept path), 'server' (attached
   // to an http.Server: { server }) or 'noServer' (handleUpgrade from the http 'upgrade' event).
   const mode = process.env.WSKIT_MODE ?? 'standalone';
-  const common = { perMessageDeflate: deflate, ...(hooks === undefined ? {} : { hooks }) };
+  const common = {
+    perMessageDeflate: deflate && deflateOptions(await import(moduleUrl)),
+    ...(hooks === undefined ? {} : { hooks }),
+  };
   let server;
   if (mode === 'standalone') {
     server = new WebSocketServer({ port: 0, host: '127.0.0.1', ...common });
@@ -228,6 +228,20 @@ if (impl === 'wskit') {
 }
 
 function noop() {}
+
+/**
+ * WSKIT_DEFLATE (experiments, e.g. `deflate-steps.mjs --server-env WSKIT_DEFLATE=...`): JSON
+ * of `perMessageDeflate` options for @wskit/node instead of `true`; `"streamPool": [capacity,
+ * idleMs]` becomes a `LiveStreamPool` of the build under test.
+ */
+function deflateOptions({ LiveStreamPool }) {
+  const json = process.env.WSKIT_DEFLATE;
+  if (json === undefined) return true;
+  const options = JSON.parse(json);
+  if (Array.isArray(options.streamPool))
+    options.streamPool = new LiveStreamPool(...options.streamPool);
+  return options;
+}
 
 /** The floor's 'data' listener, shared (no closure per socket): `this` is the socket. */
 function echoBack(chunk) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -20,6 +21,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LiveStreamPool } from './live-stream-pool.js';
 import {
   createZlibCodec,
+  DEFAULT_DEFLATE_CHUNK_SIZE,
   DEFAULT_ZLIB_CONCURRENCY,
   ZLIB_IDLE_MS,
   zlibLimiter,
@@ -410,6 +412,36 @@ describe('createZlibCodec: interop with ws', () => {
       }
     },
   );
+});
+
+describe('createZlibCodec: output longer than the compressor chunk (DEFAULT_DEFLATE_CHUNK_SIZE)', () => {
+  test('a message compressing to several chunks reaches ws whole, and the next one still refers back', async () => {
+    const { ws, ours } = withWsClient({});
+    try {
+      // Random bytes do not compress: the output is longer than several 4 KiB chunks.
+      const incompressible = randomBytes(5 * DEFAULT_DEFLATE_CHUNK_SIZE);
+      const compressed = await ours.compress(incompressible);
+      expect(compressed.length).toBeGreaterThan(4 * DEFAULT_DEFLATE_CHUNK_SIZE);
+      expect(await wsCall(ws, 'decompress', compressed)).toEqual(incompressible);
+      // With context takeover the window now ends with those bytes: repeating its tail
+      // compresses to a back reference that ws resolves against what it inflated.
+      const tail = incompressible.subarray(incompressible.length - 1000);
+      const repeated = await ours.compress(tail);
+      expect(repeated.length).toBeLessThan(100);
+      expect(await wsCall(ws, 'decompress', repeated)).toEqual(tail);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('a short compressed message keeps a 4 KiB output buffer alive, not the 16 KiB default of Node', async () => {
+    const { server } = codecPair();
+    const compressed = await server.compress(chatMessage(1));
+    expect(compressed.length).toBeLessThan(DEFAULT_DEFLATE_CHUNK_SIZE);
+    // The result is a view into the compressor's output buffer (see createZlibCodec).
+    expect(compressed.buffer.byteLength).toBe(DEFAULT_DEFLATE_CHUNK_SIZE);
+    expect(inflateAlone(compressed)).toEqual(Buffer.from(chatMessage(1)));
+  });
 });
 
 describe('createZlibCodec: idle streams are freed, their window kept (ZLIB_IDLE_MS)', () => {
