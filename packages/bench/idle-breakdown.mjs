@@ -4,7 +4,7 @@
 // malloc, other anonymous memory, file-backed), and V8's committed and used bytes per space.
 // RSS that V8 does not account for (committed heap) is native memory: malloc and libuv.
 //
-//   node idle-breakdown.mjs [--impl wskit,ws,floor] [--count 10000] [--warmup 0]
+//   node idle-breakdown.mjs [--impl wskit,ws,floor] [--count 10000] [--warmup 0] [--repeat 1]
 //     [--env NAME=VALUE,...]
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -22,6 +22,8 @@ const impls = optionValue('--impl', 'wskit,ws,floor').split(',');
 const count = Number(optionValue('--count', 10_000));
 /** Connections opened and closed before the first sample: code paged in once is not counted. */
 const warmup = Number(optionValue('--warmup', 0));
+/** Runs per implementation, taking turns; each figure is the median of the runs. */
+const repeat = Number(optionValue('--repeat', 1));
 const env = Object.fromEntries(
   (optionValue('--env', '') || '')
     .split(',')
@@ -51,8 +53,27 @@ async function sample(server) {
   return { ...memory, kinds: residentByKind(server.pid) };
 }
 
-const rows = new Map();
-for (const impl of impls) {
+const runs = new Map(impls.map((impl) => [impl, []]));
+for (let run = 0; run < repeat; run++) {
+  for (const impl of impls) runs.get(impl).push(await measure(impl));
+}
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+const rows = new Map(
+  impls.map((impl) => {
+    const all = runs.get(impl);
+    return [
+      impl,
+      Object.fromEntries(
+        Object.keys(all[0]).map((key) => [key, median(all.map((row) => row[key]))]),
+      ),
+    ];
+  }),
+);
+
+async function measure(impl) {
   const [name, flavour] = impl.split(':');
   const serverEnv = { ...env, ...(flavour === undefined ? {} : { WSKIT_API: flavour }) };
   const server = new JsonLinesChild(
@@ -75,7 +96,7 @@ for (const impl of impls) {
   await sleep(500);
   const after = await sample(server);
   if (after.clients !== count) throw new Error(`${impl}: ${after.clients} clients, not ${count}`);
-  const per = (a, b) => ((a - b) / count).toFixed(0);
+  const per = (a, b) => Math.round((a - b) / count);
   const row = {
     rss: per(after.rss, before.rss),
     'rss brk': per(after.kinds.brk, before.kinds.brk),
@@ -95,13 +116,15 @@ for (const impl of impls) {
     row[`${space} resident`] = per(a.physical, b.physical);
     row[`${space} used`] = per(a.used, b.used);
   }
-  rows.set(impl, row);
   await load.stop();
   await server.stop();
+  return row;
 }
 
 const names = [...rows.keys()];
-console.log(`bytes per idle connection at ${count} (after - before) / ${count}`);
+console.log(
+  `bytes per idle connection at ${count} (after - before) / ${count}, median of ${repeat}`,
+);
 console.log(['what'.padEnd(32), ...names.map((name) => name.padStart(12))].join(''));
 for (const key of Object.keys(rows.get(names[0]))) {
   const values = names.map((name) => String(rows.get(name)[key] ?? '').padStart(12));

@@ -15,6 +15,8 @@ export interface Http2RequestSource {
   readonly socket: { readonly remoteAddress?: string | undefined } | undefined;
 }
 
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** Joins raw header lines; HTTP forbids a bare LF in names and values, so it separates them. */
 const SEPARATOR = '\n';
 
@@ -46,7 +48,8 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     protocols: readonly string[],
     origin: string | undefined,
   ) {
-    this.protocols = protocols;
+    // Most clients offer no subprotocol: one shared empty list, not an array per connection.
+    this.protocols = protocols.length === 0 ? NO_PROTOCOLS : protocols;
     this.origin = origin;
     this.#socket = request.socket;
     if (request instanceof HeadRequest) {
