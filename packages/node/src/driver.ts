@@ -102,22 +102,44 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   #options!: ResolvedConnectionOptions;
   #monitor!: LivenessMonitor;
 
-  #codec: PerMessageCodec | undefined;
-  /** Only read with a codec; a small integer, not a boxed number per connection. */
-  #compressThreshold = 0;
+  /** permessage-deflate's state, only on connections that negotiated it (idle memory). */
+  #deflate: DeflateState | undefined;
   /** The booleans below, one bit each: one field instead of six (idle memory). */
   #flags = 0;
-  #heldEvents: Array<() => void> | undefined;
-  /** Messages being compressed: their places are reserved in the core's output queue. */
-  #compressing = 0;
-  #compressingBytes = 0;
-  /** Send callbacks of messages queued behind a compression, called once all are written. */
-  #deferredCallbacks: SendCallback[] | undefined;
 
   #pendingHead: Uint8Array | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   lastReceivedAt = Date.now();
   pingSentAt = 0;
+
+  // permessage-deflate's state (see DeflateState); without deflate nothing is compressing.
+  get #codec(): PerMessageCodec | undefined {
+    return this.#deflate?.codec;
+  }
+  get #compressing(): number {
+    return this.#deflate?.compressing ?? 0;
+  }
+  set #compressing(value: number) {
+    (this.#deflate as DeflateState).compressing = value;
+  }
+  get #compressingBytes(): number {
+    return this.#deflate?.compressingBytes ?? 0;
+  }
+  set #compressingBytes(value: number) {
+    (this.#deflate as DeflateState).compressingBytes = value;
+  }
+  get #deferredCallbacks(): SendCallback[] | undefined {
+    return this.#deflate?.deferredCallbacks;
+  }
+  set #deferredCallbacks(value: SendCallback[] | undefined) {
+    (this.#deflate as DeflateState).deferredCallbacks = value;
+  }
+  get #heldEvents(): Array<() => void> | undefined {
+    return this.#deflate?.heldEvents;
+  }
+  set #heldEvents(value: Array<() => void> | undefined) {
+    (this.#deflate as DeflateState).heldEvents = value;
+  }
 
   /** A connection attempt that never opened: CLOSED instead of CONNECTING. */
   get #abandoned(): boolean {
@@ -188,8 +210,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     this.#socket = init.socket;
     this.#options = init.options;
     this.#monitor = init.monitor;
-    this.#codec = init.deflate?.codec;
-    this.#compressThreshold = init.deflate?.negotiated.threshold ?? 0;
+    if (init.deflate !== undefined) this.#deflate = new DeflateState(init.deflate);
     const handler = Object.create(SocketDriver.#handlerPrototype) as CoreHandler;
     handler.driver = this;
     this.#connection = new Connection({
@@ -320,7 +341,8 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       return;
     }
     const size = typeof payload === 'string' ? payload.length : payload.byteLength;
-    if (this.#codec !== undefined && (compress ?? size >= this.#compressThreshold)) {
+    const deflate = this.#deflate;
+    if (deflate !== undefined && (compress ?? size >= deflate.threshold)) {
       this.#sendCompressed(payload, isBinary, size, callback);
       return;
     }
@@ -705,13 +727,35 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   #failDeferredCallbacks(): void {
     const callbacks = this.#deferredCallbacks;
-    this.#deferredCallbacks = undefined;
     if (callbacks === undefined) return;
+    this.#deferredCallbacks = undefined;
     const error = new WebSocketError(
       'WS_ERR_INVALID_STATE',
       'the connection closed before the message was sent',
     );
     for (const callback of callbacks) process.nextTick(callback, error);
+  }
+}
+
+/**
+ * permessage-deflate's per-connection state (RFC 7692), in one object made only when the
+ * extension was negotiated: a connection without it carries one empty field instead of six.
+ */
+class DeflateState {
+  readonly codec: PerMessageCodec;
+  /** Messages from this size on are compressed unless the send says otherwise. */
+  readonly threshold: number;
+  /** Messages being compressed: their places are reserved in the core's output queue. */
+  compressing = 0;
+  compressingBytes = 0;
+  /** Send callbacks of messages queued behind a compression, called once all are written. */
+  deferredCallbacks: SendCallback[] | undefined;
+  /** Inbound events held while a message inflates, delivered after it in wire order. */
+  heldEvents: Array<() => void> | undefined;
+
+  constructor(deflate: NonNullable<DriverInit['deflate']>) {
+    this.codec = deflate.codec;
+    this.threshold = deflate.negotiated.threshold;
   }
 }
 
