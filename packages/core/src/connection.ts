@@ -113,6 +113,8 @@ const MESSAGE_IS_BINARY = 64;
 const MESSAGE_COMPRESSED = 128;
 const VALIDATE_TEXT = 256;
 const SENDING_FRAGMENTED = 512;
+const PER_MESSAGE_COMPRESSION = 1024;
+const AUTO_PONG = 2048;
 
 /**
  * One side of an open WebSocket connection as a sans-I/O state machine (RFC 6455 §5-§7).
@@ -126,10 +128,8 @@ const SENDING_FRAGMENTED = 512;
  * through `onError`.
  */
 export class Connection implements FrameSink {
-  readonly role: 'client' | 'server';
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
-  readonly perMessageCompression: boolean;
 
   readonly #handler: ConnectionHandler;
   /**
@@ -137,15 +137,13 @@ export class Connection implements FrameSink {
    * handshake (an idle one) holds no parser (152 bytes each, packages/node/README.md budget).
    */
   #parser: FrameParser | undefined;
-  readonly #autoPong: boolean;
   readonly #masks: MaskSource | undefined;
-  readonly #isUtf8: (bytes: Uint8Array) => boolean;
   readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
   #state: ConnectionState = 'open';
   /**
    * The connection's booleans, one bit each (the constants below the class): one field
-   * instead of ten at 10,000 idle connections (packages/node/README.md budget).
+   * instead of twelve at 10,000 idle connections (packages/node/README.md budget).
    */
   #flags = 0;
   // Per-connection state is created on first use: at 10,000 idle connections every empty
@@ -231,6 +229,20 @@ export class Connection implements FrameSink {
     this.#setFlag(SENDING_FRAGMENTED, value);
   }
 
+  get role(): 'client' | 'server' {
+    return this.#masks === undefined ? 'server' : 'client';
+  }
+
+  /** True when permessage-deflate (or another RSV1 extension) was negotiated. */
+  get perMessageCompression(): boolean {
+    return (this.#flags & PER_MESSAGE_COMPRESSION) !== 0;
+  }
+
+  /** Pings are answered with pongs automatically (RFC 6455 §5.5.2). */
+  get #autoPong(): boolean {
+    return (this.#flags & AUTO_PONG) !== 0;
+  }
+
   #setFlag(flag: number, value: boolean): void {
     this.#flags = value ? this.#flags | flag : this.#flags & ~flag;
   }
@@ -248,14 +260,12 @@ export class Connection implements FrameSink {
       DEFAULT_MAX_MESSAGE_SIZE,
     );
     this.maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.maxMessageSize);
-    this.role = options.role;
-    this.perMessageCompression = options.perMessageCompression === true;
+    this.#setFlag(PER_MESSAGE_COMPRESSION, options.perMessageCompression === true);
     this.#handler = options.handler;
-    this.#autoPong = options.autoPong !== false;
+    this.#setFlag(AUTO_PONG, options.autoPong !== false);
     this.#nativeIsUtf8 = options.isUtf8;
-    this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
-    // §5.3: only the client masks.
-    this.#masks = this.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
+    // §5.3: only the client masks (and so its mask source also says which side this is).
+    this.#masks = options.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
     this.#allocate = options.allocate;
   }
 
@@ -478,7 +488,8 @@ export class Connection implements FrameSink {
   }
 
   #isValidText(data: Uint8Array): boolean {
-    return data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : this.#isUtf8(data);
+    const native = this.#nativeIsUtf8;
+    return native === undefined || data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : native(data);
   }
 
   /** FrameSink: called by the parser only, never by a driver. */
