@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 const args = process.argv.slice(2);
 const impl = optionValue('--impl');
@@ -198,7 +199,11 @@ if (impl === 'wskit') {
       echo.call(this, chunk);
     }
   }
+  // FLOOR_GARBAGE=N: about N bytes of short-lived arrays made per handshake (allocated, not
+  // kept): what the young generation's garbage alone costs in idle RSS (idle-breakdown.mjs).
+  const garbage = Number(process.env.FLOOR_GARBAGE ?? 0);
   function onUpgrade() {
+    for (let made = 0; made < garbage; made += 64) globalThis.floorGarbage = new Array(6);
     this.write(switching);
     this.on('data', onFrames);
   }
@@ -278,11 +283,45 @@ async function collectGarbage() {
   }
 }
 
+/**
+ * Bytes allocated on the V8 heap since the start, estimated from the GCs a GCProfiler saw:
+ * what each GC found in use beyond what the previous one left, plus the growth since the last.
+ */
+let allocated = 0;
+let usedAfterLast = getHeapStatistics().used_heap_size;
+let profiler = new GCProfiler();
+profiler.start();
+function allocatedSoFar() {
+  for (const { beforeGC, afterGC } of profiler.stop().statistics) {
+    allocated += beforeGC.heapStatistics.usedHeapSize - usedAfterLast;
+    usedAfterLast = afterGC.heapStatistics.usedHeapSize;
+  }
+  const used = getHeapStatistics().used_heap_size;
+  allocated += used - usedAfterLast;
+  usedAfterLast = used;
+  profiler = new GCProfiler();
+  profiler.start();
+  return allocated;
+}
+
 const commands = {
   async memory() {
+    const allocatedBefore = allocatedSoFar();
     await collectGarbage();
     return {
       ...process.memoryUsage(),
+      allocated: allocatedBefore,
+      // Committed, used and resident bytes of each V8 space (idle-breakdown.mjs).
+      spaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((space) => [
+          space.space_name,
+          {
+            size: space.space_size,
+            used: space.space_used_size,
+            physical: space.physical_space_size,
+          },
+        ]),
+      ),
       clients: clientCount(),
       gc: typeof global.gc === 'function',
     };

@@ -102,6 +102,20 @@ const NATIVE_UTF8_MIN = 32;
 
 const EMPTY = new Uint8Array(0);
 
+// Connection's flags (#flags).
+const CLOSE_SENT = 1;
+const CLOSE_RECEIVED = 2;
+const FAILED = 4;
+const TRANSPORT_CLOSE_REQUESTED = 8;
+const FRAME_IS_WHOLE_MESSAGE = 16;
+const MESSAGE_IN_PROGRESS = 32;
+const MESSAGE_IS_BINARY = 64;
+const MESSAGE_COMPRESSED = 128;
+const VALIDATE_TEXT = 256;
+const SENDING_FRAGMENTED = 512;
+const PER_MESSAGE_COMPRESSION = 1024;
+const AUTO_PONG = 2048;
+
 /**
  * One side of an open WebSocket connection as a sans-I/O state machine (RFC 6455 §5-§7).
  *
@@ -114,29 +128,30 @@ const EMPTY = new Uint8Array(0);
  * through `onError`.
  */
 export class Connection implements FrameSink {
-  readonly role: 'client' | 'server';
   readonly maxMessageSize: number;
   readonly maxFrameSize: number;
-  readonly perMessageCompression: boolean;
 
   readonly #handler: ConnectionHandler;
-  readonly #parser: FrameParser;
-  readonly #autoPong: boolean;
+  /**
+   * Made when the first bytes arrive: a connection that has received nothing since the
+   * handshake (an idle one) holds no parser (152 bytes each, packages/node/README.md budget).
+   */
+  #parser: FrameParser | undefined;
   readonly #masks: MaskSource | undefined;
-  readonly #isUtf8: (bytes: Uint8Array) => boolean;
   readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
   #state: ConnectionState = 'open';
+  /**
+   * The connection's booleans, one bit each (the constants below the class): one field
+   * instead of twelve at 10,000 idle connections (packages/node/README.md budget).
+   */
+  #flags = 0;
   // Per-connection state is created on first use: at 10,000 idle connections every empty
   // array and buffer object counts (packages/node/README.md, per-connection memory budget).
   #output: Array<Uint8Array | OutputSlot> | undefined;
   #outputBytes = 0;
   /** Reserved slots still in the output queue (output stops at an unfilled one). */
   #slotsQueued = 0;
-  #closeSent = false;
-  #closeReceived = false;
-  #failed = false;
-  #transportCloseRequested = false;
   #receivedCloseCode: number = CloseCode.NO_STATUS_RECEIVED;
   #receivedCloseReason = '';
   #sentCloseCode: number | undefined;
@@ -144,21 +159,93 @@ export class Connection implements FrameSink {
   // Receive side: the frame being read and the message being reassembled.
   #frameOpcode = 0;
   #frameLength = 0;
-  /** The current frame is a whole unfragmented message: deliver its payload without copying. */
-  #frameIsWholeMessage = false;
   #directPayload: Uint8Array | undefined;
-  #messageInProgress = false;
-  #messageIsBinary = false;
-  #messageCompressed = false;
   #messageLength = 0;
   #messageBuffer: GrowableBuffer | undefined;
   readonly #allocate: ((size: number) => Uint8Array) | undefined;
   #utf8: Utf8Validator | undefined;
-  #validateText = false;
   #controlBuffer: GrowableBuffer | undefined;
 
-  // Send side: an outgoing fragmented message in progress.
-  #sendingFragmented = false;
+  get #closeSent(): boolean {
+    return (this.#flags & CLOSE_SENT) !== 0;
+  }
+  set #closeSent(value: boolean) {
+    this.#setFlag(CLOSE_SENT, value);
+  }
+  get #closeReceived(): boolean {
+    return (this.#flags & CLOSE_RECEIVED) !== 0;
+  }
+  set #closeReceived(value: boolean) {
+    this.#setFlag(CLOSE_RECEIVED, value);
+  }
+  get #failed(): boolean {
+    return (this.#flags & FAILED) !== 0;
+  }
+  set #failed(value: boolean) {
+    this.#setFlag(FAILED, value);
+  }
+  get #transportCloseRequested(): boolean {
+    return (this.#flags & TRANSPORT_CLOSE_REQUESTED) !== 0;
+  }
+  set #transportCloseRequested(value: boolean) {
+    this.#setFlag(TRANSPORT_CLOSE_REQUESTED, value);
+  }
+  /** The current frame is a whole unfragmented message: deliver its payload without copying. */
+  get #frameIsWholeMessage(): boolean {
+    return (this.#flags & FRAME_IS_WHOLE_MESSAGE) !== 0;
+  }
+  set #frameIsWholeMessage(value: boolean) {
+    this.#setFlag(FRAME_IS_WHOLE_MESSAGE, value);
+  }
+  get #messageInProgress(): boolean {
+    return (this.#flags & MESSAGE_IN_PROGRESS) !== 0;
+  }
+  set #messageInProgress(value: boolean) {
+    this.#setFlag(MESSAGE_IN_PROGRESS, value);
+  }
+  get #messageIsBinary(): boolean {
+    return (this.#flags & MESSAGE_IS_BINARY) !== 0;
+  }
+  set #messageIsBinary(value: boolean) {
+    this.#setFlag(MESSAGE_IS_BINARY, value);
+  }
+  get #messageCompressed(): boolean {
+    return (this.#flags & MESSAGE_COMPRESSED) !== 0;
+  }
+  set #messageCompressed(value: boolean) {
+    this.#setFlag(MESSAGE_COMPRESSED, value);
+  }
+  get #validateText(): boolean {
+    return (this.#flags & VALIDATE_TEXT) !== 0;
+  }
+  set #validateText(value: boolean) {
+    this.#setFlag(VALIDATE_TEXT, value);
+  }
+  /** An outgoing fragmented message is in progress. */
+  get #sendingFragmented(): boolean {
+    return (this.#flags & SENDING_FRAGMENTED) !== 0;
+  }
+  set #sendingFragmented(value: boolean) {
+    this.#setFlag(SENDING_FRAGMENTED, value);
+  }
+
+  get role(): 'client' | 'server' {
+    return this.#masks === undefined ? 'server' : 'client';
+  }
+
+  /** True when permessage-deflate (or another RSV1 extension) was negotiated. */
+  get perMessageCompression(): boolean {
+    return (this.#flags & PER_MESSAGE_COMPRESSION) !== 0;
+  }
+
+  /** Pings are answered with pongs automatically (RFC 6455 §5.5.2). */
+  get #autoPong(): boolean {
+    return (this.#flags & AUTO_PONG) !== 0;
+  }
+
+  #setFlag(flag: number, value: boolean): void {
+    this.#flags = value ? this.#flags | flag : this.#flags & ~flag;
+  }
 
   constructor(options: ConnectionOptions) {
     if (options.role !== 'client' && options.role !== 'server') {
@@ -173,16 +260,17 @@ export class Connection implements FrameSink {
       DEFAULT_MAX_MESSAGE_SIZE,
     );
     this.maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.maxMessageSize);
-    this.role = options.role;
-    this.perMessageCompression = options.perMessageCompression === true;
+    this.#setFlag(PER_MESSAGE_COMPRESSION, options.perMessageCompression === true);
     this.#handler = options.handler;
-    this.#autoPong = options.autoPong !== false;
+    this.#setFlag(AUTO_PONG, options.autoPong !== false);
     this.#nativeIsUtf8 = options.isUtf8;
-    this.#isUtf8 = options.isUtf8 ?? isValidUtf8;
-    // §5.3: only the client masks.
-    this.#masks = this.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
+    // §5.3: only the client masks (and so its mask source also says which side this is).
+    this.#masks = options.role === 'client' ? new MaskSource(options.randomBytes) : undefined;
     this.#allocate = options.allocate;
-    this.#parser = new FrameParser(this, {
+  }
+
+  #newParser(): FrameParser {
+    return new FrameParser(this, {
       role: this.role,
       rsv1Allowed: this.perMessageCompression,
       maxFrameSize: this.maxFrameSize,
@@ -235,6 +323,7 @@ export class Connection implements FrameSink {
     // §5.5.1: after a close frame has been received, "the endpoint ... MUST NOT" expect more;
     // anything the peer sends afterwards is discarded, as is input after a failure.
     if (this.#state === 'closed' || this.#closeReceived || this.#failed) return;
+    this.#parser ??= this.#newParser();
     this.#parser.write(chunk);
   }
 
@@ -242,7 +331,7 @@ export class Connection implements FrameSink {
   receiveEof(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#messageBuffer?.clear();
     const wasClean = this.#closeSent && this.#closeReceived;
     // §7.1.5/§7.1.6: without a received close frame the status is 1006, "abnormal closure".
@@ -399,7 +488,8 @@ export class Connection implements FrameSink {
   }
 
   #isValidText(data: Uint8Array): boolean {
-    return data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : this.#isUtf8(data);
+    const native = this.#nativeIsUtf8;
+    return native === undefined || data.length < NATIVE_UTF8_MIN ? isValidUtf8(data) : native(data);
   }
 
   /** FrameSink: called by the parser only, never by a driver. */
@@ -471,7 +561,7 @@ export class Connection implements FrameSink {
     this.#closeReceived = true;
     this.#receivedCloseCode = parsed.code;
     this.#receivedCloseReason = parsed.reason;
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#messageBuffer?.clear();
     if (!this.#closeSent) {
       // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
@@ -605,7 +695,7 @@ export class Connection implements FrameSink {
     const payload = encodeClosePayload(code, truncateReason(reason));
     if (this.#state === 'closed') return;
     this.#failed = true;
-    this.#parser.stop();
+    this.#parser?.stop();
     this.#messageBuffer?.clear();
     if (!this.#closeSent) {
       this.#sentCloseCode = code;
@@ -651,6 +741,7 @@ export class Connection implements FrameSink {
    * frame or a ping behind it is not answered before the message is.
    */
   suspendInput(): void {
+    this.#parser ??= this.#newParser();
     this.#parser.suspend();
   }
 
@@ -659,7 +750,7 @@ export class Connection implements FrameSink {
    */
   resumeInput(): void {
     if (this.#state === 'closed') return;
-    this.#parser.resume();
+    this.#parser?.resume();
   }
 
   /**

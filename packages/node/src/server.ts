@@ -707,7 +707,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       socket,
       head,
       role: 'server',
-      url: request.url,
+      // No url: the peer answers with request.url, which is built only when read.
       protocol: decision.protocol,
       extensions,
       deflate,

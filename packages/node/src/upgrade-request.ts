@@ -15,6 +15,8 @@ export interface Http2RequestSource {
   readonly socket: { readonly remoteAddress?: string | undefined } | undefined;
 }
 
+const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** Joins raw header lines; HTTP forbids a bare LF in names and values, so it separates them. */
 const SEPARATOR = '\n';
 
@@ -26,7 +28,11 @@ const SEPARATOR = '\n';
  */
 export class NodeUpgradeRequest implements UpgradeRequest {
   readonly method: string;
-  readonly url: string;
+  /**
+   * `ws://host/path`, built when first read from the request-target and the Host line: most
+   * peers never ask, and the string is about 40 bytes kept per connection otherwise.
+   */
+  #url: string | undefined;
   /**
    * `'1.1'` for an HTTP/1.1 Upgrade, `'2.0'` for an extended CONNECT stream of an HTTP/2
    * connection (RFC 8441), as Node's `request.httpVersion` says.
@@ -46,30 +52,48 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     protocols: readonly string[],
     origin: string | undefined,
   ) {
-    this.protocols = protocols;
+    // Most clients offer no subprotocol: one shared empty list, not an array per connection.
+    this.protocols = protocols.length === 0 ? NO_PROTOCOLS : protocols;
     this.origin = origin;
     this.#socket = request.socket;
     if (request instanceof HeadRequest) {
       // A standalone server's own acceptor: the parsed lines, no IncomingMessage at all.
-      const lines: string[] = [];
+      // The request-target first (for `url`), then names and values.
+      const lines: string[] = [request.url];
       for (const [name, value] of request.headerLines) lines.push(name, value);
       this.#rawHeaders = lines.join(SEPARATOR);
       this.httpVersion = request.httpVersion;
       this.method = request.method;
-      this.url = webSocketUrl(request.socket, request.header('host'), request.url);
       this.#incoming = request as unknown as IncomingMessage;
       return;
     }
-    this.#rawHeaders = request.rawHeaders.join(SEPARATOR);
+    // As above: the request-target first (none for HTTP/2: `url` is given), one flat string.
+    const target = isHttp2Source(request) ? '' : (request.url ?? '/');
+    this.#rawHeaders = [target, ...request.rawHeaders].join(SEPARATOR);
     this.httpVersion = request.httpVersion;
     if (isHttp2Source(request)) {
       this.method = 'CONNECT';
-      this.url = request.url;
+      this.#url = request.url;
       return;
     }
     this.method = request.method ?? 'GET';
-    this.url = webSocketUrl(request.socket, request.headers.host, request.url ?? '/');
     this.#incoming = request;
+  }
+
+  get url(): string {
+    if (this.#url === undefined) {
+      const raw = (this.#rawHeaders ?? '/').split(SEPARATOR);
+      // The first Host line (a repeated Host is not joined, as in Node's `headers.host`).
+      let host: string | undefined;
+      for (let i = 1; i + 1 < raw.length; i += 2) {
+        if ((raw[i] as string).toLowerCase() === 'host') {
+          host = raw[i + 1];
+          break;
+        }
+      }
+      this.#url = webSocketUrl(this.#socket, host, raw[0] || '/');
+    }
+    return this.#url;
   }
 
   /**
@@ -91,10 +115,13 @@ export class NodeUpgradeRequest implements UpgradeRequest {
 
   get headers(): Headers {
     if (this.#headers === undefined) {
+      // The URL needs the raw Host line, which is let go of below.
+      if (this.#url === undefined) void this.url;
       const headers = new Headers();
       const raw = (this.#rawHeaders ?? '').split(SEPARATOR);
       this.#rawHeaders = undefined;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
+      // raw[0] is the request-target.
+      for (let i = 1; i + 1 < raw.length; i += 2) {
         // HTTP/2 pseudo-headers (:path...) are not header fields; `url` carries them.
         if ((raw[i] as string).startsWith(':')) continue;
         try {

@@ -39,7 +39,8 @@ export interface ConnectingInit {
 
 /** Everything the server or the client hands to a new connection. */
 export interface WebSocketInit<Data> extends DriverInit {
-  readonly url: string;
+  /** Clients; a server peer leaves it out and answers with `request.url`. */
+  readonly url?: string | undefined;
   readonly protocol: string;
   readonly extensions: string;
   readonly id: string;
@@ -94,7 +95,8 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
   readonly #request: UpgradeRequest | undefined;
   readonly #context: PeerContext<Data> | undefined;
   // Known at construction, except for a client built before its handshake (see attachClient).
-  #url: string;
+  /** A client's URL; a server peer's is its request's, built when asked. */
+  #url: string | undefined;
   #protocol: string;
   #extensions: string;
 
@@ -118,7 +120,7 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
 
   /** The URL of the connection (`ws://host/path`; for a client, after redirects). */
   get url(): string {
-    return this.#url;
+    return this.#url ?? this.#request?.url ?? '';
   }
 
   /** The selected subprotocol, or ''. */

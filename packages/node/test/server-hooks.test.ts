@@ -145,6 +145,23 @@ describe('upgrade hook: accepting', () => {
     expect(client.protocol).toBe('chat.v2');
   });
 
+  test('peer.url and request.url are built when first read, also after the headers were read', async () => {
+    const seen = deferred<Array<string | undefined>>();
+    const server = await scope.server({
+      hooks: {
+        open(peer) {
+          // The headers first: the request view lets go of its raw lines once they are parsed.
+          const host = peer.request?.headers.get('host') ?? undefined;
+          seen.resolve([host, peer.url, peer.request?.url]);
+        },
+      },
+    });
+    await scope.client(wsUrl(server.port, '/a/b?c=d'));
+    const authority = `127.0.0.1:${server.port}`;
+    const url = `ws://${authority}/a/b?c=d`;
+    expect(await seen.promise).toEqual([authority, url, url]);
+  });
+
   test('the hook picks a protocol from the offer; peer.protocol reports it', async () => {
     const protocols: string[] = [];
     const server = await scope.server({
