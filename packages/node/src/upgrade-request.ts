@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { UpgradeRequest } from '@wskit/core';
+import {
+  firstHeaderValue,
+  firstPackedEntry,
+  packHeaderLines,
+  unpackHeaderLines,
+} from '@wskit/server';
 import { HeadRequest } from './head-request.js';
 
 /**
@@ -16,9 +22,6 @@ export interface Http2RequestSource {
 }
 
 const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
-
-/** Joins raw header lines; HTTP forbids a bare LF in names and values, so it separates them. */
-const SEPARATOR = '\n';
 
 /**
  * The shared API's view of a Node upgrade request. It keeps neither the IncomingMessage nor
@@ -61,7 +64,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
       // The request-target first (for `url`), then names and values.
       const lines: string[] = [request.url];
       for (const [name, value] of request.headerLines) lines.push(name, value);
-      this.#rawHeaders = lines.join(SEPARATOR);
+      this.#rawHeaders = packHeaderLines(lines);
       this.httpVersion = request.httpVersion;
       this.method = request.method;
       this.#incoming = request as unknown as IncomingMessage;
@@ -69,7 +72,7 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     }
     // As above: the request-target first (none for HTTP/2: `url` is given), one flat string.
     const target = isHttp2Source(request) ? '' : (request.url ?? '/');
-    this.#rawHeaders = [target, ...request.rawHeaders].join(SEPARATOR);
+    this.#rawHeaders = packHeaderLines([target, ...request.rawHeaders]);
     this.httpVersion = request.httpVersion;
     if (isHttp2Source(request)) {
       this.method = 'CONNECT';
@@ -82,16 +85,10 @@ export class NodeUpgradeRequest implements UpgradeRequest {
 
   get url(): string {
     if (this.#url === undefined) {
-      const raw = (this.#rawHeaders ?? '/').split(SEPARATOR);
+      const packed = this.#rawHeaders ?? '/';
       // The first Host line (a repeated Host is not joined, as in Node's `headers.host`).
-      let host: string | undefined;
-      for (let i = 1; i + 1 < raw.length; i += 2) {
-        if ((raw[i] as string).toLowerCase() === 'host') {
-          host = raw[i + 1];
-          break;
-        }
-      }
-      this.#url = webSocketUrl(this.#socket, host, raw[0] || '/');
+      const host = firstHeaderValue(packed, 'host', 1);
+      this.#url = webSocketUrl(this.#socket, host, firstPackedEntry(packed) || '/');
     }
     return this.#url;
   }
@@ -117,20 +114,10 @@ export class NodeUpgradeRequest implements UpgradeRequest {
     if (this.#headers === undefined) {
       // The URL needs the raw Host line, which is let go of below.
       if (this.#url === undefined) void this.url;
-      const headers = new Headers();
-      const raw = (this.#rawHeaders ?? '').split(SEPARATOR);
+      // The request-target is packed in front of the lines. HTTP/2 pseudo-headers and a line
+      // Node accepted but WHATWG Headers rejects are left out (see unpackHeaderLines).
+      this.#headers = unpackHeaderLines(this.#rawHeaders ?? '', 1);
       this.#rawHeaders = undefined;
-      // raw[0] is the request-target.
-      for (let i = 1; i + 1 < raw.length; i += 2) {
-        // HTTP/2 pseudo-headers (:path...) are not header fields; `url` carries them.
-        if ((raw[i] as string).startsWith(':')) continue;
-        try {
-          headers.append(raw[i] as string, raw[i + 1] as string);
-        } catch {
-          // A header Node accepted but WHATWG Headers rejects is left out rather than thrown.
-        }
-      }
-      this.#headers = headers;
     }
     return this.#headers;
   }

@@ -152,7 +152,8 @@ describe('upgrade hook: accepting', () => {
         open(peer) {
           // The headers first: the request view lets go of its raw lines once they are parsed.
           const host = peer.request?.headers.get('host') ?? undefined;
-          seen.resolve([host, peer.url, peer.request?.url]);
+          // @wskit/node's peers are also its ws-style sockets, with their `url`.
+          seen.resolve([host, (peer as WebSocket).url, peer.request?.url]);
         },
       },
     });

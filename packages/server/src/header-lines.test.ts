@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { packHeaderLines, unpackHeaderLines } from './header-lines.js';
+import {
+  firstHeaderValue,
+  firstPackedEntry,
+  packHeaderLines,
+  unpackHeaderLines,
+} from './header-lines.js';
 
 describe('packed header lines', () => {
   it('round-trips names and values, repeated names and empty values included', () => {
@@ -41,5 +46,17 @@ describe('packed header lines', () => {
     expect(() => new Headers().append('bad name', 'x')).toThrow(TypeError);
     const headers = unpackHeaderLines(packHeaderLines(['bad name', 'x', 'good', 'y']));
     expect([...headers]).toEqual([['good', 'y']]);
+  });
+
+  it('keeps something packed in front of the lines apart: from, firstPackedEntry, firstHeaderValue', () => {
+    const packed = packHeaderLines(['/chat?room=1', 'Host', 'a.test', 'host', 'b.test', 'X', '1']);
+    expect(firstPackedEntry(packed)).toBe('/chat?room=1');
+    expect(firstHeaderValue(packed, 'host', 1)).toBe('a.test');
+    expect(firstHeaderValue(packed, 'origin', 1)).toBeUndefined();
+    expect([...unpackHeaderLines(packed, 1)]).toEqual([
+      ['host', 'a.test, b.test'],
+      ['x', '1'],
+    ]);
+    expect(firstPackedEntry(packHeaderLines(['/']))).toBe('/');
   });
 });

@@ -15,16 +15,17 @@ export function packHeaderLines(namesAndValues: readonly string[]): string {
 }
 
 /**
- * The `Headers` object of packed lines. HTTP/2 pseudo-headers (`:path`…) are left out: they
+ * The `Headers` object of packed lines; `from` is where the names and values start, when
+ * something else was packed in front of them (@wskit/node keeps the request-target there). HTTP/2 pseudo-headers (`:path`…) are left out: they
  * are not header fields (RFC 9113 §8.3), and the request's `url` carries them. A line the
  * runtime's HTTP parser accepted but WHATWG `Headers` rejects is left out rather than thrown
  * at the application reading its headers.
  */
-export function unpackHeaderLines(packed: string): Headers {
+export function unpackHeaderLines(packed: string, from = 0): Headers {
   const headers = new Headers();
   if (packed === '') return headers;
   const lines = packed.split(SEPARATOR);
-  for (let i = 0; i + 1 < lines.length; i += 2) {
+  for (let i = from; i + 1 < lines.length; i += 2) {
     const name = lines[i] as string;
     if (name.startsWith(':')) continue;
     try {
@@ -34,4 +35,19 @@ export function unpackHeaderLines(packed: string): Headers {
     }
   }
   return headers;
+}
+
+/** The value of the first line named `name` (any case), or undefined; `from` as above. */
+export function firstHeaderValue(packed: string, name: string, from = 0): string | undefined {
+  const lines = packed.split(SEPARATOR);
+  for (let i = from; i + 1 < lines.length; i += 2) {
+    if ((lines[i] as string).toLowerCase() === name) return lines[i + 1];
+  }
+  return undefined;
+}
+
+/** The first packed entry (what was packed in front of the header lines). */
+export function firstPackedEntry(packed: string): string {
+  const end = packed.indexOf(SEPARATOR);
+  return end === -1 ? packed : packed.slice(0, end);
 }

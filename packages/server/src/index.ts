@@ -16,7 +16,12 @@ export {
   type TopicBroker,
 } from './broker.js';
 export { prefixedError } from './errors.js';
-export { packHeaderLines, unpackHeaderLines } from './header-lines.js';
+export {
+  firstHeaderValue,
+  firstPackedEntry,
+  packHeaderLines,
+  unpackHeaderLines,
+} from './header-lines.js';
 export {
   asError,
   consoleReporter,
