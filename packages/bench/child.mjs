@@ -89,3 +89,15 @@ export class JsonLinesChild {
     clearTimeout(timer);
   }
 }
+
+/** The `--server-env NAME=VALUE` arguments (repeatable) as an environment object. */
+export function serverEnvOf(args) {
+  const env = {};
+  for (const [index, arg] of args.entries()) {
+    if (arg !== '--server-env') continue;
+    const [name, ...value] = (args[index + 1] ?? '').split('=');
+    if (name === '' || value.length === 0) throw new Error('--server-env needs NAME=VALUE');
+    env[name] = value.join('=');
+  }
+  return env;
+}

@@ -14,7 +14,7 @@
 // run.mjs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { JsonLinesChild } from './child.mjs';
+import { JsonLinesChild, serverEnvOf } from './child.mjs';
 import { residentByKind } from './smaps.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -29,13 +29,7 @@ const deflate = !args.includes('--plain');
 const messages = Number(optionValue('--messages', 4));
 const count = Number(optionValue('--count', 1000));
 const REST_MS = 11_000;
-const serverEnv = {};
-for (const [index, arg] of args.entries()) {
-  if (arg !== '--server-env') continue;
-  const [name, ...value] = (args[index + 1] ?? '').split('=');
-  if (name === '' || value.length === 0) throw new Error('--server-env needs NAME=VALUE');
-  serverEnv[name] = value.join('=');
-}
+const serverEnv = serverEnvOf(args);
 if (module !== undefined) serverEnv.WSKIT_MODULE = module;
 
 const server = new JsonLinesChild(

@@ -26,7 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './chart.mjs';
-import { canPin, JsonLinesChild } from './child.mjs';
+import { canPin, JsonLinesChild, serverEnvOf } from './child.mjs';
 import { cpuSeconds, minorFaults } from './cpu-time.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -93,13 +93,7 @@ for (const file of optionValue('--candidate')?.split(',') ?? []) {
   });
 }
 /** --server-env NAME=VALUE, for the server processes only (never the load generator). */
-const serverEnv = {};
-for (const [index, arg] of args.entries()) {
-  if (arg !== '--server-env') continue;
-  const [name, ...value] = (args[index + 1] ?? '').split('=');
-  if (name === '' || value.length === 0) throw new Error('--server-env needs NAME=VALUE');
-  serverEnv[name] = value.join('=');
-}
+const serverEnv = serverEnvOf(args);
 const selectedImpls = optionValue('--impl')?.split(',') ?? IMPLS.map((entry) => entry.name);
 const impls = IMPLS.filter((entry) => selectedImpls.includes(entry.name));
 
