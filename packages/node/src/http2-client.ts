@@ -9,8 +9,7 @@
  * with the :protocol pseudo-header ... unless it has received this setting"). Otherwise, or when
  * the server does not speak HTTP/2 at all, `connect` falls back to HTTP/1.1 unless asked not to.
  */
-import type * as http2 from 'node:http2';
-import { http2Module } from './builtin-http2.js';
+import * as http2 from 'node:http2';
 import type * as tls from 'node:tls';
 import {
   createDeflateOffer,
@@ -110,7 +109,7 @@ function openSession(
   return new Promise((resolve) => {
     let session: http2.ClientHttp2Session;
     try {
-      session = http2Module().connect(origin, { ...tlsOptions });
+      session = http2.connect(origin, { ...tlsOptions });
     } catch (error) {
       resolve({ unsupported: error as Error });
       return;
