@@ -147,15 +147,11 @@ describe('upgrade hook: accepting', () => {
 
   test('peer.url and request.url are built when first read, also after the headers were read', async () => {
     const seen = deferred<Array<string | undefined>>();
-    const server = await scope.server({
-      hooks: {
-        open(peer) {
-          // The headers first: the request view lets go of its raw lines once they are parsed.
-          const host = peer.request?.headers.get('host') ?? undefined;
-          // @wskit/node's peers are also its ws-style sockets, with their `url`.
-          seen.resolve([host, (peer as WebSocket).url, peer.request?.url]);
-        },
-      },
+    const server = await scope.server({});
+    server.on('connection', (peer) => {
+      // The headers first: the request view lets go of its raw lines once they are parsed.
+      const host = peer.request?.headers.get('host') ?? undefined;
+      seen.resolve([host, peer.url, peer.request?.url]);
     });
     await scope.client(wsUrl(server.port, '/a/b?c=d'));
     const authority = `127.0.0.1:${server.port}`;
