@@ -322,6 +322,14 @@ const TESTS = [
             higherIsBetter: false,
           },
           {
+            // The slope between the last two steps: what one more idle connection costs once
+            // fixed costs (code paged in, V8's young generation made resident by the
+            // handshakes' garbage) are paid; the figure above spreads those over MANY.
+            label: `RSS per added idle connection, ${MEMORY_STEPS.at(-2)} -> ${MANY}, KiB`,
+            value: addedRss(memory),
+            higherIsBetter: false,
+          },
+          {
             label: 'heap+external per idle connection, KiB',
             value:
               (after.heapUsed + after.external - before.heapUsed - before.external) / MANY / 1024,
@@ -617,6 +625,15 @@ async function main() {
       `${JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2)}\n`,
     );
   }
+}
+
+/** KiB of RSS per connection between the last two steps of `memory` (per-connection averages). */
+function addedRss(memory) {
+  const [previous, last] = memory.slice(-2);
+  return (
+    (last.rss * last.connections - previous.rss * previous.connections) /
+    (last.connections - previous.connections)
+  );
 }
 
 /**
