@@ -49,7 +49,7 @@ if (impl === 'wskit') {
       ? undefined
       : broadcast
         ? {
-            message(peer, message) {
+            message(_peer, message) {
               const start = performance.now();
               server.publish(TOPIC, message.isBinary ? message.bytes() : message.text());
               broadcastTimes.push(performance.now() - start);

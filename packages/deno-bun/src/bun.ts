@@ -29,7 +29,7 @@ import {
   toPayload,
   type UpgradePolicy,
 } from '@wskit/server';
-import { adapterError, assertRuntime, PREFIX } from './shared/errors.js';
+import { assertRuntime, PREFIX } from './shared/errors.js';
 import { type AdapterOptions, type ResolvedOptions, resolveOptions } from './shared/options.js';
 import { type AdapterContext, BasePeer, type PeerInit } from './shared/peer.js';
 import { type ListenOptions, serverHandle, splitServeOptions } from './shared/serve.js';
