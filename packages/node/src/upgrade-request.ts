@@ -3,6 +3,7 @@ import type { UpgradeRequest } from '@wskit/core';
 import {
   firstHeaderValue,
   firstPackedEntry,
+  NO_PROTOCOLS,
   packHeaderLines,
   unpackHeaderLines,
 } from '@wskit/server';
@@ -20,8 +21,6 @@ export interface Http2RequestSource {
   readonly rawHeaders: readonly string[];
   readonly socket: { readonly remoteAddress?: string | undefined } | undefined;
 }
-
-const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
 
 /**
  * The shared API's view of a Node upgrade request. It keeps neither the IncomingMessage nor

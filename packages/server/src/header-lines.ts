@@ -9,6 +9,12 @@
 /** HTTP forbids a bare LF in header names and values (RFC 9110 §5.5), so it separates them. */
 const SEPARATOR = '\n';
 
+/**
+ * A request view's `protocols` when the client offered none (most do not): one shared frozen
+ * list rather than an empty array kept per connection.
+ */
+export const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
+
 /** Alternating names and values, joined into one flat string (no rope of pieces). */
 export function packHeaderLines(namesAndValues: readonly string[]): string {
   return namesAndValues.join(SEPARATOR);
@@ -16,10 +22,10 @@ export function packHeaderLines(namesAndValues: readonly string[]): string {
 
 /**
  * The `Headers` object of packed lines; `from` is where the names and values start, when
- * something else was packed in front of them (@wskit/node keeps the request-target there). HTTP/2 pseudo-headers (`:path`…) are left out: they
- * are not header fields (RFC 9113 §8.3), and the request's `url` carries them. A line the
- * runtime's HTTP parser accepted but WHATWG `Headers` rejects is left out rather than thrown
- * at the application reading its headers.
+ * something else was packed in front of them (@wskit/node keeps the request-target there).
+ * HTTP/2 pseudo-headers (`:path`…) are left out: they are not header fields (RFC 9113 §8.3),
+ * and the request's `url` carries them. A line the runtime's HTTP parser accepted but WHATWG
+ * `Headers` rejects is left out rather than thrown at the application reading its headers.
  */
 export function unpackHeaderLines(packed: string, from = 0): Headers {
   const headers = new Headers();

@@ -19,6 +19,7 @@ export { prefixedError } from './errors.js';
 export {
   firstHeaderValue,
   firstPackedEntry,
+  NO_PROTOCOLS,
   packHeaderLines,
   unpackHeaderLines,
 } from './header-lines.js';

@@ -3,6 +3,7 @@ import {
   decideUpgrade,
   decideUpgradeNow,
   type HookDispatcher,
+  NO_PROTOCOLS,
   packHeaderLines,
   rejectionAsResponse,
   UPGRADE_REQUIRED,
@@ -53,9 +54,6 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
     return this.#headers;
   }
 }
-
-/** No offer: one shared, frozen list rather than an empty array per connection. */
-const NO_PROTOCOLS: readonly string[] = Object.freeze([]);
 
 /** RFC 6455 §4.1: `Sec-WebSocket-Protocol` is a comma-separated list of tokens. */
 function parseProtocols(value: string | null): readonly string[] {
