@@ -5,7 +5,10 @@
 // RSS that V8 does not account for (committed heap) is native memory: malloc and libuv.
 //
 //   node idle-breakdown.mjs [--impl wskit,ws,floor] [--count 10000] [--warmup 0] [--repeat 1]
-//     [--env NAME=VALUE,...]
+//     [--settle 500] [--env NAME=VALUE,...]
+//
+// --settle: ms between opening the connections and the second sample. After about 8 s of no
+// allocation V8's memory reducer gives back the young generation (run.mjs waits 25 s).
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +25,8 @@ const impls = optionValue('--impl', 'wskit,ws,floor').split(',');
 const count = Number(optionValue('--count', 10_000));
 /** Connections opened and closed before the first sample: code paged in once is not counted. */
 const warmup = Number(optionValue('--warmup', 0));
+/** Milliseconds the connections sit idle before the second sample. */
+const settle = Number(optionValue('--settle', 500));
 /** Runs per implementation, taking turns; each figure is the median of the runs. */
 const repeat = Number(optionValue('--repeat', 1));
 const env = Object.fromEntries(
@@ -93,7 +98,7 @@ async function measure(impl) {
   }
   const before = await sample(server);
   await load.request('open', { port: ready.port, count });
-  await sleep(500);
+  await sleep(settle);
   const after = await sample(server);
   if (after.clients !== count) throw new Error(`${impl}: ${after.clients} clients, not ${count}`);
   const per = (a, b) => Math.round((a - b) / count);
@@ -123,7 +128,8 @@ async function measure(impl) {
 
 const names = [...rows.keys()];
 console.log(
-  `bytes per idle connection at ${count} (after - before) / ${count}, median of ${repeat}`,
+  `bytes per idle connection at ${count} (after - before) / ${count}, ${settle} ms after ` +
+    `opening, median of ${repeat}`,
 );
 console.log(['what'.padEnd(32), ...names.map((name) => name.padStart(12))].join(''));
 for (const key of Object.keys(rows.get(names[0]))) {

@@ -621,7 +621,12 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       headers: decision.headers,
     });
     socket.removeListener('error', swallowHandshakeError);
-    socket.write(this.#responseHead(response, request));
+    if (this.listenerCount('headers') === 0) {
+      // One character per byte: Node writes the string itself, with no Buffer made here.
+      socket.write(response.toText(), 'latin1');
+    } else {
+      socket.write(this.#responseHead(response, request));
+    }
     const extensions =
       response.headers.find(([name]) => name === 'Sec-WebSocket-Extensions')?.[1] ?? '';
     return this.#acceptedPeer(socket, head, upgradeRequest, decision, extensions, deflate);
@@ -728,12 +733,14 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     return new WebSocket<Data>(init);
   }
 
-  /** The 101 head; `ws`-style 'headers' listeners may add lines first. */
+  /**
+   * The 101 head after `ws`-style 'headers' listeners added lines; written as UTF-8, as ws
+   * writes it.
+   */
   #responseHead(
     response: ReturnType<typeof buildAcceptResponse>,
     request: http.IncomingMessage,
-  ): Uint8Array | string {
-    if (this.listenerCount('headers') === 0) return response.toBytes();
+  ): string {
     const lines = [
       `HTTP/1.1 ${response.status} ${response.statusText}`,
       ...response.headers.map(([name, value]) => `${name}: ${value}`),

@@ -1,6 +1,7 @@
 import { invalidArgument } from '../errors.js';
 import { defaultRandomBytes, type RandomBytes } from '../random.js';
-import { decodeBase64, encodeBase64 } from './base64.js';
+import { encodeUtf8 } from '../text/utf8.js';
+import { decodedBase64Length, encodeBase64 } from './base64.js';
 import { type Sha1Digest, sha1 } from './sha1.js';
 
 /** RFC 6455 §1.3 / §4.2.2 step 5: the GUID appended to the key before hashing. */
@@ -29,10 +30,24 @@ export function generateKey(randomBytes: RandomBytes = defaultRandomBytes): stri
  * `digest` lets adapters inject a native SHA-1.
  */
 export function computeAccept(key: string, digest: Sha1Digest = sha1): string {
-  return encodeBase64(digest(new TextEncoder().encode(key + WEBSOCKET_GUID)));
+  return encodeBase64(digest(acceptInput(key)));
+}
+
+/** The UTF-8 bytes of `key + WEBSOCKET_GUID`, written straight for an ASCII key (all valid ones). */
+function acceptInput(key: string): Uint8Array {
+  const bytes = new Uint8Array(key.length + WEBSOCKET_GUID.length);
+  for (let index = 0; index < key.length; index++) {
+    const code = key.charCodeAt(index);
+    if (code > 0x7f) return encodeUtf8(key + WEBSOCKET_GUID);
+    bytes[index] = code;
+  }
+  for (let index = 0; index < WEBSOCKET_GUID.length; index++) {
+    bytes[key.length + index] = WEBSOCKET_GUID.charCodeAt(index);
+  }
+  return bytes;
 }
 
 /** RFC 6455 §4.2.1 item 5: the key must be base64 that decodes to exactly 16 bytes. */
 export function isValidKey(key: string): boolean {
-  return decodeBase64(key)?.length === KEY_BYTES;
+  return decodedBase64Length(key) === KEY_BYTES;
 }

@@ -75,6 +75,10 @@ describe('RFC 7230 §6.1 / RFC 6455 §4.2.1 token lists (Connection, Upgrade)', 
     ['up grade', 'upgrade', false],
     ['upgrade-insecure', 'upgrade', false],
     ['', 'upgrade', false],
+    // Only letters compare without case: these differ from their token in bit 0x20 only.
+    ['a@', 'a`', false],
+    ['x[', 'x{', false],
+    ['1', '\x11', false],
   ])('%j contains %j: %s', (value, token, expected) => {
     expect(headerHasToken(value, token)).toBe(expected);
   });

@@ -72,13 +72,37 @@ function listElements(value: string): string[] {
  * Whether a comma-separated header value (`Connection: keep-alive, Upgrade`) contains `token`,
  * compared ASCII case-insensitively (RFC 7230 §6.1 connection options and §6.7 protocol
  * names are case-insensitive; RFC 6455 §4.2.1 items 3-4 and §4.1 items 2-3 say so too).
+ * Every handshake asks twice, so the elements are compared where they stand, not cut out.
  */
 export function headerHasToken(value: string, token: string): boolean {
-  const wanted = token.toLowerCase();
-  for (const element of listElements(value)) {
-    if (element.length === wanted.length && element.toLowerCase() === wanted) return true;
+  let index = 0;
+  while (index <= value.length) {
+    let end = value.indexOf(',', index);
+    if (end === -1) end = value.length;
+    let start = index;
+    let stop = end;
+    while (start < stop && isWhitespace(value.charCodeAt(start))) start++;
+    while (stop > start && isWhitespace(value.charCodeAt(stop - 1))) stop--;
+    if (stop - start === token.length && equalsIgnoringAsciiCase(value, start, token)) return true;
+    index = end + 1;
   }
   return false;
+}
+
+/**
+ * Whether `text[start, start + other.length)` equals `other` when ASCII letters are compared
+ * without case (header names, tokens; RFC 7230 §3.2, §6.7). Other characters must be equal.
+ */
+export function equalsIgnoringAsciiCase(text: string, start: number, other: string): boolean {
+  for (let index = 0; index < other.length; index++) {
+    const a = text.charCodeAt(start + index);
+    const b = other.charCodeAt(index);
+    if (a === b) continue;
+    // Case is bit 0x20 of a letter; other pairs differing in it ('@' and '`') do not match.
+    const lower = a | 0x20;
+    if (lower !== (b | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 /** Quotes a piece of untrusted input for an error message, cut short so huge inputs stay out. */

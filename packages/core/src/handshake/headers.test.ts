@@ -66,6 +66,20 @@ describe('RFC 7230 §3.2 case-insensitive header access', () => {
     expect(view.get('origin')).toBeUndefined();
   });
 
+  test('pairs: only ASCII letters match without case, and the view keeps its own list', () => {
+    const pairs: Array<[string, string]> = [
+      ['X-A@', 'at'],
+      ['Host', 'example.com'],
+    ];
+    const view = headerView(pairs);
+    expect(view.get('x-a@')).toBe('at');
+    expect(view.get('x-a`')).toBeUndefined();
+    expect(view.get('hosT')).toBe('example.com');
+    expect(view.get('hos')).toBeUndefined();
+    pairs.push(['Origin', 'https://a.example']);
+    expect(view.get('origin')).toBeUndefined();
+  });
+
   test('an empty value is present, not absent', () => {
     const view = headerView([['Sec-WebSocket-Protocol', '']]);
     expect(view.get('sec-websocket-protocol')).toBe('');

@@ -2,6 +2,7 @@
  * A small case-insensitive, read-only view over the header shapes adapters already have, so
  * the handshake functions do not care which runtime produced the request or response.
  */
+import { equalsIgnoringAsciiCase } from './header-values.js';
 
 /** A WHATWG `Headers`, or anything with the same `get` (Deno, Bun, fetch, undici). */
 export interface HeadersGetter {
@@ -68,15 +69,39 @@ function viewOfCollected(collected: Map<string, Collected>): HeaderView {
   };
 }
 
-function viewOfLines(pairs: HeaderPairs): HeaderView {
-  const collected = new Map<string, Collected>();
-  for (const [name, value] of pairs) {
-    const key = name.toLowerCase();
-    const entry = collected.get(key);
-    if (entry === undefined) collected.set(key, { values: [value], countKnown: true });
-    else entry.values.push(value);
+/**
+ * Pairs are read where they are, with no map: a handshake has about six lines and asks for a
+ * few of them, once each, and a map of them would be garbage on every connection.
+ */
+class LinesView implements HeaderView {
+  readonly #pairs: HeaderPairs;
+
+  constructor(pairs: HeaderPairs) {
+    this.#pairs = pairs.slice();
   }
-  return viewOfCollected(collected);
+
+  get(name: string): string | undefined {
+    let joined: string | undefined;
+    for (let index = 0; index < this.#pairs.length; index++) {
+      const [lineName, value] = this.#pairs[index]!;
+      if (lineName.length !== name.length || !equalsIgnoringAsciiCase(lineName, 0, name)) continue;
+      joined = joined === undefined ? value : `${joined}, ${value}`;
+    }
+    return joined;
+  }
+
+  count(name: string): number {
+    let count = 0;
+    for (let index = 0; index < this.#pairs.length; index++) {
+      const lineName = this.#pairs[index]![0];
+      if (lineName.length === name.length && equalsIgnoringAsciiCase(lineName, 0, name)) count++;
+    }
+    return count;
+  }
+}
+
+function viewOfLines(pairs: HeaderPairs): HeaderView {
+  return new LinesView(pairs);
 }
 
 function viewOfRecord(record: HeaderRecord): HeaderView {

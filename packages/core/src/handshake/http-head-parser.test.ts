@@ -104,6 +104,69 @@ describe('RFC 7230 §3 / RFC 6455 §4.1 response head parsing', () => {
     );
   });
 
+  test('property: obs-text bytes (0x80-0xff) read as ISO-8859-1 however the head is split', () => {
+    // 0x80-0x9f are where a windows-1252 decoder would differ from ISO-8859-1.
+    const valueByte = fc.oneof(
+      fc.integer({ min: 0x20, max: 0x7e }),
+      fc.integer({ min: 0x80, max: 0xff }),
+    );
+    const value = fc
+      .array(valueByte, { maxLength: 12 })
+      // OWS around a value is not part of it (RFC 7230 §3.2); String#trim would take NBSP too.
+      .map((codes) => String.fromCharCode(...codes).replace(/^ +| +$/g, ''));
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 4 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 200 }), { maxLength: 8 }),
+        (values, cuts) => {
+          const text = `HTTP/1.1 101 OK\r\n${values.map((v, i) => `X-${i}: ${v}\r\n`).join('')}\r\n`;
+          const all = bytes(`${text}\x81`);
+          const points = [0, ...cuts.filter((cut) => cut < all.length).sort((a, b) => a - b)];
+          const parser = new HttpHeadParser({ kind: 'response' });
+          let parsed: ReturnType<typeof parser.feed>;
+          let index = 0;
+          for (; index < points.length && parsed === undefined; index++) {
+            parsed = parser.feed(all.subarray(points[index], points[index + 1] ?? all.length));
+          }
+          expect(parsed?.head.headers).toEqual(values.map((v, i) => [`X-${i}`, v]));
+          // The byte after the head: in the rest, or in the chunk after it.
+          const after = parsed?.rest.length ? parsed.rest : all.subarray(points[index] ?? 0);
+          expect([...after]).toEqual([0x81]);
+        },
+      ),
+    );
+  });
+
+  test('property: any bytes give the same head or the same error, whole or split', () => {
+    const outcome = (chunks: Uint8Array[]): unknown => {
+      const parser = new HttpHeadParser({ kind: 'request', maxHeadBytes: 64, maxHeaderCount: 3 });
+      try {
+        for (const chunk of chunks) {
+          const parsed = parser.feed(chunk);
+          if (parsed !== undefined) return parsed.head;
+        }
+        return 'incomplete';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    // Mostly the characters that matter to the framing, so that heads end and fail often.
+    const piece = fc.constantFrom('GET / HTTP/1.1', '\r\n', '\r', '\n', 'A: b', ' ', ':', '\x85');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 14 }),
+        fc.uniqueArray(fc.integer({ min: 1, max: 80 }), { maxLength: 6 }),
+        (pieces, cuts) => {
+          const all = bytes(pieces.join(''));
+          const points = [0, ...cuts.filter((cut) => cut < all.length).sort((a, b) => a - b)];
+          const chunks = points.map((point, index) => all.subarray(point, points[index + 1]));
+          expect(outcome(chunks)).toEqual(outcome([all]));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   test('a head split with CR and LF in different chunks', () => {
     const parser = new HttpHeadParser({ kind: 'response' });
     expect(parser.feed(bytes('HTTP/1.1 101 OK\r'))).toBeUndefined();

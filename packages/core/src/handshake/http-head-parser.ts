@@ -4,9 +4,9 @@
  * come back as `rest`, because a server may send its first WebSocket frames in the same
  * packet as the 101 (RFC 6455 §4.1: the client reads frames right after the handshake).
  *
- * Linear in the total input: each byte is looked at once when it arrives, complete lines are
- * parsed as soon as their CRLF is seen, and only the unfinished line is carried between
- * `feed` calls.
+ * Linear in the total input: each chunk is scanned once as bytes (for the end of the head) and
+ * once as the one string it decodes to, complete lines are parsed as soon as their CRLF is
+ * seen, and only the unfinished line is carried between `feed` calls.
  *
  * Decisions:
  * - Lines must end in CRLF. A bare LF or a bare CR throws WS_ERR_INVALID_HTTP: RFC 7230 §3.5
@@ -91,7 +91,12 @@ export class HttpHeadParser<Kind extends HttpHeadKind> {
   #headBytes = 0;
   /** The unfinished line carried over from earlier chunks, CR included if it came last. */
   #partialLine = '';
+  /** Whether the last byte so far was a CR. */
   #previousWasCR = false;
+  /** Bytes of the current line so far, CR and LF not counted: 0 on an empty line. */
+  #lineBytes = 0;
+  /** Lines ended so far: the empty line ends the head only after a start line. */
+  #linesEnded = 0;
   #startLine: Omit<HttpRequestHead, 'headers'> | Omit<HttpResponseHead, 'headers'> | undefined;
   readonly #headers: Array<[string, string]> = [];
 
@@ -131,38 +136,90 @@ export class HttpHeadParser<Kind extends HttpHeadKind> {
     }
   }
 
+  /**
+   * Two passes, so that each chunk is decoded into one string (a server reads one such head per
+   * connection, and a string per line or per byte would be garbage): the bytes up to the end
+   * of the head or the byte limit, then the lines of their text, in order.
+   */
   #scan(chunk: Uint8Array): HttpHeadParsed<HttpHeadOf<Kind>> | undefined {
-    let lineStart = 0;
-    for (let index = 0; index < chunk.length; index++) {
+    const limit = Math.min(chunk.length, this.#maxHeadBytes - this.#headBytes);
+    let headEnd = -1;
+    let ascii = true;
+    let lineBytes = this.#lineBytes;
+    const afterCR = this.#previousWasCR;
+    let previousWasCR = afterCR;
+    let index = 0;
+    for (; index < limit; index++) {
       const byte = chunk[index]!;
-      if (++this.#headBytes > this.#maxHeadBytes) {
-        throw this.#tooBig(`the head exceeds ${this.#maxHeadBytes} bytes`);
-      }
-      if (this.#previousWasCR) {
-        // RFC 7230 §3: every line, the final empty one included, ends in CRLF.
-        if (byte !== LF) throw this.#invalid('a CR not followed by LF');
-        this.#previousWasCR = false;
-        // The CR is the last character here, whether it came in this chunk or the one before.
-        const text = (this.#partialLine + latin1(chunk, lineStart, index)).slice(0, -1);
-        this.#partialLine = '';
-        lineStart = index + 1;
-        if (this.#acceptLine(text)) {
-          return { head: this.#head(), rest: chunk.subarray(index + 1) };
+      if (byte === LF) {
+        // The empty line after at least one other line ends the head (RFC 7230 §3). Whatever
+        // is malformed here is reported by the line pass, which reads these same bytes.
+        if (previousWasCR && lineBytes === 0 && this.#linesEnded > 0) {
+          headEnd = index + 1;
+          break;
         }
+        this.#linesEnded++;
+        lineBytes = 0;
+        previousWasCR = false;
       } else if (byte === CR) {
-        this.#previousWasCR = true;
-      } else if (byte === LF) {
-        throw this.#invalid('a bare LF line ending');
+        previousWasCR = true;
+      } else {
+        if (byte > 0x7f) ascii = false;
+        lineBytes++;
+        previousWasCR = false;
       }
     }
-    this.#partialLine += latin1(chunk, lineStart, chunk.length);
+    this.#lineBytes = lineBytes;
+    this.#previousWasCR = previousWasCR;
+    const scanned = headEnd === -1 ? index : headEnd;
+    this.#headBytes += scanned;
+    if (this.#acceptLines(decodeHeadBytes(chunk, scanned, ascii), afterCR)) {
+      return { head: this.#head(), rest: chunk.subarray(scanned) };
+    }
+    if (scanned < chunk.length) throw this.#tooBig(`the head exceeds ${this.#maxHeadBytes} bytes`);
     return undefined;
   }
 
-  /** Handles one complete line (without its CRLF); returns true at the empty line. */
-  #acceptLine(line: string): boolean {
+  /**
+   * Handles the complete lines of `piece` (the text of this chunk's bytes) in order and carries
+   * the unfinished one; returns true at the empty line that ends the head. `afterCR` says the
+   * text before `piece` ended in a CR. A line within one chunk becomes no string of its own.
+   */
+  #acceptLines(piece: string, afterCR: boolean): boolean {
+    let lineStart = 0;
+    let previousWasCR = afterCR;
+    for (let index = 0; index < piece.length; index++) {
+      const code = piece.charCodeAt(index);
+      if (previousWasCR) {
+        // RFC 7230 §3: every line, the final empty one included, ends in CRLF.
+        if (code !== LF) throw this.#invalid('a CR not followed by LF');
+        previousWasCR = false;
+        let ended: boolean;
+        if (this.#partialLine === '') {
+          ended = this.#acceptLine(piece, lineStart, index - 1);
+        } else {
+          // The line began in an earlier chunk; its CR may be the carried text's last character.
+          const line = this.#partialLine + piece.slice(lineStart, index);
+          this.#partialLine = '';
+          ended = this.#acceptLine(line, 0, line.length - 1);
+        }
+        if (ended) return true;
+        lineStart = index + 1;
+      } else if (code === CR) {
+        previousWasCR = true;
+      } else if (code === LF) {
+        throw this.#invalid('a bare LF line ending');
+      }
+    }
+    if (lineStart < piece.length) this.#partialLine += piece.slice(lineStart);
+    return false;
+  }
+
+  /** Handles the line `text[start, end)` (without its CRLF); returns true at the empty line. */
+  #acceptLine(text: string, start: number, end: number): boolean {
     if (this.#state === 'start-line') {
-      if (line === '') throw this.#invalid('an empty line before the start line');
+      if (start === end) throw this.#invalid('an empty line before the start line');
+      const line = text.slice(start, end);
       this.#startLine = this.#kind === 'request' ? parseRequestLine(line) : parseStatusLine(line);
       if (this.#startLine === undefined) {
         throw this.#invalid(
@@ -172,31 +229,31 @@ export class HttpHeadParser<Kind extends HttpHeadKind> {
       this.#state = 'headers';
       return false;
     }
-    if (line === '') {
+    if (start === end) {
       this.#state = 'done';
       return true;
     }
     if (this.#headers.length === this.#maxHeaderCount) {
       throw this.#tooBig(`more than ${this.#maxHeaderCount} header lines`);
     }
-    this.#headers.push(this.#parseHeaderLine(line));
+    this.#headers.push(this.#parseHeaderLine(text, start, end));
     return false;
   }
 
-  /** RFC 7230 §3.2: header-field = field-name ":" OWS field-value OWS. */
-  #parseHeaderLine(line: string): [string, string] {
-    const first = line.charCodeAt(0);
+  /** RFC 7230 §3.2: header-field = field-name ":" OWS field-value OWS, in `text[start, end)`. */
+  #parseHeaderLine(text: string, start: number, end: number): [string, string] {
+    const first = text.charCodeAt(start);
     if (first === SPACE || first === HTAB) {
       throw this.#invalid('an obs-fold continuation line (RFC 7230 §3.2.4)');
     }
-    const colon = line.indexOf(':');
-    const name = colon === -1 ? '' : line.slice(0, colon);
+    const colon = text.indexOf(':', start);
+    const name = colon === -1 || colon >= end ? '' : text.slice(start, colon);
     if (!isToken(name)) throw this.#invalid('a header line whose name is not a token');
-    let start = colon + 1;
-    let end = line.length;
-    while (start < end && isWhitespace(line.charCodeAt(start))) start++;
-    while (end > start && isWhitespace(line.charCodeAt(end - 1))) end--;
-    const value = line.slice(start, end);
+    let valueStart = colon + 1;
+    let valueEnd = end;
+    while (valueStart < valueEnd && isWhitespace(text.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isWhitespace(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    const value = text.slice(valueStart, valueEnd);
     if (!isFieldText(value)) throw this.#invalid(`a control character in the ${name} header`);
     return [name, value];
   }
@@ -216,6 +273,19 @@ export class HttpHeadParser<Kind extends HttpHeadKind> {
       431,
     );
   }
+}
+
+/**
+ * Bytes of ASCII read the same in UTF-8 and ISO-8859-1, and the platform's decoder makes one
+ * string of them without garbage; other bytes take the exact ISO-8859-1 path below.
+ */
+const asciiDecoder = new TextDecoder();
+
+/** `chunk[0, end)` as ISO-8859-1 text; `ascii` says no byte there is above 0x7f. */
+function decodeHeadBytes(chunk: Uint8Array, end: number, ascii: boolean): string {
+  if (end === 0) return '';
+  if (!ascii) return latin1(chunk, 0, end);
+  return asciiDecoder.decode(end === chunk.length ? chunk : chunk.subarray(0, end));
 }
 
 /** Bytes per `String.fromCharCode` call: keeps the argument list far below engine limits. */

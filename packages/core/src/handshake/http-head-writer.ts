@@ -66,25 +66,36 @@ export function outgoingHeaderLines(
 }
 
 /** ISO-8859-1 encoding: each character (all checked to be <= U+00FF) becomes one byte. */
-function encodeLatin1(text: string): Uint8Array {
+export function encodeLatin1(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let index = 0; index < text.length; index++) bytes[index] = text.charCodeAt(index);
   return bytes;
 }
 
 /**
- * RFC 7230 §3: start-line CRLF *( header-field CRLF ) CRLF [ body ]. Header lines must already
- * have been checked with `assertSafeHeader`; the start line is built by this package.
+ * RFC 7230 §3: start-line CRLF *( header-field CRLF ) CRLF, as text with one character per
+ * byte (ISO-8859-1). Header lines must already have been checked with `assertSafeHeader`; the
+ * start line is built by this package.
  */
+export function formatHead(
+  startLine: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+): string {
+  let text = `${startLine}\r\n`;
+  for (let index = 0; index < headers.length; index++) {
+    const [name, value] = headers[index]!;
+    text += `${name}: ${value}\r\n`;
+  }
+  return `${text}\r\n`;
+}
+
+/** The head of `formatHead` as bytes, then the body if any. */
 export function encodeHead(
   startLine: string,
   headers: ReadonlyArray<readonly [string, string]>,
   body?: Uint8Array,
 ): Uint8Array {
-  let text = `${startLine}\r\n`;
-  for (const [name, value] of headers) text += `${name}: ${value}\r\n`;
-  text += '\r\n';
-  const head = encodeLatin1(text);
+  const head = encodeLatin1(formatHead(startLine, headers));
   if (body === undefined || body.length === 0) return head;
   const message = new Uint8Array(head.length + body.length);
   message.set(head);

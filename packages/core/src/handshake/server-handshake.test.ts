@@ -303,6 +303,8 @@ describe('RFC 6455 §4.2.2 server 101 response', () => {
     const response = buildAcceptResponse({ key: SAMPLE_KEY, protocol: 'chat' });
     expect(response.status).toBe(101);
     expect(response.statusText).toBe('Switching Protocols');
+    // The same head as text, one character per byte.
+    expect(response.toText()).toBe(text(response.toBytes()));
     expect(text(response.toBytes())).toBe(
       'HTTP/1.1 101 Switching Protocols\r\n' +
         'Upgrade: websocket\r\n' +
@@ -335,8 +337,10 @@ describe('RFC 6455 §4.2.2 server 101 response', () => {
     const response = buildAcceptResponse({ key: SAMPLE_KEY });
     response.headers.push(['X-Late', '1']);
     expect(text(response.toBytes())).toContain('X-Late: 1\r\n\r\n');
+    expect(response.toText()).toContain('X-Late: 1\r\n\r\n');
     response.headers.push(['X-Bad', '\r\n']);
     expect(thrown(() => response.toBytes()).code).toBe('WS_ERR_INVALID_ARGUMENT');
+    expect(thrown(() => response.toText()).code).toBe('WS_ERR_INVALID_ARGUMENT');
   });
 
   test.each([

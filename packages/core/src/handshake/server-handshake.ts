@@ -16,6 +16,8 @@ import { type HeadersInput, headerView } from './headers.js';
 import {
   assertSafeHeader,
   encodeHead,
+  encodeLatin1,
+  formatHead,
   type OutgoingHeaders,
   outgoingHeaderLines,
 } from './http-head-writer.js';
@@ -178,6 +180,11 @@ export interface AcceptResponse {
   readonly headers: Array<[string, string]>;
   /** The response head as bytes, ready for a raw socket. */
   toBytes(): Uint8Array;
+  /**
+   * The response head as text with one character per byte (ISO-8859-1), for runtimes that
+   * write such strings themselves (Node: `socket.write(text, 'latin1')`), saving a copy.
+   */
+  toText(): string;
 }
 
 /** Headers the 101 writes itself, plus framing headers a 101 must not carry (RFC 7230 §3.3.2). */
@@ -214,23 +221,36 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
   // Item 5.6: the extensions in use.
   if (extensions.length > 0)
     headers.push(['Sec-WebSocket-Extensions', formatExtensions(extensions)]);
-  headers.push(
-    ...outgoingHeaderLines(
-      options.headers,
-      ACCEPT_RESERVED_HEADERS,
-      'the 101 response sets it or must not carry it (use the protocol or extensions option)',
-    ),
-  );
+  if (options.headers !== undefined) {
+    headers.push(
+      ...outgoingHeaderLines(
+        options.headers,
+        ACCEPT_RESERVED_HEADERS,
+        'the 101 response sets it or must not carry it (use the protocol or extensions option)',
+      ),
+    );
+  }
+  return new SwitchingProtocols(headers);
+}
 
-  return {
-    status: 101,
-    statusText: 'Switching Protocols',
-    headers,
-    toBytes: () => {
-      for (const [name, value] of headers) assertSafeHeader(name, value);
-      return encodeHead('HTTP/1.1 101 Switching Protocols', headers);
-    },
-  };
+/** One per handshake: its methods live on the prototype, not in closures per response. */
+class SwitchingProtocols implements AcceptResponse {
+  readonly status = 101;
+  readonly statusText = 'Switching Protocols';
+  readonly headers: Array<[string, string]>;
+
+  constructor(headers: Array<[string, string]>) {
+    this.headers = headers;
+  }
+
+  toBytes(): Uint8Array {
+    return encodeLatin1(this.toText());
+  }
+
+  toText(): string {
+    for (const [name, value] of this.headers) assertSafeHeader(name, value);
+    return formatHead('HTTP/1.1 101 Switching Protocols', this.headers);
+  }
 }
 
 /** The status, headers and body of a refusal. */
