@@ -229,6 +229,27 @@ describe('ws-style surface', () => {
     expect(request.headers['x-test']).toBe('yes');
   });
 
+  test('a peer is an EventEmitter for any event name, inherited names included', async () => {
+    const server = await scope.server();
+    const connection = once(server, 'connection');
+    await scope.client(wsUrl(server.port));
+    const [socket] = (await connection) as [WebSocket];
+    const names = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const emitter = socket as unknown as NodeJS.EventEmitter;
+    for (const name of names) expect(emitter.listenerCount(name)).toBe(0);
+    expect(emitter.emit('toString')).toBe(false);
+    const heard: string[] = [];
+    for (const name of names) emitter.on(name, () => heard.push(name));
+    for (const name of names) expect(emitter.emit(name)).toBe(true);
+    expect(heard).toEqual(names);
+    expect(emitter.eventNames()).toEqual(expect.arrayContaining(names));
+    emitter.removeAllListeners('constructor');
+    expect(emitter.listenerCount('constructor')).toBe(0);
+    expect(emitter.emit('valueOf')).toBe(true);
+    emitter.removeAllListeners();
+    expect(emitter.emit('toString')).toBe(false);
+  });
+
   test("'message' gets (Buffer, isBinary): text stays text, binary stays binary", async () => {
     const server = await scope.server();
     echo(server);
