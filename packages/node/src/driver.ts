@@ -71,11 +71,9 @@ const allocateUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);
  * plus a field per event. Its prototype has no prototype and no properties, so as with Node's
  * table no event name (`toString`, `constructor`, `__proto__`) finds an inherited property.
  */
-const ListenerTable = function ListenerTable() {} as unknown as {
-  new (): object;
-  prototype: object;
-};
+function ListenerTable(): void {}
 ListenerTable.prototype = Object.create(null);
+const newListenerTable = (): object => new (ListenerTable as unknown as new () => object)();
 
 /** A Node Buffer over the same memory: `ws` users expect Buffers in 'message' events. */
 export function asBuffer(data: Uint8Array): Buffer {
@@ -211,7 +209,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   /** Without `init` the connection is CONNECTING until `attach()`. */
   constructor(init?: DriverInit) {
     super();
-    (this as unknown as { _events: object | undefined })._events = new ListenerTable();
+    (this as unknown as { _events: object | undefined })._events = newListenerTable();
     if (init !== undefined) this.attach(init);
   }
 

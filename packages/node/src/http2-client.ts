@@ -9,7 +9,8 @@
  * with the :protocol pseudo-header ... unless it has received this setting"). Otherwise, or when
  * the server does not speak HTTP/2 at all, `connect` falls back to HTTP/1.1 unless asked not to.
  */
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
+import { http2Module } from './builtin-http2.js';
 import type * as tls from 'node:tls';
 import {
   createDeflateOffer,
@@ -109,7 +110,7 @@ function openSession(
   return new Promise((resolve) => {
     let session: http2.ClientHttp2Session;
     try {
-      session = http2.connect(origin, { ...tlsOptions });
+      session = http2Module().connect(origin, { ...tlsOptions });
     } catch (error) {
       resolve({ unsupported: error as Error });
       return;

@@ -6,7 +6,8 @@
  * runs on it, `end()` sends END_STREAM and `destroy()` RST_STREAM.
  */
 import type * as http from 'node:http';
-import * as http2 from 'node:http2';
+import type * as http2 from 'node:http2';
+import { http2Module } from './builtin-http2.js';
 import { isH2WebSocketRequest, type RejectResponse, toH2RejectResponse } from '@wskit/core';
 import type { Http2RequestSource } from './upgrade-request.js';
 
@@ -179,7 +180,7 @@ export function createStandaloneHttp2Server(
   ) => void,
 ): AnyHttp2Server {
   if (tls !== undefined) {
-    return http2.createSecureServer(
+    return http2Module().createSecureServer(
       {
         ...tls,
         allowHTTP1: true,
@@ -188,7 +189,7 @@ export function createStandaloneHttp2Server(
       onRequest,
     );
   }
-  return http2.createServer({ settings: HTTP2_WEBSOCKET_SETTINGS }, onRequest);
+  return http2Module().createServer({ settings: HTTP2_WEBSOCKET_SETTINGS }, onRequest);
 }
 
 function ignore(): void {}

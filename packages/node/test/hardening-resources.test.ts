@@ -76,6 +76,31 @@ describe('hardening: resource exhaustion', () => {
     expect(messages).toEqual([]);
   });
 
+  test('a standalone HTTP/1.1 server does not load node:http2 (it makes every net.Socket 40 bytes larger)', async () => {
+    const distUrl = new URL('../dist/index.js', import.meta.url).href;
+    const source = `
+      import { WebSocketServer } from ${JSON.stringify(distUrl)};
+      const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+      await new Promise((resolve) => server.once('listening', resolve));
+      const loaded = process.moduleLoadList.filter((name) => name.includes('http2'));
+      process.stdout.write(JSON.stringify(loaded));
+      server.close();
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      child.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(output)).toEqual([]);
+  });
+
   test('10,000 idle connections stay within 16 KiB of server RSS each (child process, after gc)', async () => {
     const distUrl = new URL('../dist/index.js', import.meta.url).href;
     // The server runs alone in a child with --expose-gc, so the clients' memory is not counted.
