@@ -1,4 +1,9 @@
-import type { UpgradeRequest } from '@wskit/core';
+import {
+  createRejectResponse,
+  parseSubprotocols,
+  type UpgradeRequest,
+  WebSocketError,
+} from '@wskit/core';
 import {
   decideUpgrade,
   decideUpgradeNow,
@@ -40,7 +45,9 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
       lines.push(name, value);
     });
     this.#headerLines = packHeaderLines(lines);
-    this.protocols = parseProtocols(headers.get('sec-websocket-protocol'));
+    // RFC 6455 §4.1: a list of unique tokens; anything else throws a 400, as on Node.
+    const offered = headers.get('sec-websocket-protocol');
+    this.protocols = offered === null ? NO_PROTOCOLS : parseSubprotocols(offered);
     this.origin = headers.get('origin') ?? undefined;
     this.remoteAddress = remoteAddress;
   }
@@ -53,15 +60,6 @@ export class SnapshotUpgradeRequest implements UpgradeRequest {
     }
     return this.#headers;
   }
-}
-
-/** RFC 6455 §4.1: `Sec-WebSocket-Protocol` is a comma-separated list of tokens. */
-function parseProtocols(value: string | null): readonly string[] {
-  if (value === null) return NO_PROTOCOLS;
-  return value
-    .split(',')
-    .map((token) => token.trim())
-    .filter((token) => token !== '');
 }
 
 const WEBSOCKET = 'websocket';
@@ -116,7 +114,14 @@ export function decideWebSocketUpgrade<Data>(
   policy: UpgradePolicy<Data>,
   accepting: () => boolean,
 ): RequestDecision<Data> | Promise<RequestDecision<Data>> {
-  const snapshot = new SnapshotUpgradeRequest(request, remoteAddress);
+  let snapshot: SnapshotUpgradeRequest;
+  try {
+    snapshot = new SnapshotUpgradeRequest(request, remoteAddress);
+  } catch (error) {
+    // A malformed header the handshake checks (the subprotocol offer): its 400, with why.
+    if (!(error instanceof WebSocketError)) throw error;
+    return { accepted: false, response: rejectionAsResponse(createRejectResponse(error)) };
+  }
   const now = decideUpgradeNow(snapshot, policy, accepting);
   if (now !== undefined) return requestDecision(snapshot, now);
   return decideUpgrade(snapshot, policy, accepting).then((decision) =>

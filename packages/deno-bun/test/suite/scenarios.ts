@@ -265,6 +265,23 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       await expect(connect('', { protocols: ['bare.v1'] }, bare)).rejects.toThrow(/no subprotocol/);
     });
 
+    test('RFC 6455 §4.1: an offer that is not a list of unique tokens gets 400, as on Node', async () => {
+      const bare = getTarget().bare;
+      for (const offer of ['chat v1', 'bare.v1, bare.v1', ',']) {
+        const refused = (await connect(
+          '',
+          { headers: { 'Sec-WebSocket-Protocol': offer } },
+          bare,
+        ).catch((error: unknown) => error)) as Rejected;
+        expect(refused, offer).toBeInstanceOf(Rejected);
+        expect(refused.status, offer).toBe(400);
+      }
+      // The same header well formed is accepted (selectProtocol picks nothing from it).
+      const accepted = await connect('', { headers: { 'Sec-WebSocket-Protocol': 'x.v1' } }, bare);
+      accepted.send('hello');
+      expect((await accepted.next()).data).toBe('ok');
+    });
+
     test('the upgrade hook adds response headers; peer.request has the request headers', async () => {
       const client = await connect('?user=h', { headers: { 'x-test': 'yes' } });
       expect(client.headers?.['x-wskit-hello']).toBe('world');
