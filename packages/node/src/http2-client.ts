@@ -10,7 +10,6 @@
  * the server does not speak HTTP/2 at all, `connect` falls back to HTTP/1.1 unless asked not to.
  */
 import type * as http2 from 'node:http2';
-import { http2Module } from './builtin-http2.js';
 import type * as tls from 'node:tls';
 import {
   createDeflateOffer,
@@ -20,6 +19,7 @@ import {
   validateH2ServerResponse,
   WebSocketError,
 } from '@wskit/core';
+import { http2Module } from './builtin-http2.js';
 import {
   type ClientHandshake,
   type ClientOptions,

@@ -7,8 +7,8 @@
  */
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
-import { http2Module } from './builtin-http2.js';
 import { isH2WebSocketRequest, type RejectResponse, toH2RejectResponse } from '@wskit/core';
+import { http2Module } from './builtin-http2.js';
 import type { Http2RequestSource } from './upgrade-request.js';
 
 /** An HTTP/2 server a WebSocketServer can attach to (TLS, or h2c). */
