@@ -15,14 +15,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesChild, serverEnvOf } from './child.mjs';
+import { optionValue } from './options.mjs';
 import { residentByKind } from './smaps.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
-const optionValue = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index === -1 ? fallback : args[index + 1];
-};
 const impl = optionValue('--impl', 'wskit');
 const module = optionValue('--module');
 const deflate = !args.includes('--plain');

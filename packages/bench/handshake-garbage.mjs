@@ -9,13 +9,9 @@ import { Session } from 'node:inspector/promises';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesChild } from './child.mjs';
+import { optionValue } from './options.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = process.argv.slice(2);
-const optionValue = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index === -1 ? fallback : args[index + 1];
-};
 const impl = optionValue('--impl', 'wskit');
 const count = Number(optionValue('--count', 3000));
 const top = Number(optionValue('--top', 30));

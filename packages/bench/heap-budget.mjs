@@ -14,12 +14,9 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
+import { optionValue } from './options.mjs';
 
 const args = process.argv.slice(2);
-const optionValue = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index === -1 ? fallback : args[index + 1];
-};
 const impl = optionValue('--impl', 'wskit');
 const count = Number(optionValue('--count', 2000));
 const top = Number(optionValue('--top', 25));

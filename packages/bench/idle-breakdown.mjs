@@ -14,13 +14,9 @@ import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesChild } from './child.mjs';
+import { optionValue } from './options.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = process.argv.slice(2);
-const optionValue = (name, fallback) => {
-  const index = args.indexOf(name);
-  return index === -1 ? fallback : args[index + 1];
-};
 const impls = optionValue('--impl', 'wskit,ws,floor').split(',');
 const count = Number(optionValue('--count', 10_000));
 /** Connections opened and closed before the first sample: code paged in once is not counted. */

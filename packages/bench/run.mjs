@@ -28,13 +28,10 @@ import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './chart.mjs';
 import { canPin, JsonLinesChild, serverEnvOf } from './child.mjs';
 import { cpuSeconds, minorFaults } from './cpu-time.mjs';
+import { optionValue } from './options.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
-const optionValue = (name) => {
-  const index = args.indexOf(name);
-  return index === -1 ? undefined : args[index + 1];
-};
 const only = optionValue('--only')?.split(',').filter(Boolean);
 const quick = args.includes('--quick');
 const profileDir = optionValue('--cpu-prof');

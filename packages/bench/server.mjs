@@ -13,17 +13,13 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { optionValue } from './options.mjs';
 
 const args = process.argv.slice(2);
 const impl = optionValue('--impl');
 const deflate = args.includes('--deflate');
 const broadcast = args.includes('--broadcast');
 const TOPIC = 'bench';
-
-function optionValue(name) {
-  const index = args.indexOf(name);
-  return index === -1 ? undefined : args[index + 1];
-}
 
 /** Server-side time spent in each broadcast call, in ms. */
 const broadcastTimes = [];

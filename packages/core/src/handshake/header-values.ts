@@ -49,11 +49,11 @@ function isWhitespace(code: number): boolean {
 }
 
 /**
- * RFC 7230 §7: the elements of a comma-separated list, with surrounding OWS removed. Empty
- * elements are kept as '' so each caller decides; the list rule says to ignore them.
+ * RFC 7230 §7: calls `visit` with the bounds of each element of a comma-separated list,
+ * surrounding OWS removed (empty elements included), until it returns true; returns whether
+ * one did.
  */
-function listElements(value: string): string[] {
-  const elements: string[] = [];
+function someListElement(value: string, visit: (start: number, stop: number) => boolean): boolean {
   let index = 0;
   while (index <= value.length) {
     let end = value.indexOf(',', index);
@@ -62,9 +62,22 @@ function listElements(value: string): string[] {
     let stop = end;
     while (start < stop && isWhitespace(value.charCodeAt(start))) start++;
     while (stop > start && isWhitespace(value.charCodeAt(stop - 1))) stop--;
-    elements.push(value.slice(start, stop));
+    if (visit(start, stop)) return true;
     index = end + 1;
   }
+  return false;
+}
+
+/**
+ * The elements of a comma-separated list, with surrounding OWS removed. Empty elements are
+ * kept as '' so each caller decides; the list rule says to ignore them.
+ */
+function listElements(value: string): string[] {
+  const elements: string[] = [];
+  someListElement(value, (start, stop) => {
+    elements.push(value.slice(start, stop));
+    return false;
+  });
   return elements;
 }
 
@@ -75,18 +88,10 @@ function listElements(value: string): string[] {
  * Every handshake asks twice, so the elements are compared where they stand, not cut out.
  */
 export function headerHasToken(value: string, token: string): boolean {
-  let index = 0;
-  while (index <= value.length) {
-    let end = value.indexOf(',', index);
-    if (end === -1) end = value.length;
-    let start = index;
-    let stop = end;
-    while (start < stop && isWhitespace(value.charCodeAt(start))) start++;
-    while (stop > start && isWhitespace(value.charCodeAt(stop - 1))) stop--;
-    if (stop - start === token.length && equalsIgnoringAsciiCase(value, start, token)) return true;
-    index = end + 1;
-  }
-  return false;
+  return someListElement(
+    value,
+    (start, stop) => stop - start === token.length && equalsIgnoringAsciiCase(value, start, token),
+  );
 }
 
 /**
