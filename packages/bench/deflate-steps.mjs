@@ -1,7 +1,7 @@
 // Where the memory of the deflate-memory scenario goes, step by step, for one server:
 //
 //   node deflate-steps.mjs [--impl wskit|ws] [--module PATH] [--plain] [--messages 4] [--count 1000]
-//                          [--server-env NAME=VALUE]...
+//                          [--server-env NAME=VALUE]... [--heap]
 //
 // Opens `count` connections (compressed unless --plain), has each send `messages` 16 KiB text
 // messages at once and waits for the echoes, waits 11 s, then does the same again on the same
@@ -10,11 +10,13 @@
 // dist/index.js), as run.mjs --candidate. `--server-env`: an environment variable for the
 // server process only (repeatable), e.g. MALLOC_ARENA_MAX=1 to try glibc tunables. Also prints
 // where the RSS lies (smaps.mjs): glibc's main arena, its thread arenas (zlib runs on libuv's
-// thread pool), other anonymous memory (V8's heap among it). Same processes and pinning as
-// run.mjs.
+// thread pool), other anonymous memory (V8's heap among it). `--heap`: also how much of the
+// main arena is in use and how much is free (glibc-heap.mjs walks its chunks). Same processes
+// and pinning as run.mjs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { JsonLinesChild, serverEnvOf } from './child.mjs';
+import { mainHeapUsage } from './glibc-heap.mjs';
 import { optionValue } from './options.mjs';
 import { residentByKind } from './smaps.mjs';
 
@@ -25,6 +27,7 @@ const module = optionValue('--module');
 const deflate = !args.includes('--plain');
 const messages = Number(optionValue('--messages', 4));
 const count = Number(optionValue('--count', 1000));
+const walkHeap = args.includes('--heap');
 const REST_MS = 11_000;
 const serverEnv = serverEnvOf(args);
 if (module !== undefined) serverEnv.WSKIT_MODULE = module;
@@ -44,6 +47,7 @@ await load.next();
 
 const base = await server.request('memory');
 const baseKinds = residentByKind(server.pid);
+const baseHeap = walkHeap ? mainHeapUsage(server.pid) : undefined;
 const kib = (bytes) => `${(bytes / count / 1024).toFixed(1)} KiB`.padStart(10);
 async function show(step) {
   const now = await server.request('memory');
@@ -54,10 +58,19 @@ async function show(step) {
       : `   (main arena ${kib(kinds.mainArena - baseKinds.mainArena)}, thread arenas ${kib(
           kinds.threadArenas - baseKinds.threadArenas,
         )}, other anonymous ${kib(kinds.otherAnonymous - baseKinds.otherAnonymous)})`;
+  const heap = walkHeap ? mainHeapUsage(server.pid) : undefined;
+  const heapNote =
+    heap === undefined || baseHeap === undefined
+      ? walkHeap
+        ? '   (main arena could not be walked)'
+        : ''
+      : `   main arena in use ${kib(heap.inUse - baseHeap.inUse)}, free ${kib(
+          heap.free + heap.top - baseHeap.free - baseHeap.top,
+        )}`;
   console.log(
     `${step.padEnd(16)} RSS ${kib(now.rss - base.rss)}   heap + external ${kib(
       now.heapUsed + now.external - base.heapUsed - base.external,
-    )}   ArrayBuffers ${kib(now.arrayBuffers - base.arrayBuffers)}   per connection${where}`,
+    )}   ArrayBuffers ${kib(now.arrayBuffers - base.arrayBuffers)}   per connection${where}${heapNote}`,
   );
 }
 
