@@ -124,6 +124,18 @@ interface HandshakeAttempt {
   timedOut: boolean;
 }
 
+/** What `#negotiateDeflate` agreed: the codec, if any, and the response's extensions. */
+interface DeflateNegotiation {
+  readonly deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
+  readonly responseExtensions: readonly ExtensionElement[];
+}
+
+/** No permessage-deflate: shared by every such handshake, which then allocates nothing here. */
+const NO_DEFLATE: DeflateNegotiation = Object.freeze({
+  deflate: undefined,
+  responseExtensions: Object.freeze([]),
+});
+
 type UpgradeCallback<Data> = (socket: WebSocket<Data>, request: http.IncomingMessage) => void;
 /** `handleStream`'s callback: the open connection and the request view of its stream. */
 export type StreamCallback<Data> = (socket: WebSocket<Data>, request: NodeUpgradeRequest) => void;
@@ -627,21 +639,20 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     } else {
       socket.write(this.#responseHead(response, request));
     }
+    // Only a negotiated extension puts the header there (a hook's own one is refused).
     const extensions =
-      response.headers.find(([name]) => name === 'Sec-WebSocket-Extensions')?.[1] ?? '';
+      deflate === undefined
+        ? ''
+        : (response.headers.find(([name]) => name === 'Sec-WebSocket-Extensions')?.[1] ?? '');
     return this.#acceptedPeer(socket, head, upgradeRequest, decision, extensions, deflate);
   }
 
   /** permessage-deflate (RFC 7692 §5): the response element and a codec, if agreed. */
-  #negotiateDeflate(offered: readonly ExtensionElement[]): {
-    deflate: { negotiated: NegotiatedDeflate; codec: PerMessageCodec } | undefined;
-    responseExtensions: ExtensionElement[];
-  } {
-    const responseExtensions: ExtensionElement[] = [];
-    if (this.#deflate === undefined) return { deflate: undefined, responseExtensions };
+  #negotiateDeflate(offered: readonly ExtensionElement[]): DeflateNegotiation {
+    if (this.#deflate === undefined) return NO_DEFLATE;
     const negotiation = negotiateDeflate(offered, this.#deflate);
-    if (negotiation === undefined) return { deflate: undefined, responseExtensions };
-    responseExtensions.push(negotiation.response);
+    if (negotiation === undefined) return NO_DEFLATE;
+    const responseExtensions = [negotiation.response];
     const codec = createZlibCodec(
       {
         deflate: negotiation.negotiated.deflateParamsFor('server'),

@@ -75,6 +75,10 @@ describe('RFC 7230 §6.1 / RFC 6455 §4.2.1 token lists (Connection, Upgrade)', 
     ['up grade', 'upgrade', false],
     ['upgrade-insecure', 'upgrade', false],
     ['', 'upgrade', false],
+    // As long as the token: only the token itself, in any case, contains it.
+    ['UpGrAdE', 'upgrade', true],
+    ['upgrad,', 'upgrade', false],
+    [' pgrade', 'upgrade', false],
     // Only letters compare without case: these differ from their token in bit 0x20 only.
     ['a@', 'a`', false],
     ['x[', 'x{', false],

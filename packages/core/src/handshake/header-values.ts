@@ -88,6 +88,10 @@ function listElements(value: string): string[] {
  * Every handshake asks twice, so the elements are compared where they stand, not cut out.
  */
 export function headerHasToken(value: string, token: string): boolean {
+  // The usual value is the lone token (`Upgrade: websocket`, `Connection: Upgrade`): a value
+  // of the token's length holds it only as its one element, and comparing it directly spares
+  // the scanner's callback, a closure that would be garbage on every handshake.
+  if (value.length === token.length) return equalsIgnoringAsciiCase(value, 0, token);
   return someListElement(
     value,
     (start, stop) => stop - start === token.length && equalsIgnoringAsciiCase(value, start, token),
