@@ -3,6 +3,7 @@ import { handshakeError, invalidState, WebSocketError } from '../errors.js';
 import { HandshakeResponseError } from './client-handshake.js';
 import { HttpHeadParser } from './http-head-parser.js';
 import {
+  type AcceptResponseOptions,
   buildAcceptResponse,
   buildRejectResponse,
   type ClientRequestLike,
@@ -331,6 +332,22 @@ describe('RFC 6455 §4.2.2 server 101 response', () => {
       ['Set-Cookie', 'b=2'],
     ]);
     expect(buildAcceptResponse({ key: SAMPLE_KEY, extensions: [] }).headers).toHaveLength(3);
+  });
+
+  test('the head is the same whether or not its headers were read first', () => {
+    const options = {
+      key: SAMPLE_KEY,
+      protocol: 'chat',
+      extensions: [{ name: 'permessage-deflate', params: [['server_max_window_bits', '10']] }],
+      headers: [['Set-Cookie', 'a=1'] as const],
+    } satisfies AcceptResponseOptions;
+    for (const variant of [{ key: SAMPLE_KEY }, options]) {
+      const unread = buildAcceptResponse(variant).toText();
+      const response = buildAcceptResponse(variant);
+      const lines = response.headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      expect(unread).toBe(`HTTP/1.1 101 Switching Protocols\r\n${lines}\r\n`);
+      expect(response.toText()).toBe(unread);
+    }
   });
 
   test('headers added later are sent and checked', () => {

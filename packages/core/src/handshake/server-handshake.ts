@@ -209,38 +209,56 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
   if (protocol !== '' && !isToken(protocol)) {
     throw invalidArgument(`Subprotocol ${JSON.stringify(protocol)} is not a token`);
   }
-  const extensions = options.extensions ?? [];
+  const extensions = options.extensions;
 
-  const headers: Array<[string, string]> = [
-    ['Upgrade', 'websocket'], // item 5.2
-    ['Connection', 'Upgrade'], // item 5.3
-    ['Sec-WebSocket-Accept', computeAccept(options.key, options.digest)], // item 5.4
-  ];
+  // Items 5.2-5.4 (Upgrade, Connection, Sec-WebSocket-Accept) are written by SwitchingProtocols;
+  // what follows them only when present:
+  let more: Array<[string, string]> | undefined;
   // Item 5.5: "a single value representing the subprotocol" the server selected.
-  if (protocol !== '') headers.push(['Sec-WebSocket-Protocol', protocol]);
+  if (protocol !== '') more = [['Sec-WebSocket-Protocol', protocol]];
   // Item 5.6: the extensions in use.
-  if (extensions.length > 0)
-    headers.push(['Sec-WebSocket-Extensions', formatExtensions(extensions)]);
-  if (options.headers !== undefined) {
-    headers.push(
-      ...outgoingHeaderLines(
-        options.headers,
-        ACCEPT_RESERVED_HEADERS,
-        'the 101 response sets it or must not carry it (use the protocol or extensions option)',
-      ),
-    );
+  if (extensions !== undefined && extensions.length > 0) {
+    (more ??= []).push(['Sec-WebSocket-Extensions', formatExtensions(extensions)]);
   }
-  return new SwitchingProtocols(headers);
+  if (options.headers !== undefined) {
+    const extra = outgoingHeaderLines(
+      options.headers,
+      ACCEPT_RESERVED_HEADERS,
+      'the 101 response sets it or must not carry it (use the protocol or extensions option)',
+    );
+    if (extra.length > 0) (more ??= []).push(...extra);
+  }
+  return new SwitchingProtocols(computeAccept(options.key, options.digest), more);
 }
 
-/** One per handshake: its methods live on the prototype, not in closures per response. */
+const SWITCHING_PROTOCOLS_LINE = 'HTTP/1.1 101 Switching Protocols';
+
+/**
+ * One per handshake: its methods live on the prototype, not in closures per response. The
+ * header lines become an array only when `headers` is read; until then `toText` writes the
+ * usual head in one template, so a plain handshake makes no array per line.
+ */
 class SwitchingProtocols implements AcceptResponse {
   readonly status = 101;
   readonly statusText = 'Switching Protocols';
-  readonly headers: Array<[string, string]>;
+  readonly #accept: string;
+  /** The lines after the first three, when there are any. */
+  readonly #more: ReadonlyArray<[string, string]> | undefined;
+  #headers: Array<[string, string]> | undefined;
 
-  constructor(headers: Array<[string, string]>) {
-    this.headers = headers;
+  constructor(accept: string, more: ReadonlyArray<[string, string]> | undefined) {
+    this.#accept = accept;
+    this.#more = more;
+  }
+
+  get headers(): Array<[string, string]> {
+    this.#headers ??= [
+      ['Upgrade', 'websocket'], // item 5.2
+      ['Connection', 'Upgrade'], // item 5.3
+      ['Sec-WebSocket-Accept', this.#accept], // item 5.4
+      ...(this.#more ?? []),
+    ];
+    return this.#headers;
   }
 
   toBytes(): Uint8Array {
@@ -248,8 +266,20 @@ class SwitchingProtocols implements AcceptResponse {
   }
 
   toText(): string {
-    for (const [name, value] of this.headers) assertSafeHeader(name, value);
-    return formatHead('HTTP/1.1 101 Switching Protocols', this.headers);
+    const headers = this.#headers;
+    if (headers !== undefined) {
+      // Read, so perhaps changed: lines added later are checked like the others.
+      for (const [name, value] of headers) assertSafeHeader(name, value);
+      return formatHead(SWITCHING_PROTOCOLS_LINE, headers);
+    }
+    let text = `${SWITCHING_PROTOCOLS_LINE}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${this.#accept}\r\n`;
+    if (this.#more !== undefined) {
+      for (const [name, value] of this.#more) {
+        assertSafeHeader(name, value);
+        text += `${name}: ${value}\r\n`;
+      }
+    }
+    return `${text}\r\n`;
   }
 }
 
