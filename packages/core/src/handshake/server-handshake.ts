@@ -213,22 +213,26 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
 
   // Items 5.2-5.4 (Upgrade, Connection, Sec-WebSocket-Accept) are written by SwitchingProtocols;
   // what follows them only when present:
-  let more: Array<[string, string]> | undefined;
+  const more: Array<[string, string]> = [];
   // Item 5.5: "a single value representing the subprotocol" the server selected.
-  if (protocol !== '') more = [['Sec-WebSocket-Protocol', protocol]];
+  if (protocol !== '') more.push(['Sec-WebSocket-Protocol', protocol]);
   // Item 5.6: the extensions in use.
   if (extensions !== undefined && extensions.length > 0) {
-    (more ??= []).push(['Sec-WebSocket-Extensions', formatExtensions(extensions)]);
+    more.push(['Sec-WebSocket-Extensions', formatExtensions(extensions)]);
   }
   if (options.headers !== undefined) {
-    const extra = outgoingHeaderLines(
-      options.headers,
-      ACCEPT_RESERVED_HEADERS,
-      'the 101 response sets it or must not carry it (use the protocol or extensions option)',
+    more.push(
+      ...outgoingHeaderLines(
+        options.headers,
+        ACCEPT_RESERVED_HEADERS,
+        'the 101 response sets it or must not carry it (use the protocol or extensions option)',
+      ),
     );
-    if (extra.length > 0) (more ??= []).push(...extra);
   }
-  return new SwitchingProtocols(computeAccept(options.key, options.digest), more);
+  return new SwitchingProtocols(
+    computeAccept(options.key, options.digest),
+    more.length > 0 ? more : undefined,
+  );
 }
 
 const SWITCHING_PROTOCOLS_LINE = 'HTTP/1.1 101 Switching Protocols';
