@@ -229,10 +229,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): AcceptRespo
       ),
     );
   }
-  return new SwitchingProtocols(
-    computeAccept(options.key, options.digest),
-    more.length > 0 ? more : undefined,
-  );
+  return new SwitchingProtocols(computeAccept(options.key, options.digest), more);
 }
 
 const SWITCHING_PROTOCOLS_LINE = 'HTTP/1.1 101 Switching Protocols';
@@ -240,17 +237,18 @@ const SWITCHING_PROTOCOLS_LINE = 'HTTP/1.1 101 Switching Protocols';
 /**
  * One per handshake: its methods live on the prototype, not in closures per response. The
  * header lines become an array only when `headers` is read; until then `toText` writes the
- * usual head in one template, so a plain handshake makes no array per line.
+ * three fixed lines as one text with the status line, so a plain handshake makes no pair per
+ * line.
  */
 class SwitchingProtocols implements AcceptResponse {
   readonly status = 101;
   readonly statusText = 'Switching Protocols';
   readonly #accept: string;
-  /** The lines after the first three, when there are any. */
-  readonly #more: ReadonlyArray<[string, string]> | undefined;
+  /** The lines after the first three (often none). */
+  readonly #more: ReadonlyArray<[string, string]>;
   #headers: Array<[string, string]> | undefined;
 
-  constructor(accept: string, more: ReadonlyArray<[string, string]> | undefined) {
+  constructor(accept: string, more: ReadonlyArray<[string, string]>) {
     this.#accept = accept;
     this.#more = more;
   }
@@ -260,7 +258,7 @@ class SwitchingProtocols implements AcceptResponse {
       ['Upgrade', 'websocket'], // item 5.2
       ['Connection', 'Upgrade'], // item 5.3
       ['Sec-WebSocket-Accept', this.#accept], // item 5.4
-      ...(this.#more ?? []),
+      ...this.#more,
     ];
     return this.#headers;
   }
@@ -271,19 +269,15 @@ class SwitchingProtocols implements AcceptResponse {
 
   toText(): string {
     const headers = this.#headers;
-    if (headers !== undefined) {
-      // Read, so perhaps changed: lines added later are checked like the others.
-      for (const [name, value] of headers) assertSafeHeader(name, value);
-      return formatHead(SWITCHING_PROTOCOLS_LINE, headers);
-    }
-    let text = `${SWITCHING_PROTOCOLS_LINE}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${this.#accept}\r\n`;
-    if (this.#more !== undefined) {
-      for (const [name, value] of this.#more) {
-        assertSafeHeader(name, value);
-        text += `${name}: ${value}\r\n`;
-      }
-    }
-    return `${text}\r\n`;
+    // Once read, the lines may have changed: lines added later are checked like the others.
+    const lines = headers ?? this.#more;
+    for (const [name, value] of lines) assertSafeHeader(name, value);
+    if (headers !== undefined) return formatHead(SWITCHING_PROTOCOLS_LINE, headers);
+    // Unread: the three fixed lines go in with the status line, as one text, not three pairs.
+    return formatHead(
+      `${SWITCHING_PROTOCOLS_LINE}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${this.#accept}`,
+      lines,
+    );
   }
 }
 
