@@ -84,7 +84,7 @@ class LinesView implements HeaderView {
     let joined: string | undefined;
     for (let index = 0; index < this.#pairs.length; index++) {
       const [lineName, value] = this.#pairs[index]!;
-      if (lineName.length !== name.length || !equalsIgnoringAsciiCase(lineName, 0, name)) continue;
+      if (!sameName(lineName, name)) continue;
       joined = joined === undefined ? value : `${joined}, ${value}`;
     }
     return joined;
@@ -93,11 +93,15 @@ class LinesView implements HeaderView {
   count(name: string): number {
     let count = 0;
     for (let index = 0; index < this.#pairs.length; index++) {
-      const lineName = this.#pairs[index]![0];
-      if (lineName.length === name.length && equalsIgnoringAsciiCase(lineName, 0, name)) count++;
+      if (sameName(this.#pairs[index]![0], name)) count++;
     }
     return count;
   }
+}
+
+/** RFC 7230 §3.2: header names compare without ASCII case. */
+function sameName(lineName: string, name: string): boolean {
+  return lineName.length === name.length && equalsIgnoringAsciiCase(lineName, 0, name);
 }
 
 function viewOfLines(pairs: HeaderPairs): HeaderView {
