@@ -344,13 +344,9 @@ class BunPeer<Data = unknown>
   /** Set when we dropped the peer, so the close hook can say why. */
   #dropReason: WebSocketError | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Liveness (Monitored). A frame sets `received`, a field write: a clock read per message
-   * cost as much as the rest of the adapter's echo path (Date.now() took 0.1 µs here). The
-   * monitor's sweep turns the flag into a time when it reads `lastReceivedAt`.
-   */
+  /** Liveness (Monitored): a frame sets `received`; the monitor writes the times. */
   received = false;
-  #lastReceivedAt = Date.now();
+  lastReceivedAt = 0;
   pingSentAt = 0;
 
   constructor(init: PeerInit<Data>, adapter: BunAdapterImpl<Data>) {
@@ -423,20 +419,6 @@ class BunPeer<Data = unknown>
   }
 
   // Monitored: heartbeat and idle timeout (see the comment on idleTimeout above).
-
-  /**
-   * Read by the monitor's sweep only. A frame since the last read counts as received now, at
-   * the sweep: the time is late by at most one tick, never early, so a silent peer is caught
-   * within two ticks instead of one, an active peer never, and a pong received after a ping
-   * always counts as its answer (RFC 6455 §5.5.3).
-   */
-  get lastReceivedAt(): number {
-    if (this.received) {
-      this.received = false;
-      this.#lastReceivedAt = Date.now();
-    }
-    return this.#lastReceivedAt;
-  }
 
   sendHeartbeatPing(): void {
     if (this.state === PeerState.OPEN) this.#ws.ping();

@@ -38,6 +38,8 @@ const PAUSED = 4;
 const CLOSING_LOCALLY = 8;
 const ENDED = 16;
 const BACKPRESSURED = 32;
+/** A chunk arrived since the liveness sweep last looked (Monitored.received). */
+const RECEIVED = 64;
 
 // biome-ignore lint/suspicious/noExplicitAny: any face of the driver, whatever its events.
 type AnyDriver = SocketDriver<any>;
@@ -120,7 +122,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
 
   #pendingHead: Uint8Array | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  lastReceivedAt = Date.now();
+  /** @internal Monitored: written by the liveness monitor. */
+  lastReceivedAt = 0;
+  /** @internal Monitored: written by the liveness monitor. */
   pingSentAt = 0;
 
   // permessage-deflate's state (see DeflateState); without deflate nothing is compressing.
@@ -416,6 +420,14 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   // ---------------------------------------------------------------------------------------
   // Monitored (heartbeat and idle timeout, driven by the server layer's LivenessMonitor)
 
+  /** @internal Monitored: a bit of `#flags`, set per chunk in `#onData`. */
+  get received(): boolean {
+    return (this.#flags & RECEIVED) !== 0;
+  }
+  set received(value: boolean) {
+    this.#setFlag(RECEIVED, value);
+  }
+
   /** @internal */
   sendHeartbeatPing(): void {
     if (this.readyState !== PeerState.OPEN) return;
@@ -441,7 +453,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
   // The loop
 
   #onData(chunk: Buffer): void {
-    this.lastReceivedAt = Date.now();
+    this.#flags |= RECEIVED;
     // Everything sent while this chunk is handled (echoes, pongs) leaves in one writev: one
     // syscall per chunk instead of one per message (5x the 64 B echo rate, packages/bench).
     const socket = this.#socket;

@@ -13,6 +13,7 @@ export interface HeadTarget {
 /** A request head being read: its parser (from the second chunk on) and its deadline. */
 interface HeadState {
   parser: HttpHeadParser<'request'> | undefined;
+  /** On `performance.now()`'s clock. */
   readonly deadline: number;
 }
 
@@ -70,7 +71,7 @@ export class StandaloneAcceptor {
   #accept(socket: net.Socket): void {
     this.#reading.set(socket, {
       parser: undefined,
-      deadline: this.#timeout > 0 ? Date.now() + this.#timeout : Number.POSITIVE_INFINITY,
+      deadline: this.#timeout > 0 ? performance.now() + this.#timeout : Number.POSITIVE_INFINITY,
     });
     socket.on('data', this.#onData);
     socket.on('error', ignoreError);
@@ -139,7 +140,8 @@ export class StandaloneAcceptor {
 }
 
 function startSweeping(acceptor: StandaloneAcceptor, tick: number): ReturnType<typeof setInterval> {
-  const timer = setInterval(() => acceptor.sweep(Date.now()), tick);
+  // A monotonic clock: a stepped wall clock would refuse every pending handshake at once.
+  const timer = setInterval(() => acceptor.sweep(performance.now()), tick);
   timer.unref();
   return timer;
 }

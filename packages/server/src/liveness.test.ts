@@ -1,11 +1,18 @@
-import { describe, expect, test } from 'vitest';
-import { LivenessMonitor, type LivenessScheduler, type Monitored } from './liveness.js';
+import { describe, expect, test, vi } from 'vitest';
+import {
+  defaultLivenessScheduler,
+  LivenessMonitor,
+  type LivenessScheduler,
+  type Monitored,
+} from './liveness.js';
 
-function member(lastReceivedAt: number) {
+function member() {
   const events: string[] = [];
-  const monitored: Monitored & { events: string[]; lastReceivedAt: number } = {
+  const monitored: Monitored & { events: string[] } = {
     events,
-    lastReceivedAt,
+    received: false,
+    // Stale on purpose: the monitor stamps the time when it adds the member.
+    lastReceivedAt: -1_000_000,
     pingSentAt: 0,
     sendHeartbeatPing: () => events.push('ping'),
     onPongTimeout: () => events.push('pong timeout'),
@@ -38,7 +45,7 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
       { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
       scheduler,
     );
-    const peer = member(0);
+    const peer = member();
     monitor.add(peer);
     monitor.sweep(99);
     expect(peer.events).toEqual([]);
@@ -56,25 +63,69 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
       { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
       scheduler,
     );
-    const peer = member(0);
+    const peer = member();
     monitor.add(peer);
     monitor.sweep(100);
-    peer.lastReceivedAt = 120;
+    peer.received = true;
     monitor.sweep(160);
     expect(peer.events).toEqual(['ping']);
     expect(peer.pingSentAt).toBe(0);
+    expect(peer.received).toBe(false);
+    expect(peer.lastReceivedAt).toBe(160);
+  });
+
+  test('a frame counts at the next sweep: a peer that keeps talking is never pinged or dropped', () => {
+    const { scheduler } = manualScheduler();
+    const monitor = new LivenessMonitor(
+      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 150 },
+      scheduler,
+    );
+    const peer = member();
+    monitor.add(peer);
+    for (let now = 60; now <= 1_000; now += 60) {
+      peer.received = true;
+      monitor.sweep(now);
+    }
+    expect(peer.events).toEqual([]);
+    expect(peer.lastReceivedAt).toBe(960);
+    // Then silence: pinged one interval after the last sweep that saw a frame, dropped for
+    // idleness one idle timeout after it.
+    monitor.sweep(1_059);
+    expect(peer.events).toEqual([]);
+    monitor.sweep(1_060);
+    expect(peer.events).toEqual(['ping']);
+    monitor.sweep(1_110);
+    expect(peer.events).toEqual(['ping', 'idle']);
+  });
+
+  test("a member's silence is counted from when it was added, on the scheduler's clock", () => {
+    const { scheduler, state } = manualScheduler();
+    const monitor = new LivenessMonitor(
+      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
+      scheduler,
+    );
+    state.now = 5_000;
+    const peer = member();
+    peer.received = true;
+    monitor.add(peer);
+    expect(peer.lastReceivedAt).toBe(5_000);
+    expect(peer.received).toBe(false);
+    monitor.sweep(5_099);
+    expect(peer.events).toEqual([]);
+    monitor.sweep(5_100);
+    expect(peer.events).toEqual(['ping']);
   });
 
   test('idleTimeout fires once; a disabled monitor keeps nobody and starts no timer', () => {
     const { scheduler, state } = manualScheduler();
     const monitor = new LivenessMonitor({ heartbeat: undefined, idleTimeout: 300 }, scheduler);
-    const peer = member(0);
+    const peer = member();
     monitor.add(peer);
     monitor.sweep(300);
     monitor.sweep(600);
     expect(peer.events).toEqual(['idle']);
     const disabled = new LivenessMonitor({ heartbeat: undefined, idleTimeout: 0 }, scheduler);
-    disabled.add(member(0));
+    disabled.add(member());
     expect(disabled.size).toBe(0);
     expect(state.running).toBe(0);
   });
@@ -85,8 +136,8 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
       { heartbeat: { interval: 400, timeout: 200 }, idleTimeout: 0 },
       scheduler,
     );
-    const a = member(0);
-    const b = member(0);
+    const a = member();
+    const b = member();
     monitor.add(a);
     monitor.add(b);
     expect(state.running).toBe(1);
@@ -97,5 +148,25 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
     monitor.delete(a);
     monitor.delete(b);
     expect(state.running).toBe(0);
+  });
+});
+
+describe('defaultLivenessScheduler: a monotonic clock', () => {
+  test('whole milliseconds that never go back, whatever the wall clock does', () => {
+    const before = defaultLivenessScheduler.now();
+    const wallClock = vi.spyOn(Date, 'now');
+    try {
+      // A wall clock stepped an hour back, then a day ahead (NTP, a resumed VM).
+      wallClock.mockReturnValue(Date.UTC(2020, 0, 1));
+      const during = defaultLivenessScheduler.now();
+      wallClock.mockReturnValue(Date.UTC(2020, 0, 1) + 86_400_000);
+      const after = defaultLivenessScheduler.now();
+      for (const time of [before, during, after]) expect(Number.isInteger(time)).toBe(true);
+      expect(during).toBeGreaterThanOrEqual(before);
+      expect(after).toBeGreaterThanOrEqual(during);
+      expect(after - before).toBeLessThan(1_000);
+    } finally {
+      wallClock.mockRestore();
+    }
   });
 });

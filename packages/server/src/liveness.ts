@@ -8,8 +8,18 @@
  * (`defaultLivenessScheduler` on every runtime; tests drive one by hand).
  */
 export interface Monitored {
-  /** Time (the scheduler's `now()`) of the last frame received from the peer. */
-  readonly lastReceivedAt: number;
+  /**
+   * Set by the adapter when a frame arrives: a field write, not a clock read per frame (on
+   * Bun a `Date.now()` per message cost as much as the rest of the echo path). The sweep
+   * clears it and records the time in `lastReceivedAt`.
+   */
+  received: boolean;
+  /**
+   * Written by the monitor only: the time (the scheduler's `now()`) it added the member, then
+   * of the last sweep that found `received` set. So a frame counts as received at the next
+   * sweep: late by at most one tick, never early.
+   */
+  lastReceivedAt: number;
   /** Time of the heartbeat ping still unanswered, or 0. */
   pingSentAt: number;
   /** Sends a heartbeat ping; the monitor has already set `pingSentAt`. */
@@ -74,6 +84,8 @@ export class LivenessMonitor {
   /** Starts watching `member` (a no-op when neither heartbeat nor idle timeout is configured). */
   add(member: Monitored): void {
     if (!this.enabled) return;
+    member.received = false;
+    member.lastReceivedAt = this.#scheduler.now();
     this.#members.add(member);
     this.#cancel ??= this.#scheduler.every(this.#tick, () => this.sweep(this.#scheduler.now()));
   }
@@ -91,6 +103,10 @@ export class LivenessMonitor {
   sweep(now: number): void {
     const { heartbeat, idleTimeout } = this.#settings;
     for (const member of this.#members) {
+      if (member.received) {
+        member.received = false;
+        member.lastReceivedAt = now;
+      }
       const silentFor = now - member.lastReceivedAt;
       if (idleTimeout > 0 && silentFor >= idleTimeout) {
         this.delete(member);
@@ -99,7 +115,8 @@ export class LivenessMonitor {
       }
       if (heartbeat === undefined) continue;
       if (member.pingSentAt !== 0) {
-        // Any frame received after the ping proves the peer alive, not only the pong.
+        // Any frame received after the ping proves the peer alive, not only the pong
+        // (RFC 6455 §5.5.3 lets a pong answer only the most recent ping anyway).
         if (member.lastReceivedAt >= member.pingSentAt) member.pingSentAt = 0;
         else if (now - member.pingSentAt >= heartbeat.timeout) {
           this.delete(member);
@@ -115,12 +132,20 @@ export class LivenessMonitor {
   }
 }
 
-/** The runtime's timer: unref'd where the runtime allows it, so it never keeps a process up. */
+/**
+ * The runtime's timer: unref'd where the runtime allows it, so it never keeps a process up.
+ *
+ * Its clock is monotonic, whole milliseconds since the process started: a wall clock
+ * (`Date.now()`) that is stepped (NTP, a resumed VM, a manual change) would time out every
+ * connection at once when it jumps forward and none while it catches up after a jump back.
+ * Whole milliseconds also stay small integers (for about 24 days of uptime), which V8 stores
+ * in the peer's field itself instead of a 16-byte heap number per connection.
+ */
 export const defaultLivenessScheduler: LivenessScheduler = {
   every(milliseconds, tick) {
     const timer = setInterval(tick, milliseconds);
     (timer as { unref?: () => void }).unref?.();
     return () => clearInterval(timer);
   },
-  now: Date.now,
+  now: () => Math.floor(performance.now()),
 };
