@@ -24,7 +24,7 @@ import {
   LivenessMonitor,
   type Monitored,
   payloadLength,
-  peerIdSource,
+  PeerIds,
   TopicRegistry,
   toPayload,
   type UpgradePolicy,
@@ -161,7 +161,6 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
   readonly monitor: LivenessMonitor;
   /** Bun publishes natively; the registry keeps each peer's topic set and the counts. */
   readonly context: AdapterContext<Data, string | Uint8Array>;
-  readonly #nextId = peerIdSource();
   /** The server of the latest upgrade: Bun's server-wide publish needs it. */
   #server: BunServer | undefined;
   readonly #policy: UpgradePolicy<Data>;
@@ -174,6 +173,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
     this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
+      ids: new PeerIds(),
       dispatcher,
       topics: new TopicRegistry<BunPeer<Data>, string | Uint8Array>((payload) => payload, {
         broker: options.broker,
@@ -281,7 +281,7 @@ class BunAdapterImpl<Data> implements BunAdapter<Data> {
     }
     const peer = new BunPeer<Data>(
       {
-        id: this.#nextId(),
+        id: this.context.ids.next(),
         data: decision.data,
         request: decision.request,
         protocol: decision.protocol,

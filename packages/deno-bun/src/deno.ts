@@ -19,7 +19,7 @@ import {
   closeAllPeers,
   consoleReporter,
   HookDispatcher,
-  peerIdSource,
+  PeerIds,
   TopicRegistry,
   toPayload,
   type UpgradePolicy,
@@ -185,7 +185,6 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
   readonly options: ResolvedOptions<Data>;
   /** Deno has no pub/sub: topics live in the registry, and a publish converts its payload once. */
   readonly context: AdapterContext<Data, string | Uint8Array>;
-  readonly #nextId = peerIdSource();
   readonly #policy: UpgradePolicy<Data>;
   #accepting = true;
   readonly #isAccepting = () => this.#accepting;
@@ -195,6 +194,7 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     const dispatcher = new HookDispatcher(options.hooks, consoleReporter(PREFIX));
     this.#policy = upgradePolicy(options, dispatcher);
     this.context = {
+      ids: new PeerIds(),
       dispatcher,
       topics: new TopicRegistry<DenoPeer<Data>, string | Uint8Array>((payload) => payload, {
         broker: options.broker,
@@ -259,7 +259,7 @@ class DenoAdapterImpl<Data> implements DenoAdapter<Data> {
     socket.binaryType = 'arraybuffer';
     const peer = new DenoPeer<Data>(
       {
-        id: this.#nextId(),
+        id: this.context.ids.next(),
         data: decision.data,
         request: decision.request,
         protocol: decision.protocol,

@@ -33,7 +33,7 @@ import {
   HookDispatcher,
   LivenessMonitor,
   type OptionSpec,
-  peerIdSource,
+  PeerIds,
   type ResolvedServerOptions,
   resolveServerOptions,
   type ServerOptions as SharedServerOptions,
@@ -169,7 +169,6 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
   readonly #deflate: NodeDeflateOptions | undefined;
   readonly #monitor: LivenessMonitor;
   readonly #context: PeerContext<Data>;
-  readonly #nextId = peerIdSource();
   #httpServer: http.Server | https.Server | AnyHttp2Server | NetServer | undefined;
   /** A standalone plain-TCP server's own HTTP/1.1 front (standalone.ts). */
   #acceptor: StandaloneAcceptor | undefined;
@@ -246,6 +245,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
     const dispatcher = new HookDispatcher(this.#resolved.hooks, print);
     this.#context = {
       dispatcher,
+      ids: new PeerIds(),
       clients: this.#resolved.clientTracking ? this.clients : undefined,
       // With a broker, publishes from other processes arrive here and are framed once, as
       // local ones are; broker failures take the unhandled-error route (no peer to blame).
@@ -729,7 +729,7 @@ export class WebSocketServer<Data = unknown> extends EventEmitter<WebSocketServe
       deflate,
       options: this.#resolved,
       monitor: this.#monitor,
-      id: this.#nextId(),
+      id: this.#context.ids.next(),
       data: decision.data,
       request,
       context: this.#context,

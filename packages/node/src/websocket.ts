@@ -9,7 +9,7 @@ import {
   WebSocketError,
   WebSocketMessage,
 } from '@wskit/core';
-import { type HookDispatcher, type TopicRegistry, toPayload } from '@wskit/server';
+import { type HookDispatcher, type PeerIds, type TopicRegistry, toPayload } from '@wskit/server';
 import { asBuffer, type DriverInit, type SendCallback, SocketDriver } from './driver.js';
 
 export type { SendCallback } from './driver.js';
@@ -20,9 +20,11 @@ export interface NodeSendOptions extends SendOptions {
   readonly binary?: boolean;
 }
 
-/** What every peer of one server shares: the hooks and the topics. One object per server. */
+/** What every peer of one server shares: the hooks, the topics, the ids. One object per server. */
 export interface PeerContext<Data> {
   readonly dispatcher: HookDispatcher<Data>;
+  /** Formats a server peer's id from its number when the id is first read. */
+  readonly ids: PeerIds;
   readonly topics: TopicRegistry<WebSocket<unknown>, PreparedMessage>;
   /**
    * The server's `clients` set when it tracks clients: a peer leaves it as it closes, before
@@ -43,7 +45,8 @@ export interface WebSocketInit<Data> extends DriverInit {
   readonly url?: string | undefined;
   readonly protocol: string;
   readonly extensions: string;
-  readonly id: string;
+  /** A client's id; a server peer's number from `context.ids`, formatted when first read. */
+  readonly id: string | number;
   readonly data: Data;
   readonly request: UpgradeRequest | undefined;
   /** Server peers only. */
@@ -90,8 +93,9 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
     return PeerState.CLOSED;
   }
 
-  readonly id: string;
   readonly data: Data;
+  /** The id, or a server peer's number until the id is first read (see `PeerIds`). */
+  #id: string | number;
   readonly #request: UpgradeRequest | undefined;
   readonly #context: PeerContext<Data> | undefined;
   // Known at construction, except for a client built before its handshake (see attachClient).
@@ -103,7 +107,7 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
   /** @internal Built by the server and by `connect()`. */
   constructor(init: WebSocketInit<Data> | ConnectingInit) {
     super('socket' in init ? init : undefined);
-    this.id = init.id;
+    this.#id = init.id;
     this.#url = init.url;
     if ('socket' in init) {
       this.data = init.data;
@@ -116,6 +120,15 @@ export class WebSocket<Data = unknown> extends SocketDriver<WebSocketEvents> imp
       this.#protocol = '';
       this.#extensions = '';
     }
+  }
+
+  /** Unique in the process: `<server>-<n>` for a server's peers, `client-<n>` for clients. */
+  get id(): string {
+    const id = this.#id;
+    if (typeof id === 'string') return id;
+    const formatted = (this.#context as PeerContext<Data>).ids.format(id);
+    this.#id = formatted;
+    return formatted;
   }
 
   /** The URL of the connection (`ws://host/path`; for a client, after redirects). */

@@ -29,7 +29,7 @@ export {
   HookDispatcher,
   type UnhandledErrorReporter,
 } from './hooks.js';
-export { peerIdSource } from './ids.js';
+export { PeerIds } from './ids.js';
 export {
   defaultLivenessScheduler,
   LivenessMonitor,

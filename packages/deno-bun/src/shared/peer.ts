@@ -8,17 +8,20 @@ import {
   type SendOptions,
   type UpgradeRequest,
 } from '@wskit/core';
-import type { HookDispatcher, TopicRegistry, TopicSubscriber } from '@wskit/server';
+import type { HookDispatcher, PeerIds, TopicRegistry, TopicSubscriber } from '@wskit/server';
 
 /** What every peer of one adapter shares: the hooks and the topics. One object per adapter. */
 export interface AdapterContext<Data, Prepared> {
   readonly dispatcher: HookDispatcher<Data>;
+  /** Formats a peer's id from its number when the id is first read. */
+  readonly ids: PeerIds;
   // biome-ignore lint/suspicious/noExplicitAny: peers of any runtime; the registry only reads readyState.
   readonly topics: TopicRegistry<BasePeer<any, Prepared>, Prepared>;
 }
 
 export interface PeerInit<Data> {
-  readonly id: string;
+  /** From the adapter's `context.ids.next()`. */
+  readonly id: number;
   readonly data: Data;
   readonly request: UpgradeRequest;
   readonly protocol: string;
@@ -36,13 +39,14 @@ export interface PeerInit<Data> {
 export abstract class BasePeer<Data = unknown, Prepared = unknown>
   implements Peer<Data>, TopicSubscriber<Prepared>
 {
-  readonly id: string;
   readonly data: Data;
   readonly request: UpgradeRequest;
   readonly protocol: string;
   readonly extensions: string;
   protected readonly context: AdapterContext<Data, Prepared>;
   protected state: PeerStateValue = PeerState.OPEN;
+  /** The peer's number until the id is first read, then the id (see `PeerIds`). */
+  #id: number | string;
   /**
    * Resolves once the close hook has been called. Made on first use (a graceful shutdown):
    * a promise and its resolver on every idle connection would cost memory for nothing.
@@ -51,12 +55,21 @@ export abstract class BasePeer<Data = unknown, Prepared = unknown>
   #resolveClosed: (() => void) | undefined;
 
   constructor(init: PeerInit<Data>, context: AdapterContext<Data, Prepared>) {
-    this.id = init.id;
+    this.#id = init.id;
     this.data = init.data;
     this.request = init.request;
     this.protocol = init.protocol;
     this.extensions = init.extensions;
     this.context = context;
+  }
+
+  /** `<server>-<n>`, unique in the process. */
+  get id(): string {
+    const id = this.#id;
+    if (typeof id === 'string') return id;
+    const formatted = this.context.ids.format(id);
+    this.#id = formatted;
+    return formatted;
   }
 
   get closed(): Promise<void> {

@@ -109,7 +109,13 @@ export function defineSuite(getTarget: () => Target, capabilities: Capabilities)
       // Read by the hook while the upgrade was pending, and from the open socket.
       expect(peer.addressInUpgrade).toMatch(/127\.0\.0\.1/);
       expect(peer.remoteAddress).toMatch(/127\.0\.0\.1/);
-      expect(typeof peer.id).toBe('string');
+      // `<server>-<n>`, the same on every read, another for another peer.
+      expect(peer.id).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
+      client.send(JSON.stringify({ cmd: 'whoami' }));
+      expect((await client.nextJson()).id).toBe(peer.id);
+      const other = await connect('?user=bob');
+      other.send(JSON.stringify({ cmd: 'whoami' }));
+      expect((await other.nextJson()).id).not.toBe(peer.id);
     });
 
     test('RFC 6455 §4.2.2: no subprotocol is selected by default', async () => {
