@@ -115,6 +115,7 @@ const VALIDATE_TEXT = 256;
 const SENDING_FRAGMENTED = 512;
 const PER_MESSAGE_COMPRESSION = 1024;
 const AUTO_PONG = 2048;
+const CLOSED = 4096;
 
 /**
  * One side of an open WebSocket connection as a sans-I/O state machine (RFC 6455 §5-§7).
@@ -140,7 +141,6 @@ export class Connection implements FrameSink {
   readonly #masks: MaskSource | undefined;
   readonly #nativeIsUtf8: ((bytes: Uint8Array) => boolean) | undefined;
 
-  #state: ConnectionState = 'open';
   /**
    * The connection's booleans, one bit each (the constants below the class): one field
    * instead of twelve at 10,000 idle connections (packages/node/README.md budget).
@@ -183,6 +183,14 @@ export class Connection implements FrameSink {
   }
   set #failed(value: boolean) {
     this.#setFlag(FAILED, value);
+  }
+  /**
+   * The transport ended. Not a separate state field: 'closing' is exactly "a close frame was
+   * sent and the transport has not ended yet" (every path that sends one, `close`, `fail` and
+   * the echo of a received close, goes there), so `state` is derived from two bits.
+   */
+  get #closed(): boolean {
+    return (this.#flags & CLOSED) !== 0;
   }
   get #transportCloseRequested(): boolean {
     return (this.#flags & TRANSPORT_CLOSE_REQUESTED) !== 0;
@@ -278,7 +286,8 @@ export class Connection implements FrameSink {
   }
 
   get state(): ConnectionState {
-    return this.#state;
+    if (this.#closed) return 'closed';
+    return this.#closeSent ? 'closing' : 'open';
   }
 
   /** Bytes queued by send calls and not yet taken by `takeOutput`. */
@@ -301,7 +310,7 @@ export class Connection implements FrameSink {
    * TCP, §7.1.1; a side that sent a close waits for the answer, §7.1.2).
    */
   closeExpected(): boolean {
-    return this.#state === 'closing';
+    return this.#closeSent && !this.#closed;
   }
 
   /** The status code of the close frame we sent, if any. */
@@ -322,15 +331,15 @@ export class Connection implements FrameSink {
     }
     // §5.5.1: after a close frame has been received, "the endpoint ... MUST NOT" expect more;
     // anything the peer sends afterwards is discarded, as is input after a failure.
-    if (this.#state === 'closed' || this.#closeReceived || this.#failed) return;
+    if (this.#closed || this.#closeReceived || this.#failed) return;
     this.#parser ??= this.#newParser();
     this.#parser.write(chunk);
   }
 
   /** The transport ended (TCP FIN, reset, or the adapter closed it). Idempotent. */
   receiveEof(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+    if (this.#closed) return;
+    this.#flags |= CLOSED;
     this.#parser?.stop();
     this.#messageBuffer?.clear();
     const wasClean = this.#closeSent && this.#closeReceived;
@@ -347,7 +356,7 @@ export class Connection implements FrameSink {
    * connection (1009 / 1007).
    */
   deliverDecompressed(data: Uint8Array, isBinary: boolean): void {
-    if (this.#state === 'closed' || this.#failed) return;
+    if (this.#closed || this.#failed) return;
     if (data.length > this.maxMessageSize) {
       this.#failWith(
         protocolError(
@@ -680,10 +689,9 @@ export class Connection implements FrameSink {
    */
   close(code?: number, reason = ''): void {
     const payload = encodeClosePayload(code, reason); // validates even when already closing
-    if (this.#closeSent || this.#state === 'closed') return;
+    if (this.#closeSent || this.#closed) return;
     this.#sentCloseCode = code;
     this.#closeSent = true;
-    this.#state = 'closing';
     this.#queueFrame(Opcode.CLOSE, payload, true, false);
   }
 
@@ -693,7 +701,7 @@ export class Connection implements FrameSink {
    */
   fail(code: number = CloseCode.PROTOCOL_ERROR, reason = ''): void {
     const payload = encodeClosePayload(code, truncateReason(reason));
-    if (this.#state === 'closed') return;
+    if (this.#closed) return;
     this.#failed = true;
     this.#parser?.stop();
     this.#messageBuffer?.clear();
@@ -702,7 +710,6 @@ export class Connection implements FrameSink {
       this.#closeSent = true;
       this.#queueFrame(Opcode.CLOSE, payload, true, false);
     }
-    this.#state = 'closing';
     this.#transportCloseRequested = true;
   }
 
@@ -749,7 +756,7 @@ export class Connection implements FrameSink {
    * Lets the frames held back by `suspendInput()` through; a no-op once the connection is closed.
    */
   resumeInput(): void {
-    if (this.#state === 'closed') return;
+    if (this.#closed) return;
     this.#parser?.resume();
   }
 
@@ -788,13 +795,13 @@ export class Connection implements FrameSink {
   // ---------------------------------------------------------------------------------------
 
   #failWith(error: WebSocketError): void {
-    if (this.#failed || this.#state === 'closed') return;
+    if (this.#failed || this.#closed) return;
     this.#handler.onError?.(error);
     this.fail(error.closeCode ?? CloseCode.PROTOCOL_ERROR, error.message);
   }
 
   #assertOpen(operation: string): void {
-    if (this.#state === 'closed') {
+    if (this.#closed) {
       throw invalidState(`${operation}: the connection is closed`);
     }
     // §5.5.1: "after sending a Close frame, the endpoint MUST NOT send any more data frames."
@@ -815,7 +822,6 @@ export class Connection implements FrameSink {
   #queueClose(code: number | undefined, reason: string): void {
     this.#sentCloseCode = code;
     this.#closeSent = true;
-    this.#state = 'closing';
     this.#queueFrame(Opcode.CLOSE, encodeClosePayload(code, reason), true, false);
   }
 
