@@ -468,7 +468,8 @@ const TESTS = [
 ];
 
 const TARGETS = {
-  'echo 64 B text': { against: 'ws', ratio: 1.5 },
+  // Issue 17 target 6: small-message echo stays at 4x ws or more (an earlier issue asked 1.5x).
+  'echo 64 B text': { against: 'ws', ratio: 4 },
   // Issue 17 target 5: large messages at 1.5x ws+bufferutil.
   'echo 16 KiB binary': { against: 'ws+bufferutil', ratio: 1.5 },
   'echo 1 MiB binary': { against: 'ws+bufferutil', ratio: 1.5 },
