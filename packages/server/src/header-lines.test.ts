@@ -53,6 +53,9 @@ describe('packed header lines', () => {
     expect(firstPackedEntry(packed)).toBe('/chat?room=1');
     expect(firstHeaderValue(packed, 'host', 1)).toBe('a.test');
     expect(firstHeaderValue(packed, 'origin', 1)).toBeUndefined();
+    // Any case matches; a longer or shorter name does not.
+    const variants = packHeaderLines(['X-Host', 'no', 'Hos', 'no', 'HOST', 'yes']);
+    expect(firstHeaderValue(variants, 'host')).toBe('yes');
     expect([...unpackHeaderLines(packed, 1)]).toEqual([
       ['host', 'a.test, b.test'],
       ['x', '1'],

@@ -43,11 +43,16 @@ export function unpackHeaderLines(packed: string, from = 0): Headers {
   return headers;
 }
 
-/** The value of the first line named `name` (any case), or undefined; `from` as above. */
+/**
+ * The value of the first line named `name` (given in lower case; lines match in any case), or
+ * undefined; `from` as above.
+ */
 export function firstHeaderValue(packed: string, name: string, from = 0): string | undefined {
   const lines = packed.split(SEPARATOR);
   for (let i = from; i + 1 < lines.length; i += 2) {
-    if ((lines[i] as string).toLowerCase() === name) return lines[i + 1];
+    const line = lines[i] as string;
+    // Lower-cased only when the length matches: no string made for every other line.
+    if (line.length === name.length && line.toLowerCase() === name) return lines[i + 1];
   }
   return undefined;
 }
