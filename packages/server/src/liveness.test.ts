@@ -3,6 +3,7 @@ import {
   defaultLivenessScheduler,
   LivenessMonitor,
   type LivenessScheduler,
+  type LivenessSettings,
   type Monitored,
 } from './liveness.js';
 
@@ -38,14 +39,20 @@ function manualScheduler() {
   return { scheduler, state };
 }
 
+/** A monitor on a manual scheduler (its clock at `now`) watching one fresh member. */
+function watchOne(settings: LivenessSettings, now = 0) {
+  const { scheduler, state } = manualScheduler();
+  state.now = now;
+  const monitor = new LivenessMonitor(settings, scheduler);
+  const peer = member();
+  return { monitor, peer, state };
+}
+
+const HEARTBEAT_100_50 = { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 };
+
 describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', () => {
   test('pings after an interval of silence and drops the peer after the timeout', () => {
-    const { scheduler } = manualScheduler();
-    const monitor = new LivenessMonitor(
-      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
-      scheduler,
-    );
-    const peer = member();
+    const { monitor, peer } = watchOne(HEARTBEAT_100_50);
     monitor.add(peer);
     monitor.sweep(99);
     expect(peer.events).toEqual([]);
@@ -58,12 +65,7 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
   });
 
   test('any frame after the ping counts as the answer', () => {
-    const { scheduler } = manualScheduler();
-    const monitor = new LivenessMonitor(
-      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
-      scheduler,
-    );
-    const peer = member();
+    const { monitor, peer } = watchOne(HEARTBEAT_100_50);
     monitor.add(peer);
     monitor.sweep(100);
     peer.received = true;
@@ -75,12 +77,10 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
   });
 
   test('a frame counts at the next sweep: a peer that keeps talking is never pinged or dropped', () => {
-    const { scheduler } = manualScheduler();
-    const monitor = new LivenessMonitor(
-      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 150 },
-      scheduler,
-    );
-    const peer = member();
+    const { monitor, peer } = watchOne({
+      heartbeat: { interval: 100, timeout: 50 },
+      idleTimeout: 150,
+    });
     monitor.add(peer);
     for (let now = 60; now <= 1_000; now += 60) {
       peer.received = true;
@@ -99,13 +99,7 @@ describe('LivenessMonitor: heartbeat and idle timeout on one injected timer', ()
   });
 
   test("a member's silence is counted from when it was added, on the scheduler's clock", () => {
-    const { scheduler, state } = manualScheduler();
-    const monitor = new LivenessMonitor(
-      { heartbeat: { interval: 100, timeout: 50 }, idleTimeout: 0 },
-      scheduler,
-    );
-    state.now = 5_000;
-    const peer = member();
+    const { monitor, peer } = watchOne(HEARTBEAT_100_50, 5_000);
     peer.received = true;
     monitor.add(peer);
     expect(peer.lastReceivedAt).toBe(5_000);
