@@ -115,8 +115,7 @@ export class LivenessMonitor {
       }
       if (heartbeat === undefined) continue;
       if (member.pingSentAt !== 0) {
-        // Any frame received after the ping proves the peer alive, not only the pong
-        // (RFC 6455 §5.5.3 lets a pong answer only the most recent ping anyway).
+        // Any frame received after the ping proves the peer alive, not only the pong.
         if (member.lastReceivedAt >= member.pingSentAt) member.pingSentAt = 0;
         else if (now - member.pingSentAt >= heartbeat.timeout) {
           this.delete(member);
