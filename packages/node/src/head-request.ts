@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpRequestHead } from '@wskit/core';
+import { isHeaderNamed } from '@wskit/server';
 
 /**
  * The request of an upgrade read by a standalone server's own acceptor (standalone.ts) with the
@@ -53,9 +54,7 @@ export class HeadRequest {
   /** The first value of a header (case-insensitive name), without building `headers`. */
   header(lowerCaseName: string): string | undefined {
     for (const [name, value] of this.headerLines) {
-      if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) {
-        return value;
-      }
+      if (isHeaderNamed(name, lowerCaseName)) return value;
     }
     return undefined;
   }

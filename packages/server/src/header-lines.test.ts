@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   firstHeaderValue,
   firstPackedEntry,
+  isHeaderNamed,
   packHeaderLines,
   unpackHeaderLines,
 } from './header-lines.js';
@@ -56,6 +57,8 @@ describe('packed header lines', () => {
     // Any case matches; a longer or shorter name does not.
     const variants = packHeaderLines(['X-Host', 'no', 'Hos', 'no', 'HOST', 'yes']);
     expect(firstHeaderValue(variants, 'host')).toBe('yes');
+    expect([isHeaderNamed('Host', 'host'), isHeaderNamed('HOST', 'host')]).toEqual([true, true]);
+    expect([isHeaderNamed('Hos', 'host'), isHeaderNamed('Hostx', 'host')]).toEqual([false, false]);
     expect([...unpackHeaderLines(packed, 1)]).toEqual([
       ['host', 'a.test, b.test'],
       ['x', '1'],

@@ -50,11 +50,17 @@ export function unpackHeaderLines(packed: string, from = 0): Headers {
 export function firstHeaderValue(packed: string, name: string, from = 0): string | undefined {
   const lines = packed.split(SEPARATOR);
   for (let i = from; i + 1 < lines.length; i += 2) {
-    const line = lines[i] as string;
-    // Lower-cased only when the length matches: no string made for every other line.
-    if (line.length === name.length && line.toLowerCase() === name) return lines[i + 1];
+    if (isHeaderNamed(lines[i] as string, name)) return lines[i + 1];
   }
   return undefined;
+}
+
+/**
+ * True when the header line's `name` is `lowerCaseName` in any case (RFC 9110 §5.1). Lower-
+ * cased only when the length matches: no string is made for every other line.
+ */
+export function isHeaderNamed(name: string, lowerCaseName: string): boolean {
+  return name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName;
 }
 
 /** The first packed entry (what was packed in front of the header lines). */

@@ -19,6 +19,7 @@ export { prefixedError } from './errors.js';
 export {
   firstHeaderValue,
   firstPackedEntry,
+  isHeaderNamed,
   NO_PROTOCOLS,
   packHeaderLines,
   unpackHeaderLines,
