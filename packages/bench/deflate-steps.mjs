@@ -49,6 +49,13 @@ const base = await server.request('memory');
 const baseKinds = residentByKind(server.pid);
 const baseHeap = walkHeap ? mainHeapUsage(server.pid) : undefined;
 const kib = (bytes) => `${(bytes / count / 1024).toFixed(1)} KiB`.padStart(10);
+/** `--heap`: the main arena's chunks in use and free, per connection, against the baseline. */
+function mainArenaNote(heap) {
+  if (heap === undefined || baseHeap === undefined) return '   (main arena could not be walked)';
+  return `   main arena in use ${kib(heap.inUse - baseHeap.inUse)}, free ${kib(
+    heap.free + heap.top - baseHeap.free - baseHeap.top,
+  )}`;
+}
 async function show(step) {
   const now = await server.request('memory');
   const kinds = residentByKind(server.pid);
@@ -58,15 +65,7 @@ async function show(step) {
       : `   (main arena ${kib(kinds.mainArena - baseKinds.mainArena)}, thread arenas ${kib(
           kinds.threadArenas - baseKinds.threadArenas,
         )}, other anonymous ${kib(kinds.otherAnonymous - baseKinds.otherAnonymous)})`;
-  const heap = walkHeap ? mainHeapUsage(server.pid) : undefined;
-  const heapNote =
-    heap === undefined || baseHeap === undefined
-      ? walkHeap
-        ? '   (main arena could not be walked)'
-        : ''
-      : `   main arena in use ${kib(heap.inUse - baseHeap.inUse)}, free ${kib(
-          heap.free + heap.top - baseHeap.free - baseHeap.top,
-        )}`;
+  const heapNote = walkHeap ? mainArenaNote(mainHeapUsage(server.pid)) : '';
   console.log(
     `${step.padEnd(16)} RSS ${kib(now.rss - base.rss)}   heap + external ${kib(
       now.heapUsed + now.external - base.heapUsed - base.external,
