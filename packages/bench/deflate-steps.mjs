@@ -1,7 +1,7 @@
 // Where the memory of the deflate-memory scenario goes, step by step, for one server:
 //
 //   node deflate-steps.mjs [--impl wskit|ws] [--module PATH] [--plain] [--messages 4] [--count 1000]
-//                          [--server-env NAME=VALUE]... [--heap]
+//                          [--server-env NAME=VALUE]... [--heap] [--gc-every MS]
 //
 // Opens `count` connections (compressed unless --plain), has each send `messages` 16 KiB text
 // messages at once and waits for the echoes, waits 11 s, then does the same again on the same
@@ -12,9 +12,10 @@
 // where the RSS lies (smaps.mjs): glibc's main arena, its thread arenas (zlib runs on libuv's
 // thread pool), other anonymous memory (V8's heap among it). `--heap`: also how much of the
 // main arena is in use and how much is free (glibc-heap.mjs walks its chunks). Same processes
-// and pinning as run.mjs.
+// and pinning as run.mjs. `--gc-every MS`: the server runs a full collection every MS ms
+// (force-gc.mjs), to tell garbage not yet collected at the burst's peak from memory in use.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JsonLinesChild, serverEnvOf } from './child.mjs';
 import { mainHeapUsage } from './glibc-heap.mjs';
 import { optionValue } from './options.mjs';
@@ -31,6 +32,11 @@ const walkHeap = args.includes('--heap');
 const REST_MS = 11_000;
 const serverEnv = serverEnvOf(args);
 if (module !== undefined) serverEnv.WSKIT_MODULE = module;
+const gcEvery = optionValue('--gc-every');
+if (gcEvery !== undefined) {
+  serverEnv.NODE_OPTIONS = `--import=${pathToFileURL(`${here}force-gc.mjs`).href}`;
+  serverEnv.WSKIT_BENCH_GC_EVERY = gcEvery;
+}
 
 const server = new JsonLinesChild(
   0,
@@ -74,7 +80,7 @@ async function show(step) {
 }
 
 const envNote = Object.entries(serverEnv)
-  .filter(([name]) => name !== 'WSKIT_MODULE')
+  .filter(([name]) => name !== 'WSKIT_MODULE' && (gcEvery === undefined || name !== 'NODE_OPTIONS'))
   .map(([name, value]) => ` ${name}=${value}`)
   .join('');
 console.log(
