@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type * as http2 from 'node:http2';
@@ -54,6 +53,7 @@ import {
   isHttp2Server,
   respondHttp2Reject,
 } from './http2-server.js';
+import { nativeSha1 } from './native-sha1.js';
 import {
   NODE_PREFIX,
   type NodeDeflateOptions,
@@ -874,11 +874,6 @@ function prepareNodeMessage(payload: string | Uint8Array): PreparedMessage {
   const chunks = message.chunks;
   for (let i = 0; i < chunks.length; i++) chunks[i] = asBuffer(chunks[i] as Uint8Array);
   return message;
-}
-
-/** OpenSSL's SHA-1 for the accept key: cheaper per handshake than the core's portable one. */
-function nativeSha1(data: Uint8Array): Uint8Array {
-  return createHash('sha1').update(data).digest();
 }
 
 function writeReject(socket: Duplex, input: Error | RejectResponseOptions): void {
