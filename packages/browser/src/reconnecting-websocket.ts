@@ -310,11 +310,17 @@ export class ReconnectingWebSocket extends EventTargetBase {
   /** Closed for good by the other side (a stop code, retries used up), not by close(). */
   #endedByPeer = false;
   #socket: WebSocketLike | undefined;
-  /** When the current socket opened; undefined while it has not. */
+  /**
+   * When the current socket opened (`performance.now()`); undefined while it has not. Uptime
+   * and silence are measured on this monotonic clock, not `Date.now()`: a wall clock stepped
+   * forward (NTP, a manual change) would time out a live socket, and one stepped back would
+   * keep a long-lived connection from resetting the retry count.
+   */
   #openedAt: number | undefined;
   #socketError: unknown;
   /** Retries in a row since the last connection that stayed up `minUptime`. */
   #attempt = 0;
+  /** When the last message arrived, on the same clock as `#openedAt`. */
   #lastReceivedAt = 0;
   #binaryType: BinaryType | undefined;
   /** The last socket that opened: its protocol and extensions are ours until the next opens. */
@@ -611,7 +617,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
         this.#onOpen(socket);
         break;
       case 'message':
-        this.#lastReceivedAt = Date.now();
+        this.#lastReceivedAt = performance.now();
         if (this.#config.heartbeat?.isPong?.(event as MessageEvent) !== true) {
           // A fresh event: the socket's is already dispatched (the init's undefined origin is '').
           const { data, origin } = event as MessageEvent;
@@ -651,7 +657,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   #onOpen(socket: WebSocketLike): void {
     clearTimeout(this.#timer);
-    this.#openedAt = Date.now();
+    this.#openedAt = performance.now();
     const reconnected = Boolean(this.#lastOpened);
     this.#lastOpened = socket;
     if (this.#phase !== Phase.Connecting) return;
@@ -677,7 +683,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
     const { minUptime, stopCodes = DEFAULT_STOP_CODES, maxRetries, shouldReconnect } = this.#config;
     const openedAt = this.#openedAt;
     const opened = openedAt !== undefined;
-    if (opened && Date.now() - openedAt >= minUptime) this.#attempt = 0;
+    if (opened && performance.now() - openedAt >= minUptime) this.#attempt = 0;
     if (this.#phase >= Phase.Closing) {
       this.#finish(details);
       return;
@@ -779,7 +785,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
   #startHeartbeat(): void {
     const heartbeat = this.#config.heartbeat;
     if (!heartbeat) return;
-    this.#lastReceivedAt = Date.now();
+    this.#lastReceivedAt = performance.now();
     this.#pingTimer = setInterval(this.#onPingTimer, heartbeat.interval);
     this.#timer = setTimeout(this.#onWatchdogTimer, heartbeat.timeout);
   }
@@ -796,7 +802,7 @@ export class ReconnectingWebSocket extends EventTargetBase {
 
   readonly #onWatchdogTimer = (): void => {
     const { timeout } = this.#config.heartbeat as ReconnectHeartbeatOptions;
-    const silent = Date.now() - this.#lastReceivedAt;
+    const silent = performance.now() - this.#lastReceivedAt;
     if (silent < timeout) {
       // Traffic arrived meanwhile: one timer re-armed per timeout, not one per message.
       this.#timer = setTimeout(this.#onWatchdogTimer, timeout - silent);

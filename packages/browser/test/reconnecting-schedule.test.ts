@@ -598,6 +598,39 @@ describe('heartbeat', () => {
     socket.close();
   });
 
+  test('the wall clock jumping does not move the heartbeat or minUptime', () => {
+    // Both read a monotonic clock (performance.now()): NTP or a manual change that steps
+    // Date.now() forward would otherwise time a live socket out, and a step back would keep a
+    // long-lived connection from resetting the retry count.
+    const { socket, log } = make({
+      initialDelay: 10,
+      minUptime: 1000,
+      heartbeat: { interval: 400, timeout: 1000, message: 'ping' },
+    });
+    const first = FakeWebSocket.last;
+    first.open();
+    vi.advanceTimersByTime(500);
+    first.receive('data');
+    vi.setSystemTime(Date.now() + 3_600_000);
+    vi.advanceTimersByTime(500);
+    expect(first.closeCalls).toEqual([]);
+    vi.advanceTimersByTime(999);
+    expect(first.closeCalls).toEqual([[4000, 'heartbeat timeout']]);
+    // The next connection is silent for its whole timeout while the wall clock goes back 2 h:
+    // it still times out, and having been up minUptime it resets the retry count.
+    vi.advanceTimersByTime(10);
+    const second = FakeWebSocket.last;
+    second.open();
+    vi.setSystemTime(Date.now() - 7_200_000);
+    vi.advanceTimersByTime(1000);
+    expect(second.closeCalls).toEqual([[4000, 'heartbeat timeout']]);
+    expect(log.filter((line) => line.startsWith('reconnecting'))).toEqual([
+      'reconnecting 1 10',
+      'reconnecting 1 10',
+    ]);
+    socket.close();
+  });
+
   test('a constant message is sent as is', () => {
     const { socket } = make({
       heartbeat: { interval: 100, timeout: 1000, message: '{"type":"ping"}' },
