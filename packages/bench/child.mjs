@@ -10,6 +10,15 @@ const REQUEST_TIMEOUT = 60_000;
 /** Whether `taskset` works and there is a second CPU to pin the load generator to. */
 export const canPin = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
+/**
+ * bash that raises the open-file limit as far as it goes: to 1,048,576 (Linux's default
+ * `fs.nr_open`) where the process may raise its hard limit (root with CAP_SYS_RESOURCE),
+ * else the soft limit to the hard one. 100,000 idle connections (`run.mjs --idle`) need the
+ * first.
+ */
+export const RAISE_FILE_LIMIT =
+  'ulimit -n 1048576 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null';
+
 export class JsonLinesChild {
   #process;
   #waiting = [];
@@ -19,14 +28,14 @@ export class JsonLinesChild {
   onEvent = () => {};
 
   /**
-   * Runs `command args` on `cpu`, with the soft fd limit raised to the hard one (10,000 sockets
-   * need it). `stderr: 'inherit'` shows the child's stderr as it comes; by default its tail is
-   * kept for the error when the child dies.
+   * Runs `command args` on `cpu`, with the fd limit raised (`RAISE_FILE_LIMIT`: 10,000
+   * sockets need it). `stderr: 'inherit'` shows the child's stderr as it comes; by default its
+   * tail is kept for the error when the child dies.
    */
   constructor(cpu, command, args, { cwd, env = {}, stderr = 'capture' } = {}) {
     const shell = canPin
-      ? 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec taskset -c "$0" "$@"'
-      : 'ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$@"';
+      ? `${RAISE_FILE_LIMIT}; exec taskset -c "$0" "$@"`
+      : `${RAISE_FILE_LIMIT}; exec "$@"`;
     this.#process = spawn('bash', ['-c', shell, String(cpu), command, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: '1', ...env },

@@ -6,6 +6,7 @@
 // Speaks line-delimited JSON on stdin/stdout with run.mjs: one command in, one reply out.
 // Connections opened by `open` stay open across commands until `closeAll` or stdin ends.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -166,9 +167,9 @@ function upgradeRequest(port, deflate) {
 }
 
 /** Opens one WebSocket over a raw socket; resolves once the 101 is in. */
-function openConnection(port, request, deflate) {
+function openConnection(port, request, deflate, localAddress) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress, noDelay: true });
     let head = Buffer.alloc(0);
     const onData = (chunk) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
@@ -201,15 +202,57 @@ function openConnection(port, request, deflate) {
   });
 }
 
-/** Opens `count` connections, `concurrency` handshakes at a time. */
-async function openMany(port, count, deflate, concurrency = 200) {
+/**
+ * Connections from one loopback source address to the server's one address and port: each needs
+ * an ephemeral port of its own, so one source runs out after the local port range
+ * (/proc/sys/net/ipv4/ip_local_port_range, 28,232 by default), less a margin for ports still in
+ * TIME_WAIT from earlier scenarios.
+ */
+const PER_SOURCE = perSourceAddress();
+
+function perSourceAddress() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return Math.max(1000, high - low + 1 - 4000);
+  } catch {
+    return 20_000;
+  }
+}
+
+/**
+ * The source address of the `index`th connection opened by `open`: 127.0.0.1 for the first
+ * `perSource`, then 127.0.0.2 and so on (Linux routes all of 127.0.0.0/8 to the loopback
+ * interface), so that idle-memory runs can go past one address's ports (`run.mjs --idle`).
+ * `undefined` (the system's choice, 127.0.0.1) for the first block.
+ */
+function sourceAddress(index, perSource) {
+  const block = Math.floor(index / perSource);
+  if (block === 0) return undefined;
+  if (block > 253) throw new Error(`${index} connections need more than 254 source addresses`);
+  return `127.0.0.${block + 1}`;
+}
+
+/**
+ * Opens `count` connections, `concurrency` handshakes at a time; `first` is how many `open`
+ * already holds, so that source addresses follow on (see `sourceAddress`).
+ */
+async function openMany(
+  port,
+  count,
+  deflate,
+  { concurrency = 200, first = 0, perSource = PER_SOURCE } = {},
+) {
   const request = upgradeRequest(port, deflate);
   const connections = new Array(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const index = next++;
-      connections[index] = await openConnection(port, request, deflate);
+      const localAddress = sourceAddress(first + index, perSource);
+      connections[index] = await openConnection(port, request, deflate, localAddress);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
@@ -352,10 +395,10 @@ const commands = {
   },
 
   /** Opens `count` more idle connections and keeps them. */
-  async open({ port, count, deflate }) {
+  async open({ port, count, deflate, perSource }) {
     const start = performance.now();
     // Added to the connections already open (the memory test opens them in steps).
-    open = open.concat(await openMany(port, count, deflate));
+    open = open.concat(await openMany(port, count, deflate, { first: open.length, perSource }));
     return { opened: open.length, seconds: (performance.now() - start) / 1000 };
   },
 

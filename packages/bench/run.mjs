@@ -5,6 +5,8 @@
 //   node run.mjs --impl wskit,ws         a subset of servers (wskit, wskit-hooks, wskit-ws, ws,
 //                                        ws+bufferutil)
 //   node run.mjs --quick                 shorter windows, fewer connections
+//   node run.mjs --idle 100000           the most idle connections (default 10,000; 2,000 with
+//                                        --quick), as far as the open-file limit goes
 //   node run.mjs --repeat 3              runs per throughput test and server (default 2)
 //   node run.mjs --cpu-prof DIR          servers run with --cpu-prof, profiles written to DIR
 //   node run.mjs --json FILE             also write the raw results as JSON
@@ -26,7 +28,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChart, lineChart } from './chart.mjs';
-import { canPin, JsonLinesChild, serverEnvOf } from './child.mjs';
+import { canPin, JsonLinesChild, RAISE_FILE_LIMIT, serverEnvOf } from './child.mjs';
 import { cpuSeconds, minorFaults } from './cpu-time.mjs';
 import { optionValue } from './options.mjs';
 
@@ -97,9 +99,14 @@ const impls = IMPLS.filter((entry) => selectedImpls.includes(entry.name));
 const WARMUP = quick ? 500 : 1000;
 const WINDOW = quick ? 1500 : 3000;
 const fileLimit = Number(
-  spawnSync('bash', ['-c', 'ulimit -n $(ulimit -Hn) 2>/dev/null; ulimit -n']).stdout.toString(),
+  spawnSync('bash', ['-c', `${RAISE_FILE_LIMIT}; ulimit -n`]).stdout.toString(),
 );
-const MANY = Math.min(quick ? 2000 : 10_000, fileLimit - 200);
+/** The most idle connections (`--idle`), as far as the fd limit allows (see the warning). */
+const idleWanted = Number(optionValue('--idle') ?? (quick ? 2000 : 10_000));
+if (!Number.isInteger(idleWanted) || idleWanted < 1000) {
+  throw new Error(`--idle: a whole number of connections, 1000 or more, not ${idleWanted}`);
+}
+const MANY = Math.min(idleWanted, fileLimit - 200);
 /** Idle-memory steps up to MANY, and the smaller fan-out. */
 const MEMORY_STEPS = [...new Set([Math.min(1000, MANY), Math.round(MANY / 2), MANY])];
 const FANOUT_SMALL = Math.min(1000, MANY);
@@ -531,8 +538,11 @@ async function main() {
       ? 'server on CPU 0, load generator on CPU 1 (taskset)'
       : 'WARNING: not pinned (taskset or a second CPU is missing)',
   );
-  if (MANY < 10_000 && !quick)
-    console.log(`WARNING: fd limit ${fileLimit}: using ${MANY} idle connections`);
+  if (MANY < idleWanted) {
+    console.log(
+      `WARNING: open-file limit ${fileLimit}: ${MANY} idle connections instead of ${idleWanted}`,
+    );
+  }
 
   const rows = new Map(); // label -> { metric, values: { implName: [runs] } }
   const charts = {}; // test name -> impl name -> what the test returned for its line charts
