@@ -26,7 +26,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lineChart } from '../../scripts/lib/svg-chart.mjs';
-import { canPin, JsonLinesChild } from './child.mjs';
+import { canPin, JsonLinesChild, RAISE_FILE_LIMIT } from './child.mjs';
 import { cpuSeconds } from './cpu-time.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,7 +72,7 @@ function usage(problem) {
 const WARMUP = quick ? 500 : 1000;
 const WINDOW = quick ? 1500 : 3000;
 const fileLimit = Number(
-  spawnSync('bash', ['-c', 'ulimit -n $(ulimit -Hn) 2>/dev/null; ulimit -n']).stdout.toString(),
+  spawnSync('bash', ['-c', `${RAISE_FILE_LIMIT}; ulimit -n`]).stdout.toString(),
 );
 const IDLE_CONNECTIONS = Math.min(quick ? 1000 : 10_000, fileLimit - 200);
 const SUBSCRIBERS = 1000;
