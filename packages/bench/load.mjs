@@ -16,6 +16,8 @@ import { constants, deflateRawSync } from 'node:zlib';
 const OPCODE_TEXT = 1;
 const OPCODE_BINARY = 2;
 const OPCODE_CLOSE = 8;
+const OPCODE_PING = 9;
+const OPCODE_PONG = 10;
 const HEADER_END = Buffer.from('\r\n\r\n');
 const SWITCHING = Buffer.from('HTTP/1.1 101 ');
 
@@ -87,6 +89,19 @@ class FrameCounter {
   pendingHeader = null;
   countable = false;
   closed = false;
+  /** Pieces of the ping being read, or null outside a ping. */
+  /** @type {Buffer[] | null} */
+  ping = null;
+
+  /**
+   * @param {(payload: Buffer) => void} onPing called with each complete ping's payload: the
+   * generator answers like any client (RFC 6455 §5.5.2), or a server with a heartbeat (as
+   * @wskit/node has by default: 30 s, then 10 s for the pong) drops connections kept open
+   * longer than that, such as the idle ones.
+   */
+  constructor(onPing) {
+    this.onPing = onPing;
+  }
 
   /** Feeds one chunk; returns how many messages it completed. */
   feed(chunk) {
@@ -106,6 +121,8 @@ class FrameCounter {
     while (position < length) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, length - position);
+        if (this.ping !== null)
+          this.ping.push(Buffer.from(chunk.subarray(position, position + take)));
         position += take;
         this.remaining -= take;
         if (this.remaining === 0) completed += this.#end();
@@ -133,6 +150,7 @@ class FrameCounter {
     const opcode = first & 0x0f;
     this.countable = (first & 0x80) !== 0 && opcode <= OPCODE_BINARY;
     if (opcode === OPCODE_CLOSE) this.closed = true;
+    this.ping = opcode === OPCODE_PING ? [] : null;
     this.remaining =
       code === 126
         ? bytes.readUInt16BE(offset + 2)
@@ -144,6 +162,10 @@ class FrameCounter {
   }
 
   #end() {
+    if (this.ping !== null) {
+      this.onPing(Buffer.concat(this.ping));
+      this.ping = null;
+    }
     return this.countable ? 1 : 0;
   }
 }
@@ -191,9 +213,16 @@ function openConnection(port, request, deflate, localAddress) {
       }
       const windowBits = Number(/client_max_window_bits=(\d+)/.exec(extensions)?.[1] ?? 15);
       socket.on('error', () => {});
-      const connection = { socket, counter: new FrameCounter(), windowBits };
+      const counter = new FrameCounter((payload) =>
+        socket.write(maskedFrame(OPCODE_PONG, payload)),
+      );
+      // Between commands the connection still reads, to answer pings; a command that reads
+      // its messages swaps this listener for its own (`readWith`), which feeds the same counter.
+      const idle = (chunk) => counter.feed(chunk);
+      const connection = { socket, counter, windowBits, idle };
+      socket.on('data', idle);
       const rest = head.subarray(end + 4);
-      if (rest.length > 0) connection.counter.feed(rest);
+      if (rest.length > 0) counter.feed(rest);
       resolve(connection);
     };
     socket.on('data', onData);
@@ -259,6 +288,20 @@ async function openMany(
   return connections;
 }
 
+/**
+ * Reads `connection` with `listener` (which must feed `connection.counter`) instead of the idle
+ * reader; returns the function that puts the idle reader back.
+ */
+function readWith(connection, listener) {
+  const { socket, idle } = connection;
+  socket.off('data', idle);
+  socket.on('data', listener);
+  return () => {
+    socket.off('data', listener);
+    socket.on('data', idle);
+  };
+}
+
 function frameFor(size, binary, deflate, windowBits, variant = 0) {
   const payload = makePayload(size, binary, variant);
   const opcode = binary ? OPCODE_BINARY : OPCODE_TEXT;
@@ -318,14 +361,15 @@ const commands = {
     let counting = false;
     let stopped = false;
     let count = 0;
-    for (const { socket, counter } of sockets) {
+    for (const connection of sockets) {
+      const { socket, counter } = connection;
       let next = 0;
       const send = (n) => {
         if (cycle === undefined) return socket.write(slices[n]);
         socket.write(framesFrom(next, n));
         next = (next + n) % cycle.length;
       };
-      socket.on('data', (chunk) => {
+      readWith(connection, (chunk) => {
         const n = counter.feed(chunk);
         if (n === 0) return;
         if (counting) count += n;
@@ -408,17 +452,16 @@ const commands = {
     const batch = Buffer.concat(Array.from({ length: messages }, () => frame));
     await Promise.all(
       open.map(
-        ({ socket, counter }) =>
+        (connection) =>
           new Promise((resolve) => {
             let received = 0;
-            const onData = (chunk) => {
-              received += counter.feed(chunk);
+            const done = readWith(connection, (chunk) => {
+              received += connection.counter.feed(chunk);
               if (received < messages) return;
-              socket.off('data', onData);
+              done();
               resolve();
-            };
-            socket.on('data', onData);
-            socket.write(batch);
+            });
+            connection.socket.write(batch);
           }),
       ),
     );
@@ -437,15 +480,14 @@ const commands = {
     let round = -1;
     let finish = () => {};
     const got = new Int32Array(open.length).fill(-1);
-    for (const { socket } of open) socket.removeAllListeners('data');
-    open.forEach(({ socket, counter }, index) => {
-      socket.on('data', (chunk) => {
-        if (counter.feed(chunk) > 0 && got[index] !== round) {
+    const restore = open.map((connection, index) =>
+      readWith(connection, (chunk) => {
+        if (connection.counter.feed(chunk) > 0 && got[index] !== round) {
           got[index] = round;
           if (--pending === 0) finish();
         }
-      });
-    });
+      }),
+    );
     for (round = 0; round <= rounds; round++) {
       pending = receivers;
       const done = new Promise((resolve) => {
@@ -457,6 +499,7 @@ const commands = {
       if (round > 0) times.push(performance.now() - start);
       await sleep(50);
     }
+    for (const idle of restore) idle();
     return { times, receivers };
   },
 
