@@ -65,17 +65,12 @@ export function encodeClosePayload(code?: number, reason = ''): Uint8Array {
     );
   }
   if (typeof reason !== 'string') throw invalidArgument('close reason must be a string');
-  if (reason === '') {
-    // The usual close (a code, often the peer's echoed, and no reason): no encoder call and
-    // no views; closing is on every connection's path.
-    const payload = new Uint8Array(2);
-    payload[0] = code >>> 8;
-    payload[1] = code & 0xff;
-    return payload;
-  }
   const payload = new Uint8Array(2 + reason.length * 3);
   payload[0] = code >>> 8;
   payload[1] = code & 0xff;
+  // The usual close (a code, often the peer's echoed, and no reason) needs no encoder call and
+  // no views: closing is on every connection's path.
+  if (reason === '') return payload;
   const { written } = utf8Encoder.encodeInto(reason, payload.subarray(2));
   if (written > MAX_CLOSE_REASON_BYTES) {
     throw invalidArgument(
