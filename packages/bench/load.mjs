@@ -89,8 +89,7 @@ class FrameCounter {
   pendingHeader = null;
   countable = false;
   closed = false;
-  /** Pieces of the ping being read, or null outside a ping. */
-  /** @type {Buffer[] | null} */
+  /** @type {Buffer[] | null} the pieces of the ping being read; null outside a ping */
   ping = null;
 
   /**

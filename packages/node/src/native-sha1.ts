@@ -14,7 +14,7 @@ export interface Sha1Source {
 
 /**
  * `hash` digests in one call without a `Hash` object: 0.70–0.76 against 1.08–1.59 µs per key
- * (200,000 keys of key and GUID, Node 20.20). `createHash` where `hash` is missing.
+ * (200,000 digests of a key and the GUID, Node 20.20). `createHash` where `hash` is missing.
  */
 export function sha1From(source: Sha1Source): (data: Uint8Array) => Uint8Array {
   const { hash, createHash } = source;
