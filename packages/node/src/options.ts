@@ -1,7 +1,7 @@
 import { type PerMessageDeflateOptions, validateDeflateOptions } from '@wskit/core';
 import { deflateSettings, prefixedError } from '@wskit/server';
 import type { LiveStreamPool } from './live-stream-pool.js';
-import type { ZlibCodecOptions } from './zlib-codec.js';
+import { isSyncMaxBytes, type ZlibCodecOptions } from './zlib-codec.js';
 
 export type { ConnectionOptions, HeartbeatOptions } from '@wskit/server';
 
@@ -19,6 +19,7 @@ const DEFLATE_KEYS = [
   'zlibInflateOptions',
   'limiter',
   'streamPool',
+  'syncMaxBytes',
 ] as const satisfies ReadonlyArray<keyof (PerMessageDeflateOptions & ZlibCodecOptions)>;
 
 export type NodeDeflateOptions = PerMessageDeflateOptions & ZlibCodecOptions;
@@ -46,6 +47,11 @@ export function resolveDeflateOption(
     if (settings.streamPool !== undefined && !isStreamPool(settings.streamPool)) {
       throw optionError(
         `option perMessageDeflate.streamPool must be a LiveStreamPool (new LiveStreamPool(capacity, idleMs)), got ${describeValue(settings.streamPool)}`,
+      );
+    }
+    if (settings.syncMaxBytes !== undefined && !isSyncMaxBytes(settings.syncMaxBytes)) {
+      throw optionError(
+        `option perMessageDeflate.syncMaxBytes must be a non-negative integer or Infinity, got ${describeValue(settings.syncMaxBytes)}`,
       );
     }
   }

@@ -54,6 +54,16 @@ export class ZlibStreamSlot<S extends ZlibStream> implements PooledStream {
     return this.#stream;
   }
 
+  /**
+   * One operation without a stream: `run` gets the window copy to preset zlib with, and does
+   * all its work before returning (a one-call `*Sync` function of `node:zlib`). A stream kept
+   * from an earlier operation is freed first: its state would not include this message.
+   */
+  oneShot<R>(run: (dictionary: Buffer | undefined) => R): R {
+    if (this.#stream !== undefined) this.release();
+    return run(this.#window?.contents());
+  }
+
   /** Ends the operation `begin()` started, however it ended. */
   end(): void {
     this.#pool.checkIn(this);

@@ -178,6 +178,8 @@ async function ourServer(pool: LiveStreamPool, noContextTakeover: boolean) {
   const server = await scope.server({
     perMessageDeflate: {
       streamPool: pool,
+      // Every message on a zlib stream: by default these would take the one-call path.
+      syncMaxBytes: 0,
       serverNoContextTakeover: noContextTakeover,
       clientNoContextTakeover: noContextTakeover,
     },
@@ -285,7 +287,9 @@ describe(`our client with a pool of ${CAPACITY} streams, ${CONNECTIONS} connecti
     const relay = await countingRelay((wsServer.address() as AddressInfo).port);
     const clients: WebSocket[] = [];
     for (let index = 0; index < CONNECTIONS; index++) {
-      const client = await connect(wsUrl(relay.port), { perMessageDeflate: { streamPool: pool } });
+      const client = await connect(wsUrl(relay.port), {
+        perMessageDeflate: { streamPool: pool, syncMaxBytes: 0 },
+      });
       scope.defer(() => client.terminate());
       expect(client.extensions).toMatch(/^permessage-deflate/);
       clients.push(client);
@@ -392,7 +396,7 @@ describe('the streamPool option', () => {
     const server = new WsSurfaceServer({
       port: 0,
       host: '127.0.0.1',
-      perMessageDeflate: { concurrencyLimit: 2, streamPool: pool },
+      perMessageDeflate: { concurrencyLimit: 2, streamPool: pool, syncMaxBytes: 0 },
     });
     scope.defer(() => new Promise((resolve) => server.close(() => resolve(undefined))));
     await once(server, 'listening');
@@ -407,5 +411,41 @@ describe('the streamPool option', () => {
     client.send(message);
     expect(await next()).toBe(message);
     expect(pool.size).toBeGreaterThan(0);
+  });
+});
+
+describe('the syncMaxBytes option', () => {
+  test('is checked when the server or client is created, naming the option', async () => {
+    for (const value of [-1, 0.5, '4096', null]) {
+      expect(
+        () =>
+          new WebSocketServer({
+            noServer: true,
+            perMessageDeflate: { syncMaxBytes: value as never },
+          }),
+      ).toThrow(/perMessageDeflate\.syncMaxBytes must be a non-negative integer or Infinity/);
+    }
+    await expect(
+      connect('ws://127.0.0.1:9/', { perMessageDeflate: { syncMaxBytes: -1 } }),
+    ).rejects.toThrow(/perMessageDeflate\.syncMaxBytes must be a non-negative integer or Infinity/);
+  });
+
+  test('by default a message up to 64 KiB never reaches a zlib stream; one above does', async () => {
+    const pool = new LiveStreamPool(CAPACITY, 60_000);
+    const server = await scope.server({ perMessageDeflate: { streamPool: pool } });
+    server.on('connection', echo);
+    const client = await scope.client(wsUrl(server.port), undefined, { perMessageDeflate: true });
+    const next = messages(client);
+    for (const size of [100, 64 * 1024]) {
+      const message = 'x'.repeat(size - 6) + randomBytes(3).toString('hex');
+      client.send(message);
+      expect(await next()).toBe(message);
+    }
+    expect(pool.size).toBe(0);
+    const large = 'y'.repeat(64 * 1024 + 1);
+    client.send(large);
+    expect(await next()).toBe(large);
+    // ws compressed the message on its stream; ours inflated and compressed it on two.
+    expect(pool.size).toBe(2);
   });
 });
