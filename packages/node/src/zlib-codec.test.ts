@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
+import zlib, { constants, createDeflateRaw, inflateRawSync } from 'node:zlib';
 import {
   acceptDeflateResponse,
   createDeflateOffer,
@@ -1026,6 +1026,38 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     // maxSize above it: the thread pool's stream gives up at maxSize.
     await expectRejection(make().decompress(compressed, 100_000), 'WS_ERR_MESSAGE_TOO_BIG');
     expect(limiter.jobs).toBe(2);
+  });
+
+  test('a connection whose messages inflate past syncMaxBytes sends the next ones straight to the thread pool', async () => {
+    // Count the one-call inflations: ES module bindings of a builtin follow its CommonJS
+    // exports after syncBuiltinESMExports().
+    const calls = vi.spyOn(zlib, 'inflateRawSync');
+    syncBuiltinESMExports();
+    try {
+      const sender = codecFor(plainConfig);
+      const limiter = new CountingLimiter(10);
+      const receiver = createZlibCodec(plainConfig, { limiter, syncMaxBytes: 10_000 });
+      opened.push(receiver);
+      const inflate = async (message: Uint8Array) =>
+        expect(
+          Buffer.from(await receiver.decompress(await sender.compress(message), message.length)),
+        ).toEqual(Buffer.from(message));
+
+      // About 3,000 bytes compressed, 30,000 inflated: tried in one call (nothing known yet),
+      // then on the thread pool.
+      await inflate(largeText(30_000, 1));
+      expect([calls.mock.calls.length, limiter.jobs]).toEqual([1, 1]);
+      // The same kind again: straight to the thread pool.
+      await inflate(largeText(30_000, 2));
+      expect([calls.mock.calls.length, limiter.jobs]).toEqual([1, 2]);
+      // A short message, even at that expansion, is inflated in one call, and teaches the
+      // codec its own expansion.
+      await inflate(chatMessage(3));
+      expect([calls.mock.calls.length, limiter.jobs]).toEqual([2, 2]);
+    } finally {
+      calls.mockRestore();
+      syncBuiltinESMExports();
+    }
   });
 
   test('maxSize 0: only an empty message passes', async () => {

@@ -145,10 +145,12 @@ export interface ZlibCodecOptions {
   zlibDeflateOptions?: ZlibDeflateOptions;
   zlibInflateOptions?: ZlibInflateOptions;
   /**
-   * Messages of up to this many bytes (uncompressed to send, compressed when received) are
-   * compressed or decompressed synchronously on the event loop; larger ones on the thread pool.
-   * A received message that inflates past it is inflated again on the thread pool. 0 sends
-   * every message to the thread pool. Defaults to `DEFAULT_SYNC_MAX_BYTES` (64 KiB).
+   * Messages of up to this many bytes are compressed or decompressed synchronously on the
+   * event loop; larger ones on the thread pool. A received message goes to the event loop if
+   * its compressed size, times how many times its size the connection's last message inflated
+   * to, is within it; one that inflates past it all the same is inflated again on the thread
+   * pool. 0 sends every message to the thread pool. Defaults to `DEFAULT_SYNC_MAX_BYTES`
+   * (64 KiB).
    */
   syncMaxBytes?: number;
   /** Defaults to `zlibLimiter`, shared by the whole process. */
@@ -183,6 +185,13 @@ class ZlibCodec implements PerMessageCodec {
   /** The options of the one-call path: the stream's, ended by a sync flush (RFC 7692 §7.2.1). */
   readonly #deflateSyncOptions: ZlibOptions;
   readonly #inflateSyncOptions: ZlibOptions;
+  /**
+   * How many times its compressed size the last message received inflated to (at least 1):
+   * the guess of how far the next one will, so that a connection whose messages inflate past
+   * `syncMaxBytes` sends them straight to the thread pool instead of inflating 64 KiB of each
+   * in vain first (that cost 30% to 70% more CPU on 100 to 300 KB JSON messages).
+   */
+  #expansion = 1;
   /**
    * The zlib stream of each direction, created for a message and, with context takeover,
    * kept until the pool frees it (idle, or the least recently used when more are needed);
@@ -266,7 +275,7 @@ class ZlibCodec implements PerMessageCodec {
       );
     }
     return this.#schedule(this.#decompressQueue, () =>
-      data.length <= this.#syncMaxBytes
+      this.#inflatesInOneCall(data.length)
         ? this.#decompressSync(data, maxSize)
         : this.#onThreadPool(false, () => this.#decompressNow(data, maxSize)),
     );
@@ -320,6 +329,15 @@ class ZlibCodec implements PerMessageCodec {
       },
       { first },
     );
+  }
+
+  /** Whether a received payload of `length` bytes is expected to inflate within `syncMaxBytes`. */
+  #inflatesInOneCall(length: number): boolean {
+    return length * this.#expansion <= this.#syncMaxBytes;
+  }
+
+  #learnExpansion(input: Uint8Array, output: Uint8Array): void {
+    if (input.length > 0) this.#expansion = Math.max(1, output.length / input.length);
   }
 
   /**
@@ -385,6 +403,7 @@ class ZlibCodec implements PerMessageCodec {
       // Without context takeover there is no window to keep.
       this.#inflate.remember(output);
     }
+    this.#learnExpansion(data, output);
     return output;
   }
 
@@ -450,6 +469,7 @@ class ZlibCodec implements PerMessageCodec {
     } else {
       this.#inflate.remember(output);
     }
+    this.#learnExpansion(data, output);
     return output;
   }
 
