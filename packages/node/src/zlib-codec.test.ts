@@ -1002,6 +1002,42 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     },
   );
 
+  test('sizes and kinds of content around syncMaxBytes, in a seeded random order, round-trip with ws both ways', async () => {
+    let state = 7;
+    const next = (bound: number): number => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state % bound;
+    };
+    for (const bits of [9, 12, 15]) {
+      const ws = new WsDeflate({ serverMaxWindowBits: bits, clientMaxWindowBits: bits }, false, 0);
+      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
+      if (accepted === undefined) throw new Error('negotiation failed');
+      ws.accept([toWsParams(accepted.response)]);
+      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), {
+        syncMaxBytes: 1000,
+      });
+      opened.push(ours);
+      try {
+        for (let index = 0; index < 60; index++) {
+          const size = [next(200), 900 + next(200), 3000 + next(6000)][next(3)] as number;
+          const kind = next(3);
+          const message =
+            kind === 0
+              ? randomBytes(size)
+              : kind === 1
+                ? Buffer.alloc(size, next(256))
+                : Buffer.from(largeText(size, index));
+          const fromUs = await ours.compress(message);
+          expect(await wsCall(ws, 'decompress', fromUs)).toEqual(message);
+          const fromWs = await wsCall(ws, 'compress', message);
+          expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(message);
+        }
+      } finally {
+        ws.cleanup();
+      }
+    }
+  });
+
   test('a small payload that inflates past syncMaxBytes: again on the thread pool up to maxSize, else 1009', async () => {
     const sender = codecFor(plainConfig);
     const zeros = Buffer.alloc(200_000);

@@ -97,8 +97,9 @@ export const DEFAULT_DEFLATE_CHUNK_SIZE = 4096;
 
 /**
  * How long a zlib stream with context takeover (one for messages over `syncMaxBytes`) may sit
- * unused before it is freed, keeping only a copy of its window (`SlidingWindow`). A compressor costs ≈110 KiB and a
- * decompressor ≈40 KiB of memory even with 12-bit windows; the copy costs the window size.
+ * unused before it is freed, keeping only a copy of its window (`SlidingWindow`). A
+ * compressor costs ≈110 KiB and a decompressor ≈40 KiB of memory even with 12-bit windows;
+ * the copy costs the window size.
  * Streams are freed between one and two intervals after their last use. Long enough that a
  * chatty connection (a message every few seconds) keeps its streams instead of paying for a
  * new one (allocation, a 64 KiB hash table to clear, the dictionary to hash) per message;
@@ -108,8 +109,9 @@ export const ZLIB_IDLE_MS = 5000;
 
 /**
  * How many zlib streams (compressors and decompressors together, for messages over
- * `syncMaxBytes`) the process keeps alive at once by default. Freeing idle streams is not enough: glibc's malloc keeps much of the memory
- * of the peak, when every busy connection had its streams, long after they were freed. With a
+ * `syncMaxBytes`) the process keeps alive at once by default. Freeing idle streams is not
+ * enough: glibc's malloc keeps much of the memory of the peak, when every busy connection had
+ * its streams, long after they were freed. With a
  * cap, the least recently used stream not in use is freed (its window kept) when another is
  * needed, so zlib's share of the peak is this many streams (≈10 MiB) whatever the number of
  * connections. 128 is both streams of 64 connections busy at once: measured in
