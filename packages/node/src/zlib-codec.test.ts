@@ -1064,7 +1064,7 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     expect(limiter.jobs).toBe(2);
   });
 
-  test('a connection whose messages inflate past syncMaxBytes sends the next ones straight to the thread pool', async () => {
+  test('a connection whose messages inflate past syncMaxBytes sends the next ones straight to the thread pool; a short repeat does not', async () => {
     // Count the one-call inflations: ES module bindings of a builtin follow its CommonJS
     // exports after syncBuiltinESMExports().
     const calls = vi.spyOn(zlib, 'inflateRawSync');
@@ -1090,6 +1090,13 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
       // codec its own expansion.
       await inflate(chatMessage(3));
       expect([calls.mock.calls.length, limiter.jobs]).toEqual([2, 2]);
+      // A repeat that context takeover shrinks to a few bytes expands a hundredfold; it does
+      // not send the next message, which fits, to the thread pool.
+      const repeated = largeText(5000, 4);
+      await inflate(repeated);
+      await inflate(repeated);
+      await inflate(largeText(8000, 5));
+      expect([calls.mock.calls.length, limiter.jobs]).toEqual([5, 2]);
     } finally {
       calls.mockRestore();
       syncBuiltinESMExports();

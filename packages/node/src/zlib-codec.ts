@@ -149,9 +149,9 @@ export interface ZlibCodecOptions {
   /**
    * Messages of up to this many bytes are compressed or decompressed synchronously on the
    * event loop; larger ones on the thread pool. A received message goes to the event loop if
-   * its compressed size, times how many times its size the connection's last message inflated
-   * to, is within it; one that inflates past it all the same is inflated again on the thread
-   * pool. 0 sends every message to the thread pool. Defaults to `DEFAULT_SYNC_MAX_BYTES`
+   * its compressed size is within it and, when the connection's last message inflated past
+   * it, so is its compressed size times that message's expansion; one that inflates past it
+   * all the same is inflated again on the thread pool. 0 sends every message to the thread pool. Defaults to `DEFAULT_SYNC_MAX_BYTES`
    * (64 KiB).
    */
   syncMaxBytes?: number;
@@ -188,10 +188,12 @@ class ZlibCodec implements PerMessageCodec {
   readonly #deflateSyncOptions: ZlibOptions;
   readonly #inflateSyncOptions: ZlibOptions;
   /**
-   * How many times its compressed size the last message received inflated to (at least 1):
-   * the guess of how far the next one will, so that a connection whose messages inflate past
-   * `syncMaxBytes` sends them straight to the thread pool instead of inflating 64 KiB of each
-   * in vain first (that cost 30% to 70% more CPU on 100 to 300 KB JSON messages).
+   * How many times its compressed size the last message received inflated to, if that was past
+   * `syncMaxBytes`, else 1: the guess of how far the next one will. A connection whose messages
+   * inflate past `syncMaxBytes` then sends them straight to the thread pool instead of
+   * inflating 64 KiB of each in vain first (that cost 30% to 70% more CPU on 100 to 300 KB JSON
+   * messages). Only such messages teach it: a short repeat that context takeover shrank to a
+   * few bytes of back references expands a hundredfold, and says nothing about the next one.
    */
   #expansion = 1;
   /**
@@ -339,7 +341,10 @@ class ZlibCodec implements PerMessageCodec {
   }
 
   #learnExpansion(input: Uint8Array, output: Uint8Array): void {
-    if (input.length > 0) this.#expansion = Math.max(1, output.length / input.length);
+    this.#expansion =
+      output.length > this.#syncMaxBytes && input.length > 0
+        ? Math.max(1, output.length / input.length)
+        : 1;
   }
 
   /**

@@ -137,6 +137,17 @@ async function runRounds(
 
 /** With context takeover: repeats cost a few bytes per message both ways, fresh ones most of theirs. */
 function expectTakeoverAcrossEvictions(figures: RoundFigures[]): void {
+  expectTakeover(figures);
+  for (const round of figures) {
+    const context = JSON.stringify(round);
+    // Taking turns, every connection needs streams another connection's had to give up.
+    if (round.mode !== 'burst') expect(round.evicted, context).toBeGreaterThanOrEqual(CONNECTIONS);
+    expect(round.liveAfter, context).toBeLessThanOrEqual(CAPACITY);
+  }
+}
+
+/** Repeats cost a few bytes per message both ways, fresh ones most of theirs. */
+function expectTakeover(figures: RoundFigures[]): void {
   for (const round of figures) {
     const context = JSON.stringify(round);
     expect(round.mismatches, context).toEqual([]);
@@ -148,9 +159,6 @@ function expectTakeoverAcrossEvictions(figures: RoundFigures[]): void {
       expect(round.up, context).toBeLessThan(0.05 * round.payload);
       expect(round.down, context).toBeLessThan(0.05 * round.payload);
     }
-    // Taking turns, every connection needs streams another connection's had to give up.
-    if (round.mode !== 'burst') expect(round.evicted, context).toBeGreaterThanOrEqual(CONNECTIONS);
-    expect(round.liveAfter, context).toBeLessThanOrEqual(CAPACITY);
   }
 }
 
@@ -174,12 +182,12 @@ function echo(socket: { on: WebSocket['on']; send: WebSocket['send'] }): void {
   );
 }
 
-async function ourServer(pool: LiveStreamPool, noContextTakeover: boolean) {
+/** `syncMaxBytes` 0 by default here: every message on a zlib stream, the pool's business. */
+async function ourServer(pool: LiveStreamPool, noContextTakeover: boolean, syncMaxBytes = 0) {
   const server = await scope.server({
     perMessageDeflate: {
       streamPool: pool,
-      // Every message on a zlib stream: by default these would take the one-call path.
-      syncMaxBytes: 0,
+      syncMaxBytes,
       serverNoContextTakeover: noContextTakeover,
       clientNoContextTakeover: noContextTakeover,
     },
@@ -411,6 +419,20 @@ describe('the streamPool option', () => {
     client.send(message);
     expect(await next()).toBe(message);
     expect(pool.size).toBeGreaterThan(0);
+  });
+});
+
+describe(`our server with the default syncMaxBytes (one zlib call per message), ${CONNECTIONS} ws clients`, () => {
+  test('context takeover holds on the wire, byte-exact, and no zlib stream is ever made', async () => {
+    const pool = new LiveStreamPool(CAPACITY, 60_000);
+    const server = await ourServer(pool, false, 64 * 1024);
+    const relay = await countingRelay(server.port);
+    const clients = await wsClients(relay.port);
+    const figures = await runRounds(relay, pool, wsStyleRounds(clients, clients.map(messages)));
+    expectTakeover(figures);
+    for (const round of figures) {
+      expect([round.evicted, round.liveAfter], JSON.stringify(round)).toEqual([0, 0]);
+    }
   });
 });
 
