@@ -213,13 +213,20 @@ function fromWsParams(params: Record<string, number | true>): ExtensionElement {
   };
 }
 
-/** Our server and a ws client, negotiated from the ws client's offer. */
-function withWsClient(options: Record<string, unknown>) {
+/**
+ * Our server and a ws client, negotiated from the ws client's offer; our codec made with
+ * `codecOptions` if given, else as `codecFor` makes it.
+ */
+function withWsClient(options: Record<string, unknown>, codecOptions?: ZlibCodecOptions) {
   const ws = new WsDeflate(options, false, 0);
   const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
   if (accepted === undefined) throw new Error('negotiation failed');
   ws.accept([toWsParams(accepted.response)]);
-  return { ws, ours: codecFor(configFor(accepted.negotiated, 'server')) };
+  const config = configFor(accepted.negotiated, 'server');
+  if (codecOptions === undefined) return { ws, ours: codecFor(config) };
+  const ours = createZlibCodec(config, codecOptions);
+  opened.push(ours);
+  return { ws, ours };
 }
 
 /** Our client and a ws server, negotiated from our offer. */
@@ -411,49 +418,44 @@ inEitherPath(() => {
       [false, true].map((noContextTakeover) => ({ bits, noContextTakeover })),
     );
 
-    test.each(cases)(
-      'our server, ws client: $bits bits, no context takeover $noContextTakeover',
-      async ({ bits, noContextTakeover }) => {
-        const { ws, ours } = withWsClient({
-          serverMaxWindowBits: bits,
-          clientMaxWindowBits: bits,
-          serverNoContextTakeover: noContextTakeover,
-          clientNoContextTakeover: noContextTakeover,
-        });
-        try {
-          for (let index = 0; index < 4; index++) {
-            const message = index % 2 === 0 ? chatMessage(index) : largeText(50_000, index);
-            const fromUs = await ours.compress(message);
-            expect(await wsCall(ws, 'decompress', fromUs)).toEqual(Buffer.from(message));
-            const fromWs = await wsCall(ws, 'compress', message);
-            expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(
-              Buffer.from(message),
-            );
-          }
-        } finally {
-          ws.cleanup();
-        }
-      },
-    );
+    const roles = [
+      { ourRole: 'server', peer: 'ws client', pair: withWsClient },
+      { ourRole: 'client', peer: 'ws server', pair: withWsServer },
+    ] as const;
 
-    test.each(cases)(
-      'our client, ws server: $bits bits, no context takeover $noContextTakeover',
-      async ({ bits, noContextTakeover }) => {
-        const { ws, ours } = withWsServer({
+    test.each(roles.flatMap((role) => cases.map((options) => ({ ...role, ...options }))))(
+      'our $ourRole, $peer: $bits bits, no context takeover $noContextTakeover',
+      async ({ ourRole, pair, bits, noContextTakeover }) => {
+        const { ws, ours } = pair({
           serverMaxWindowBits: bits,
           clientMaxWindowBits: bits,
           serverNoContextTakeover: noContextTakeover,
           clientNoContextTakeover: noContextTakeover,
         });
+        const fromUs = async (message: Uint8Array) =>
+          expect(await wsCall(ws, 'decompress', await ours.compress(message))).toEqual(
+            Buffer.from(message),
+          );
+        const fromWs = async (message: Uint8Array) =>
+          expect(
+            Buffer.from(
+              await ours.decompress(await wsCall(ws, 'compress', message), message.length),
+            ),
+          ).toEqual(Buffer.from(message));
         try {
+          // Short and long messages in turn; the server speaks first, each way.
           for (let index = 0; index < 4; index++) {
-            const message = index % 2 === 0 ? largeText(50_000, index) : chatMessage(index);
-            const fromWs = await wsCall(ws, 'compress', message);
-            expect(Buffer.from(await ours.decompress(fromWs, message.length))).toEqual(
-              Buffer.from(message),
-            );
-            const fromUs = await ours.compress(message);
-            expect(await wsCall(ws, 'decompress', fromUs)).toEqual(Buffer.from(message));
+            const message =
+              (index % 2 === 0) === (ourRole === 'server')
+                ? chatMessage(index)
+                : largeText(50_000, index);
+            if (ourRole === 'server') {
+              await fromUs(message);
+              await fromWs(message);
+            } else {
+              await fromWs(message);
+              await fromUs(message);
+            }
           }
         } finally {
           ws.cleanup();
@@ -877,16 +879,10 @@ describe('createZlibCodec: a capped stream pool (LiveStreamPool)', () => {
   test('8 codecs with ws peers, a pool of 1: concurrent jobs on evicted streams round-trip and keep the context', async () => {
     const pool = new LiveStreamPool(1, 60_000);
     const pairs = Array.from({ length: 8 }, () => {
-      const ws = new WsDeflate({ serverMaxWindowBits: 12, clientMaxWindowBits: 12 }, false, 0);
-      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
-      if (accepted === undefined) throw new Error('negotiation failed');
-      ws.accept([toWsParams(accepted.response)]);
-      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), {
-        streamPool: pool,
-        syncMaxBytes,
-      });
-      opened.push(ours);
-      return { ws, ours };
+      return withWsClient(
+        { serverMaxWindowBits: 12, clientMaxWindowBits: 12 },
+        { streamPool: pool, syncMaxBytes },
+      );
     });
     try {
       for (let round = 0; round < 4; round++) {
@@ -968,14 +964,10 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
   test.each([12, 15])(
     'with a ws peer (%i bits): the shared window carries over between the two paths, both ways',
     async (bits) => {
-      const ws = new WsDeflate({ serverMaxWindowBits: bits, clientMaxWindowBits: bits }, false, 0);
-      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
-      if (accepted === undefined) throw new Error('negotiation failed');
-      ws.accept([toWsParams(accepted.response)]);
-      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), {
-        syncMaxBytes: 1000,
-      });
-      opened.push(ours);
+      const { ws, ours } = withWsClient(
+        { serverMaxWindowBits: bits, clientMaxWindowBits: bits },
+        { syncMaxBytes: 1000 },
+      );
       try {
         // Alternately under and over 1,000 bytes; each message but the first begins with the
         // last 200 bytes of the one before it, so it refers back across the change of path.
@@ -1009,14 +1001,10 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
       return state % bound;
     };
     for (const bits of [9, 12, 15]) {
-      const ws = new WsDeflate({ serverMaxWindowBits: bits, clientMaxWindowBits: bits }, false, 0);
-      const accepted = negotiateDeflate([fromWsParams(ws.offer())]);
-      if (accepted === undefined) throw new Error('negotiation failed');
-      ws.accept([toWsParams(accepted.response)]);
-      const ours = createZlibCodec(configFor(accepted.negotiated, 'server'), {
-        syncMaxBytes: 1000,
-      });
-      opened.push(ours);
+      const { ws, ours } = withWsClient(
+        { serverMaxWindowBits: bits, clientMaxWindowBits: bits },
+        { syncMaxBytes: 1000 },
+      );
       try {
         for (let index = 0; index < 60; index++) {
           const size = [next(200), 900 + next(200), 3000 + next(6000)][next(3)] as number;
