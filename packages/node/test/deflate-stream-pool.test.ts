@@ -182,12 +182,19 @@ function echo(socket: { on: WebSocket['on']; send: WebSocket['send'] }): void {
   );
 }
 
-/** `syncMaxBytes` 0 by default here: every message on a zlib stream, the pool's business. */
-async function ourServer(pool: LiveStreamPool, noContextTakeover: boolean, syncMaxBytes = 0) {
+/**
+ * `syncMaxBytes: 0` unless `zlib` says otherwise: every message on a zlib stream, the pool's
+ * business. `zlib: {}` leaves the package's default.
+ */
+async function ourServer(
+  pool: LiveStreamPool,
+  noContextTakeover: boolean,
+  zlib: { syncMaxBytes?: number } = { syncMaxBytes: 0 },
+) {
   const server = await scope.server({
     perMessageDeflate: {
       streamPool: pool,
-      syncMaxBytes,
+      ...zlib,
       serverNoContextTakeover: noContextTakeover,
       clientNoContextTakeover: noContextTakeover,
     },
@@ -425,7 +432,7 @@ describe('the streamPool option', () => {
 describe(`our server with the default syncMaxBytes (one zlib call per message), ${CONNECTIONS} ws clients`, () => {
   test('context takeover holds on the wire, byte-exact, and no zlib stream is ever made', async () => {
     const pool = new LiveStreamPool(CAPACITY, 60_000);
-    const server = await ourServer(pool, false, 64 * 1024);
+    const server = await ourServer(pool, false, {});
     const relay = await countingRelay(server.port);
     const clients = await wsClients(relay.port);
     const figures = await runRounds(relay, pool, wsStyleRounds(clients, clients.map(messages)));
