@@ -92,7 +92,7 @@ async function measure(sync, messages, values) {
     env: { ...process.env, SYNC_MAX_BYTES: sync },
   });
   try {
-    const [{ port }] = await once(server, 'message');
+    const { port } = await reply(server);
     execFileSync('taskset', ['-pc', '0', String(server.pid)], { stdio: 'ignore' });
     const clients = await Promise.all(
       Array.from(
@@ -122,12 +122,25 @@ async function measure(sync, messages, values) {
     const seconds = Number(values.seconds);
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     server.send('stop');
-    const [stats] = await once(server, 'message');
+    const stats = await reply(server);
     const count = echoed - before;
     running = false;
     for (const client of clients) client.terminate();
     return { ...stats, rate: count / seconds, cpuPerMessage: stats.cpuMicros / count };
   } finally {
     server.kill();
+  }
+}
+
+/** The server's next message; rejects if it exits first (a crash would otherwise hang here). */
+async function reply(server) {
+  const exited = once(server, 'exit').then(([code]) => {
+    throw new Error(`the server exited (code ${code}) before answering`);
+  });
+  try {
+    const [message] = await Promise.race([once(server, 'message'), exited]);
+    return message;
+  } finally {
+    exited.catch(() => {});
   }
 }
