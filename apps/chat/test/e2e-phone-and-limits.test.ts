@@ -117,7 +117,13 @@ test('messages refused by the rate limit are shown failed, and Retry delivers ea
   for (const text of texts) await say(page, text);
 
   await page.waitForSelector('#messages li.failed .retry');
-  expect(await page.$$('#messages li.pending:not(.failed)')).toHaveLength(0);
+  // Every message ends shown delivered or failed, none left pending. The first failure can
+  // show while later messages still wait for the server's answer, so wait for the last one.
+  await page.waitForFunction(
+    () => document.querySelectorAll('#messages li.pending:not(.failed)').length === 0,
+    undefined,
+    { timeout: 10_000 },
+  );
   const failed = await page.$$eval('#messages li.failed', (items) => items.length);
   expect(failed).toBeGreaterThan(0);
   expect(await page.textContent('#messages li.failed .delivery')).toBe('not sent');
