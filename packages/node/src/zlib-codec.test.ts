@@ -843,14 +843,20 @@ describe('createZlibCodec: the limiter (thread pool)', () => {
   });
 });
 
+/**
+ * A limiter that records how many jobs it was given (those that reach the thread pool) and the
+ * most it ran at once.
+ */
 class RecordingLimiter extends ConcurrencyLimiter {
+  jobs = 0;
   maxRunning = 0;
 
-  override run<T>(job: () => Promise<T>): Promise<T> {
+  override run<T>(job: () => Promise<T>, options?: { first?: boolean }): Promise<T> {
+    this.jobs++;
     return super.run(() => {
       this.maxRunning = Math.max(this.maxRunning, this.running);
       return job();
-    });
+    }, options);
   }
 }
 
@@ -918,19 +924,9 @@ describe('createZlibCodec: a capped stream pool (LiveStreamPool)', () => {
 });
 
 describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stream above', () => {
-  /** Counts the jobs that reach the thread pool. */
-  class CountingLimiter extends ConcurrencyLimiter {
-    jobs = 0;
-
-    override run<T>(job: () => Promise<T>, options?: { first?: boolean }): Promise<T> {
-      this.jobs++;
-      return super.run(job, options);
-    }
-  }
-
   test('the default is 64 KiB: messages up to it never reach the limiter or the stream pool', async () => {
     expect(DEFAULT_SYNC_MAX_BYTES).toBe(64 * 1024);
-    const limiter = new CountingLimiter(10);
+    const limiter = new RecordingLimiter(10);
     const { client, server } = codecPair({}, limiter);
     for (const message of [chatMessage(1), largeText(DEFAULT_SYNC_MAX_BYTES, 2)]) {
       const compressed = await client.compress(message);
@@ -1032,7 +1028,7 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     const compressed = await sender.compress(zeros);
     expect(compressed.length).toBeLessThan(1000);
 
-    const limiter = new CountingLimiter(10);
+    const limiter = new RecordingLimiter(10);
     const make = () => {
       const codec = createZlibCodec(plainConfig, { limiter, syncMaxBytes: 1000 });
       opened.push(codec);
@@ -1059,7 +1055,7 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     syncBuiltinESMExports();
     try {
       const sender = codecFor(plainConfig);
-      const limiter = new CountingLimiter(10);
+      const limiter = new RecordingLimiter(10);
       const receiver = createZlibCodec(plainConfig, { limiter, syncMaxBytes: 10_000 });
       opened.push(receiver);
       const inflate = async (message: Uint8Array) =>
@@ -1108,7 +1104,7 @@ describe('createZlibCodec: one call on the event loop up to syncMaxBytes, a stre
     }
     // Infinity: every message in one call, however long, and maxSize still holds.
     const codec = codecFor(plainConfig);
-    const limiter = new CountingLimiter(1);
+    const limiter = new RecordingLimiter(1);
     const everything = createZlibCodec(plainConfig, {
       syncMaxBytes: Number.POSITIVE_INFINITY,
       limiter,
