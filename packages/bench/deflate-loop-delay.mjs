@@ -1,27 +1,36 @@
 // What the one-call zlib path (`perMessageDeflate.syncMaxBytes`) costs the event loop: an echo
 // server of @wskit/node with permessage-deflate, kept busy by `ws` clients, reports its
 // event-loop delay (perf_hooks.monitorEventLoopDelay), its echo rate and its CPU per message,
-// for each value of syncMaxBytes in turn. Server on CPU 0, clients (this process) on CPU 1.
+// for each value of syncMaxBytes in turn. Server on CPU 0, clients (this process) on CPU 1
+// where taskset works (child.mjs), as in run.mjs; server CPU from schedstat (cpu-time.mjs).
 //
 //   node deflate-loop-delay.mjs [--size 16384] [--connections 64] [--inflight 4]
 //                               [--sync default,0] [--repeat 2] [--seconds 4]
 //
 // The payload is the bench's 16 KiB "binary" message (makePayload), 8 variants in turn.
 
-import { execFileSync, fork } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { canPin, JsonLinesChild } from './child.mjs';
+import { cpuSeconds } from './cpu-time.mjs';
 import { makePayload } from './load.mjs';
 
+const here = fileURLToPath(new URL('.', import.meta.url));
 const NODE_DIST = fileURLToPath(new URL('../node/dist/index.js', import.meta.url));
 
 if (process.argv[2] === '--serve') await serve();
 else await main();
 
-/** The server: echoes, and measures its event loop between 'start' and 'stop'. */
+/**
+ * The server, a JSON-lines child (child.mjs): its first line is `{ ready, port }`; `start`
+ * resets the event-loop delay histogram, `stop` replies with its percentiles in ms. It exits
+ * when stdin ends.
+ */
 async function serve() {
   const { WebSocketServer } = await import(NODE_DIST);
   const sync = process.env.SYNC_MAX_BYTES;
@@ -35,25 +44,24 @@ async function serve() {
   );
   await once(server, 'listening');
   const delay = monitorEventLoopDelay({ resolution: 1 });
-  let cpuBefore;
-  process.on('message', (command) => {
+  const reply = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  const ms = (nanoseconds) => nanoseconds / 1e6;
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => {
+    const { command } = JSON.parse(line);
     if (command === 'start') {
       delay.reset();
       delay.enable();
-      cpuBefore = process.cpuUsage();
+      reply({});
     } else if (command === 'stop') {
       delay.disable();
-      const cpu = process.cpuUsage(cpuBefore);
-      const ms = (nanoseconds) => nanoseconds / 1e6;
-      process.send({
-        p50: ms(delay.percentile(50)),
-        p99: ms(delay.percentile(99)),
-        max: ms(delay.max),
-        cpuMicros: cpu.user + cpu.system,
-      });
+      reply({ p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) });
+    } else {
+      reply({ error: `unknown command ${command}` });
     }
   });
-  process.send({ port: server.address().port });
+  input.on('close', () => process.exit(0));
+  reply({ ready: true, port: server.address().port });
 }
 
 async function main() {
@@ -69,7 +77,8 @@ async function main() {
   });
   const size = Number(values.size);
   const messages = Array.from({ length: 8 }, (_, variant) => makePayload(size, true, variant));
-  execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  // The clients on CPU 1, the server (JsonLinesChild) on CPU 0.
+  if (canPin) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   console.log(
     `${size} B binary echo, ${values.connections} connections x ${values.inflight} in flight, ` +
       `permessage-deflate; server on CPU 0, clients on CPU 1; Node ${process.version}`,
@@ -88,12 +97,18 @@ async function main() {
 }
 
 async function measure(sync, messages, values) {
-  const server = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    env: { ...process.env, SYNC_MAX_BYTES: sync },
-  });
+  const server = new JsonLinesChild(
+    0,
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--serve'],
+    {
+      cwd: here,
+      env: { SYNC_MAX_BYTES: sync },
+      stderr: 'inherit',
+    },
+  );
   try {
-    const { port } = await reply(server);
-    execFileSync('taskset', ['-pc', '0', String(server.pid)], { stdio: 'ignore' });
+    const { port } = await server.next();
     const clients = await Promise.all(
       Array.from(
         { length: Number(values.connections) },
@@ -117,30 +132,17 @@ async function measure(sync, messages, values) {
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    server.send('start');
-    const before = echoed;
+    await server.request('start');
+    const before = { echoed, cpu: cpuSeconds(server.pid) };
     const seconds = Number(values.seconds);
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    server.send('stop');
-    const stats = await reply(server);
-    const count = echoed - before;
+    const cpu = cpuSeconds(server.pid) - before.cpu;
+    const count = echoed - before.echoed;
+    const stats = await server.request('stop');
     running = false;
     for (const client of clients) client.terminate();
-    return { ...stats, rate: count / seconds, cpuPerMessage: stats.cpuMicros / count };
+    return { ...stats, rate: count / seconds, cpuPerMessage: (cpu * 1e6) / count };
   } finally {
-    server.kill();
-  }
-}
-
-/** The server's next message; rejects if it exits first (a crash would otherwise hang here). */
-async function reply(server) {
-  const exited = once(server, 'exit').then(([code]) => {
-    throw new Error(`the server exited (code ${code}) before answering`);
-  });
-  try {
-    const [message] = await Promise.race([once(server, 'message'), exited]);
-    return message;
-  } finally {
-    exited.catch(() => {});
+    await server.stop();
   }
 }
