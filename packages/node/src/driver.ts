@@ -40,6 +40,8 @@ const ENDED = 16;
 const BACKPRESSURED = 32;
 /** A chunk arrived since the liveness sweep last looked (Monitored.received). */
 const RECEIVED = 64;
+/** The socket is corked by a write batch (`#batchWrites`), uncorked when the callback ends. */
+const BATCHED = 128;
 
 // biome-ignore lint/suspicious/noExplicitAny: any face of the driver, whatever its events.
 type AnyDriver = SocketDriver<any>;
@@ -57,6 +59,20 @@ function driverOf(socket: Duplex): AnyDriver {
 
 function destroySocket(socket: Duplex): void {
   socket.destroy();
+}
+
+/**
+ * Drivers whose sockets are corked by a write batch, uncorked together by one `nextTick` once
+ * the current callback (a timer, another socket's message, a publish) is done. A send outside
+ * input handling would otherwise cost one write system call per message: a publish burst of
+ * ten messages, ten per subscriber. Input handling corks its own socket (`#onData`).
+ */
+let batchedDrivers: AnyDriver[] = [];
+
+function endWriteBatches(): void {
+  const drivers = batchedDrivers;
+  batchedDrivers = [];
+  for (const driver of drivers) driver.endWriteBatch();
 }
 
 /** What the core calls back into (see `SocketDriver.#Handler`). */
@@ -414,6 +430,8 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     }
     if (this.#connection.state === 'closed') return;
     this.#closingLocally = true;
+    // Messages sent before, in this callback, still go to the kernel, as unbatched ones did.
+    this.endWriteBatch();
     this.#socket.destroy();
   }
 
@@ -502,6 +520,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       notSent(callback, 'send');
       return;
     }
+    // A batch stays under the socket's high-water mark, so a batched write never reports
+    // backpressure (and a burst to a reading peer is never taken for one that is not).
+    this.#batchWrites(socket, chunks);
     // What was still unsent before this write: a peer is "not reading" when old data piles up,
     // not when one large message (up to maxMessageSize) is written at once.
     const queuedBefore = socket.writableLength;
@@ -516,6 +537,41 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
       socket.uncork();
     }
     if (!ok) this.#onBackpressure(dataSent ? queuedBefore : 0);
+  }
+
+  /**
+   * Corks the socket until the current callback ends, so that the small messages it sends
+   * leave in one writev. Only from an empty buffer (a socket with unsent data already gathers
+   * writes, in Node's stream) and up to its high-water mark: a large message is not held, and
+   * what a batch holds never counts as backpressure. Inside input handling the socket is
+   * corked already (`#onData`).
+   */
+  #batchWrites(socket: Duplex, chunks: readonly Uint8Array[]): void {
+    let bytes = 0;
+    for (const chunk of chunks) bytes += chunk.byteLength;
+    if ((this.#flags & BATCHED) !== 0) {
+      if (socket.writableLength + bytes < socket.writableHighWaterMark) return;
+      // Full: what the batch holds goes now, ahead of this write.
+      this.endWriteBatch();
+    }
+    if (
+      socket.writableCorked > 0 ||
+      socket.writableLength > 0 ||
+      bytes >= socket.writableHighWaterMark
+    ) {
+      return;
+    }
+    socket.cork();
+    this.#flags |= BATCHED;
+    if (batchedDrivers.length === 0) process.nextTick(endWriteBatches);
+    batchedDrivers.push(this);
+  }
+
+  /** @internal Uncorks a write batch (see `#batchWrites`); does nothing without one. */
+  endWriteBatch(): void {
+    if ((this.#flags & BATCHED) === 0) return;
+    this.#flags &= ~BATCHED;
+    this.#socket.uncork();
   }
 
   #onBackpressure(queuedBefore: number): void {
