@@ -469,25 +469,26 @@ const commands = {
 
   /**
    * Broadcast latency: connection 0 sends one message, the server sends it to its `receivers`
-   * subscribers (default: every connection); the time runs until that many connections have
-   * received it. `rounds` after one warmup.
+   * subscribers (default: every connection), `messages` times if its `burst` is set so; the
+   * time runs until that many connections have received them all. `rounds` after one warmup.
    */
-  async publish({ rounds, size, receivers = open.length }) {
+  async publish({ rounds, size, receivers = open.length, messages = 1 }) {
     const frame = maskedFrame(OPCODE_TEXT, makePayload(size, false));
     const times = [];
     let pending = 0;
-    let round = -1;
     let finish = () => {};
-    const got = new Int32Array(open.length).fill(-1);
+    // Messages each connection still waits for in this round.
+    const left = new Int32Array(open.length);
     const restore = open.map((connection, index) =>
       readWith(connection, (chunk) => {
-        if (connection.counter.feed(chunk) > 0 && got[index] !== round) {
-          got[index] = round;
-          if (--pending === 0) finish();
-        }
+        const count = connection.counter.feed(chunk);
+        if (count === 0 || left[index] <= 0) return;
+        left[index] -= count;
+        if (left[index] <= 0 && --pending === 0) finish();
       }),
     );
-    for (round = 0; round <= rounds; round++) {
+    for (let round = 0; round <= rounds; round++) {
+      left.fill(messages);
       pending = receivers;
       const done = new Promise((resolve) => {
         finish = resolve;
