@@ -308,6 +308,29 @@ describe('deliberate differences, each refused by name with the reason', () => {
     ).toBe('permessage-deflate');
   });
 
+  test('sends from a timer leave together when it ends; bufferedAmount counts them until then', async () => {
+    const wss = scope.server(new WebSocketServer({ port: 0, host: '127.0.0.1' }));
+    const connected = once(wss, 'connection');
+    const client = await opened(await listening(wss));
+    const [serverSide] = (await connected) as [WebSocket];
+    const received: string[] = [];
+    const both = new Promise((done) =>
+      client.on('message', (data) => received.push(String(data)) === 2 && done(null)),
+    );
+    const held = await new Promise<number>((done) =>
+      setTimeout(() => {
+        serverSide.send('one');
+        serverSide.send('two');
+        done(serverSide.bufferedAmount);
+      }, 1),
+    );
+    // Two unmasked frames of 3-byte payloads (RFC 6455 §5.2): ws would report 0 here.
+    expect(held).toBe(2 * (2 + 3));
+    expect(serverSide.bufferedAmount).toBe(0);
+    await both;
+    expect(received).toEqual(['one', 'two']);
+  });
+
   test('a misspelt option still throws on the ws surface', () => {
     expect(() => new WebSocketServer({ noServer: true, maxPayLoad: 5 } as never)).toThrow(
       /unknown option maxPayLoad/,
