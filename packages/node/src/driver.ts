@@ -61,20 +61,6 @@ function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
 
-/**
- * Drivers whose sockets are corked by a write batch, uncorked together by one `nextTick` once
- * the current callback (a timer, another socket's message, a publish) is done. A send outside
- * input handling would otherwise cost one write system call per message: a publish burst of
- * ten messages, ten per subscriber. Input handling corks its own socket (`#onData`).
- */
-let batchedDrivers: AnyDriver[] = [];
-
-function endWriteBatches(): void {
-  const drivers = batchedDrivers;
-  batchedDrivers = [];
-  for (const driver of drivers) driver.endWriteBatch();
-}
-
 /** What the core calls back into (see `SocketDriver.#Handler`). */
 interface CoreHandler extends ConnectionHandler {
   driver: AnyDriver;
@@ -431,7 +417,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     if (this.#connection.state === 'closed') return;
     this.#closingLocally = true;
     // Messages sent before, in this callback, still go to the kernel, as unbatched ones did.
-    this.endWriteBatch();
+    this.#endWriteBatch();
     this.#socket.destroy();
   }
 
@@ -552,7 +538,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     if ((this.#flags & BATCHED) !== 0) {
       if (socket.writableLength + bytes < socket.writableHighWaterMark) return;
       // Full: what the batch holds goes now, ahead of this write.
-      this.endWriteBatch();
+      this.#endWriteBatch();
     }
     if (
       socket.writableCorked > 0 ||
@@ -563,12 +549,26 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     }
     socket.cork();
     this.#flags |= BATCHED;
-    if (batchedDrivers.length === 0) process.nextTick(endWriteBatches);
-    batchedDrivers.push(this);
+    if (SocketDriver.#batched.length === 0) process.nextTick(SocketDriver.#endWriteBatches);
+    SocketDriver.#batched.push(this);
   }
 
-  /** @internal Uncorks a write batch (see `#batchWrites`); does nothing without one. */
-  endWriteBatch(): void {
+  /**
+   * Drivers whose sockets are corked by a write batch, uncorked together by one `nextTick` once
+   * the current callback (a timer, another socket's message, a publish) is done. A send outside
+   * input handling would otherwise cost one write system call per message: a publish burst of
+   * ten messages, ten per subscriber. Input handling corks its own socket (`#onData`).
+   */
+  static #batched: AnyDriver[] = [];
+
+  static #endWriteBatches(): void {
+    const drivers = SocketDriver.#batched;
+    SocketDriver.#batched = [];
+    for (const driver of drivers) driver.#endWriteBatch();
+  }
+
+  /** Uncorks a write batch (see `#batchWrites`); does nothing without one. */
+  #endWriteBatch(): void {
     if ((this.#flags & BATCHED) === 0) return;
     this.#flags &= ~BATCHED;
     this.#socket.uncork();
