@@ -496,7 +496,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
    * writes that count against maxBufferedAmount (control frames are tiny and must get out).
    */
   #flush(callback: SendCallback | undefined, dataSent = false): void {
-    const chunks = this.#core.takeOutput();
+    const core = this.#core;
+    const queuedBytes = core.outputBytes;
+    const chunks = core.takeOutput();
     const socket = this.#socket;
     if (chunks.length === 0) {
       if (callback !== undefined) process.nextTick(callback);
@@ -508,7 +510,7 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
     }
     // A batch stays under the socket's high-water mark, so a batched write never reports
     // backpressure (and a burst to a reading peer is never taken for one that is not).
-    this.#batchWrites(socket, chunks);
+    this.#batchWrites(socket, queuedBytes - core.outputBytes);
     // What was still unsent before this write: a peer is "not reading" when old data piles up,
     // not when one large message (up to maxMessageSize) is written at once.
     const queuedBefore = socket.writableLength;
@@ -530,11 +532,9 @@ export abstract class SocketDriver<Events extends EventMap<Events>>
    * leave in one writev. Only from an empty buffer (a socket with unsent data already gathers
    * writes, in Node's stream) and up to its high-water mark: a large message is not held, and
    * what a batch holds never counts as backpressure. Inside input handling the socket is
-   * corked already (`#onData`).
+   * corked already (`#onData`). `bytes`: what this write adds, as the core counted it.
    */
-  #batchWrites(socket: Duplex, chunks: readonly Uint8Array[]): void {
-    let bytes = 0;
-    for (const chunk of chunks) bytes += chunk.byteLength;
+  #batchWrites(socket: Duplex, bytes: number): void {
     if ((this.#flags & BATCHED) !== 0) {
       if (socket.writableLength + bytes < socket.writableHighWaterMark) return;
       // Full: what the batch holds goes now, ahead of this write.
