@@ -7,10 +7,10 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import WsClient, { WebSocketServer as WsServer } from 'ws';
 import { connect, type Peer, type WebSocket } from '../src/index.js';
-import { TestScope } from './helpers/server.js';
+import { closeOf, deferred, TestScope, wsUrl } from './helpers/server.js';
 
 const scope = new TestScope();
 afterEach(() => scope.cleanup());
@@ -21,18 +21,15 @@ const frameBytes = (text: string) => 2 + Buffer.byteLength(text);
 /** A server whose open hook hands the peer over, and a `ws` client collecting messages. */
 async function peerAndClient(options: { maxBufferedAmount?: number } = {}) {
   // Server peers are both faces: the hooks Peer and the ws-style WebSocket (with callbacks).
-  let opened!: (peer: Peer & WebSocket) => void;
-  const peer = new Promise<Peer & WebSocket>((resolve) => {
-    opened = resolve;
-  });
+  const opened = deferred<Peer & WebSocket>();
   const server = await scope.server({
     ...options,
-    hooks: { open: (p) => opened(p as Peer & WebSocket) },
+    hooks: { open: (p) => opened.resolve(p as Peer & WebSocket) },
   });
-  const client = await scope.client(`ws://127.0.0.1:${server.port}/`);
+  const client = await scope.client(wsUrl(server.port));
   const received: string[] = [];
   client.on('message', (data) => received.push(String(data)));
-  return { server, peer: await peer, client, received };
+  return { server, peer: await opened.promise, client, received };
 }
 
 /** Runs `work` in a timer callback of its own: outside any input handling. */
@@ -40,13 +37,8 @@ function inTimer<T>(work: () => T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(work()), 1));
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** How long `vi.waitFor` waits for messages on loopback before the test fails. */
+const ARRIVAL = { timeout: 5_000 };
 
 const messages = Array.from({ length: 10 }, (_, i) => `message ${i}`);
 
@@ -64,17 +56,15 @@ describe('write batching', () => {
     expect(held).toBe(messages.reduce((sum, message) => sum + frameBytes(message), 0));
     // Handed to the kernel once the callback is over.
     expect(await afterTick).toBe(0);
-    await until(() => received.length === messages.length, 'the messages');
+    await vi.waitFor(() => expect(received).toHaveLength(messages.length), ARRIVAL);
     expect(received).toEqual(messages);
   });
 
   test('a publish burst reaches every subscriber in order, held per subscriber', async () => {
     const peers: Peer[] = [];
     const server = await scope.server({ hooks: { open: (p) => void peers.push(p) } });
-    const clients = await Promise.all(
-      [0, 1, 2].map(() => scope.client(`ws://127.0.0.1:${server.port}/`)),
-    );
-    await until(() => peers.length === 3, 'three peers');
+    const clients = await Promise.all([0, 1, 2].map(() => scope.client(wsUrl(server.port))));
+    await vi.waitFor(() => expect(peers).toHaveLength(3), ARRIVAL);
     for (const p of peers) p.subscribe('news');
     const got = clients.map((client) => {
       const list: string[] = [];
@@ -87,7 +77,9 @@ describe('write batching', () => {
     });
     const total = messages.reduce((sum, message) => sum + frameBytes(message), 0);
     expect(held).toEqual([total, total, total]);
-    await until(() => got.every((list) => list.length === messages.length), 'the burst');
+    await vi.waitFor(() => {
+      for (const list of got) expect(list).toHaveLength(messages.length);
+    }, ARRIVAL);
     for (const list of got) expect(list).toEqual(messages);
   });
 
@@ -103,13 +95,13 @@ describe('write batching', () => {
       return held;
     });
     expect(heldBeforeLarge).toBe(frameBytes('small 1') + frameBytes('small 2'));
-    await until(() => received.length === 4, 'four messages');
+    await vi.waitFor(() => expect(received).toHaveLength(4), ARRIVAL);
     expect(received).toEqual(['small 1', 'small 2', large, 'small 3']);
   });
 
   test('terminate right after sends still hands them to the kernel', async () => {
     const { peer, client, received } = await peerAndClient();
-    const closed = once(client, 'close');
+    const closed = closeOf(client);
     await inTimer(() => {
       for (const message of messages) peer.send(message);
       peer.terminate();
@@ -120,13 +112,12 @@ describe('write batching', () => {
 
   test('close right after sends: the messages, then a clean close', async () => {
     const { peer, client, received } = await peerAndClient();
-    const closed = once(client, 'close');
+    const closed = closeOf(client);
     await inTimer(() => {
       for (const message of messages) peer.send(message);
       peer.close(1000, 'done');
     });
-    const [code, reason] = (await closed) as [number, Buffer];
-    expect([code, String(reason)]).toEqual([1000, 'done']);
+    expect(await closed).toEqual({ code: 1000, reason: 'done' });
     expect(received).toEqual(messages);
   });
 
@@ -141,7 +132,7 @@ describe('write batching', () => {
       return peer.bufferedAmount;
     });
     expect(held).toBeGreaterThan(1024);
-    await until(() => received.length === burst.length, 'the burst');
+    await vi.waitFor(() => expect(received).toHaveLength(burst.length), ARRIVAL);
     expect(received).toEqual(burst);
     expect(client.readyState).toBe(WsClient.OPEN);
   });
@@ -157,7 +148,7 @@ describe('write batching', () => {
       ),
     );
     expect(results).toEqual(messages.map(() => 'sent'));
-    await until(() => received.length === messages.length, 'the messages');
+    await vi.waitFor(() => expect(received).toHaveLength(messages.length), ARRIVAL);
   });
 
   test('the client batches too: a send loop reaches a ws server in order', async () => {
@@ -166,7 +157,7 @@ describe('write batching', () => {
     await once(server, 'listening');
     const got: string[] = [];
     server.on('connection', (socket) => socket.on('message', (data) => got.push(String(data))));
-    const client = await connect(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const client = await connect(wsUrl((server.address() as AddressInfo).port));
     scope.defer(() => client.terminate());
     const held = await inTimer(() => {
       for (const message of messages) client.send(message);
@@ -174,7 +165,7 @@ describe('write batching', () => {
     });
     // A client masks its frames: 4 bytes of key more per frame (RFC 6455 §5.3).
     expect(held).toBe(messages.reduce((sum, message) => sum + frameBytes(message) + 4, 0));
-    await until(() => got.length === messages.length, 'the messages');
+    await vi.waitFor(() => expect(got).toHaveLength(messages.length), ARRIVAL);
     expect(got).toEqual(messages);
   });
 });
